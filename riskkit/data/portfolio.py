@@ -1,0 +1,201 @@
+"""The Portfolio: eight validated tables describing a book of customers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .schemas import TABLE_ORDER, TABLES, empty_table
+from .validation import DataValidationError, normalise_table, validate_tables
+
+__all__ = ["Portfolio", "validate_portfolio"]
+
+
+def validate_portfolio(tables: dict[str, pd.DataFrame], from_text: bool = False
+                       ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Normalise dtypes (losslessly) and check every data-model rule.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        Table name -> frame; absent optional tables may be missing or None.
+    from_text : bool
+        Whether the frames were read as text (CSV) and need parsing.
+
+    Returns
+    -------
+    tables : dict
+        The normalised tables (all eight; absent ones empty with their columns).
+    violations : DataFrame
+        ``table, column, check, key, value``, one row per offending row and check;
+        empty when the data is valid.
+    """
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        raise ValueError(f"unknown table(s) {unknown}; the Portfolio tables are {list(TABLE_ORDER)}")
+    if tables.get("customers") is None:
+        raise ValueError("a Portfolio needs a 'customers' table")
+    normalised, found = {}, []
+    for name in TABLE_ORDER:
+        df = tables.get(name)
+        if df is None:
+            normalised[name] = empty_table(name)
+            continue
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"table {name!r} must be a pandas DataFrame, got {type(df).__name__}")
+        table, problems = normalise_table(name, df, from_text=from_text)
+        normalised[name] = table
+        if len(problems):
+            found.append(problems)
+    # value rules need every required column present and parsed; report structure first
+    if not found:
+        found.append(validate_tables(normalised))
+    violations = pd.concat(found, ignore_index=True)
+    return normalised, violations
+
+
+class Portfolio:
+    """A book of customers: eight tables validated against the data model.
+
+    Parameters
+    ----------
+    customers, invoices, orders, financials, bureau, events, relations, defaults : DataFrame
+        The tables of DESIGN.md section 2 (see ``riskkit.data.schemas``); only
+        ``customers`` is required, absent tables become empty frames with every column.
+    truth : DataFrame, optional
+        Ground truth of a synthetic portfolio (``customer_id``, ``true_pd``, ...); it is
+        not model input and is never validated against the data model.
+    validate : bool, default True
+        Check every rule and raise :class:`DataValidationError` on a violation.  Internal
+        code passes False for data that was validated already.
+
+    Examples
+    --------
+    >>> import pandas as pd, riskkit as rk
+    >>> customers = pd.DataFrame({
+    ...     "customer_id": ["C1"], "name": ["Acme"], "kind": ["enterprise"],
+    ...     "industry": ["retail"], "region": ["east"], "ownership_type": ["private"],
+    ...     "state_ownership_pct": [0.0], "registered_capital": [1e6],
+    ...     "founded": pd.to_datetime(["2001-05-01"]), "onboarded": pd.to_datetime(["2019-01-01"]),
+    ...     "payment_terms_days": [60], "credit_limit": [5e5]})
+    >>> rk.data.Portfolio(customers)
+    Portfolio(customers=1, invoices=0, orders=0, financials=0, bureau=0, events=0, relations=0, defaults=0)
+    """
+
+    def __init__(self, customers: pd.DataFrame, invoices: pd.DataFrame | None = None,
+                 orders: pd.DataFrame | None = None, financials: pd.DataFrame | None = None,
+                 bureau: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
+                 relations: pd.DataFrame | None = None, defaults: pd.DataFrame | None = None,
+                 *, truth: pd.DataFrame | None = None, validate: bool = True):
+        given = {"customers": customers, "invoices": invoices, "orders": orders,
+                 "financials": financials, "bureau": bureau, "events": events,
+                 "relations": relations, "defaults": defaults}
+        if validate:
+            tables, violations = validate_portfolio(given)
+            if len(violations):
+                raise DataValidationError(violations)
+        else:
+            tables = {name: (df if df is not None else empty_table(name)) for name, df in given.items()}
+        self._tables = tables
+        self.truth = truth
+
+    # tables as attributes -------------------------------------------------------
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The eight tables by name (the frames themselves, not copies)."""
+        return dict(self._tables)
+
+    customers = property(lambda self: self._tables["customers"], doc="one row per customer")
+    invoices = property(lambda self: self._tables["invoices"], doc="the AR ledger")
+    orders = property(lambda self: self._tables["orders"], doc="sales orders")
+    financials = property(lambda self: self._tables["financials"], doc="financial statements")
+    bureau = property(lambda self: self._tables["bureau"], doc="credit-bureau reports")
+    events = property(lambda self: self._tables["events"], doc="external events")
+    relations = property(lambda self: self._tables["relations"], doc="links between parties")
+    defaults = property(lambda self: self._tables["defaults"], doc="observed defaults")
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{name}={len(df)}" for name, df in self._tables.items())
+        return f"Portfolio({counts})"
+
+    def summary(self) -> pd.DataFrame:
+        """Rows, columns and date range of every table."""
+        rows = []
+        for name, df in self._tables.items():
+            spec = TABLES[name]
+            date_cols = [f.name for f in spec.fields if f.kind == "date" and f.name in df.columns]
+            first_date = spec.fields[[f.kind for f in spec.fields].index("date")].name if date_cols else None
+            dates = df[first_date] if first_date else pd.Series([], dtype="datetime64[ns]")
+            rows.append({"table": name, "rows": len(df), "columns": df.shape[1],
+                         "date_column": first_date or "", "first": dates.min(), "last": dates.max()})
+        return pd.DataFrame(rows).set_index("table")
+
+    # point in time ----------------------------------------------------------------
+    def as_of(self, date) -> "Portfolio":
+        """What was known on ``date``: the point-in-time snapshot of the book.
+
+        Customers onboarded after ``date`` are left out, with everything else dated after
+        it: invoices issued, orders placed, statements *published*, bureau reports,
+        events, defaults and relations starting after ``date``.  Facts that happened later
+        are undone: an invoice paid after ``date`` is open (``paid_date`` NaT,
+        ``paid_amount`` 0), an order closed after it is open, a relation ending after it is
+        still in force.  ``truth`` is dropped (it describes the future).
+
+        Every feature and model input of the kit is computed from such a snapshot; this is
+        the single place where the point-in-time rule of DESIGN.md section 2 is applied.
+        """
+        as_of = _to_timestamp(date)
+        t = self._tables
+        customers = t["customers"][t["customers"]["onboarded"] <= as_of]
+        known = customers["customer_id"]
+
+        inv = t["invoices"]
+        inv = inv[(inv["issue_date"] <= as_of) & inv["customer_id"].isin(known)].copy()
+        later = inv["paid_date"] > as_of
+        inv.loc[later, "paid_date"] = pd.NaT
+        inv.loc[later, "paid_amount"] = 0.0
+
+        orders = t["orders"]
+        orders = orders[(orders["order_date"] <= as_of) & orders["customer_id"].isin(known)].copy()
+        later = orders["closed_date"] > as_of
+        orders.loc[later, "closed_date"] = pd.NaT
+        orders.loc[later, "status"] = "open"
+
+        def dated(name: str, column: str) -> pd.DataFrame:
+            df = t[name]
+            return df[(df[column] <= as_of) & df["customer_id"].isin(known)]
+
+        rel = t["relations"]
+        rel = rel[rel["start"].isna() | (rel["start"] <= as_of)].copy()
+        rel.loc[rel["end"] > as_of, "end"] = pd.NaT
+
+        tables = {
+            "customers": customers, "invoices": inv, "orders": orders,
+            "financials": dated("financials", "published_date"),
+            "bureau": dated("bureau", "report_date"), "events": dated("events", "date"),
+            "relations": rel, "defaults": dated("defaults", "default_date"),
+        }
+        tables = {name: df.reset_index(drop=True) for name, df in tables.items()}
+        return Portfolio(**tables, truth=None, validate=False)
+
+    # persistence --------------------------------------------------------------------
+    def save(self, path, format: str = "parquet") -> None:
+        """Write one file per table (and ``truth``) into the folder ``path``.
+
+        See :func:`riskkit.data.load_portfolio`; the round trip is lossless, dtypes
+        included.
+        """
+        from .io import save_portfolio
+
+        save_portfolio(self, path, format=format)
+
+
+def _to_timestamp(date) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(date)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"as_of must be a date, got {date!r}") from exc
+    if ts is pd.NaT or pd.isna(ts):
+        raise ValueError(f"as_of must be a date, got {date!r}")
+    if ts.tzinfo is not None:
+        raise ValueError(f"as_of must be timezone-naive, got {date!r}")
+    return ts

@@ -1,0 +1,390 @@
+"""Table contracts of the Portfolio data model (DESIGN.md section 2).
+
+One :class:`TableSpec` per table is the single source of truth for column names,
+dtypes, keys and business rules.  :func:`pandera_schema` turns a spec into a pandera
+``DataFrameSchema`` whose checks are named after the rule they enforce, so that a
+failure can be reported as "table, column, check, offending keys".
+
+Conventions
+-----------
+* ids and free text are pandas ``str``; dates are ``datetime64[ns]``; money is
+  ``float64`` in one reporting currency; counts are ``int64``.
+* ``NaT`` in ``invoices.paid_date`` means open; in ``orders.closed_date`` open; in
+  ``relations.end`` still in force; in ``relations.start`` in force since before the
+  data begins.
+* ``financials.published_date`` is when a statement became known: the point-in-time
+  rule applies to it, not to ``period_end`` (a statement for 2023 is not known on
+  2024-01-01).
+* ``relations.src``/``dst`` may name parties that are not customers (a holding company,
+  a natural person), so they are not foreign keys; direction: ``shareholding`` and
+  ``control``: src owns/controls dst (``weight`` = share in [0, 1]); ``guarantee``: src
+  guarantees dst's debt (``weight`` = guaranteed amount); ``supply``: src supplies dst
+  (``weight`` = annual trade volume); ``common_director``: shared directors (``weight`` =
+  number of directors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+__all__ = [
+    "Field",
+    "TableSpec",
+    "TABLES",
+    "TABLE_ORDER",
+    "CUSTOMER_KINDS",
+    "OWNERSHIP_TYPES",
+    "EVENT_CATEGORIES",
+    "RELATION_TYPES",
+    "ORDER_STATUSES",
+    "DEFAULT_REASONS",
+    "empty_table",
+    "pandera_schema",
+    "dtype_of",
+]
+
+CUSTOMER_KINDS = ("enterprise", "individual")
+OWNERSHIP_TYPES = ("central_soe", "local_soe", "private", "foreign", "individual")
+EVENT_CATEGORIES = (
+    "litigation",
+    "enforcement",
+    "tax",
+    "penalty",
+    "negative_news",
+    "business_change",
+    "bankruptcy",
+    "positive_news",
+)
+RELATION_TYPES = ("shareholding", "control", "guarantee", "supply", "common_director")
+ORDER_STATUSES = ("open", "fulfilled", "cancelled")
+DEFAULT_REASONS = ("dpd90", "bankruptcy", "write_off")
+
+#: pandas dtype of each field kind
+_DTYPES = {
+    "id": "str",
+    "str": "str",
+    "date": "datetime64[ns]",
+    "float": "float64",
+    "int": "int64",
+    "bool": "bool",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: name, kind (id/str/date/float/int/bool) and value rules."""
+
+    name: str
+    kind: str
+    required: bool = True
+    nullable: bool = False
+    choices: tuple | None = None
+    ge: float | None = None
+    le: float | None = None
+    description: str = ""
+
+    @property
+    def dtype(self) -> str:
+        return _DTYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule over several columns of one row; ``test(df)`` is True where the row passes.
+
+    ``columns[0]`` is the column a violation is reported under.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    test: object  # Callable[[pd.DataFrame], pd.Series]
+
+    @property
+    def column(self) -> str:
+        return self.columns[0]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+    required: bool = False
+    rules: tuple[RowRule, ...] = field(default_factory=tuple)
+    description: str = ""
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+def _not_before(later: str, earlier: str):
+    def test(df: pd.DataFrame) -> pd.Series:
+        return df[later].isna() | df[earlier].isna() | (df[later] >= df[earlier])
+
+    return test
+
+
+def _paid_not_above_amount(df: pd.DataFrame) -> pd.Series:
+    # a cent of tolerance for rounding in source systems
+    return df["paid_amount"] <= df["amount"] + 0.01
+
+
+def _open_invoice_unpaid(df: pd.DataFrame) -> pd.Series:
+    return df["paid_date"].notna() | (df["paid_amount"] == 0)
+
+
+def _closed_date_matches_status(df: pd.DataFrame) -> pd.Series:
+    is_open = df["status"] == "open"
+    return (is_open & df["closed_date"].isna()) | (~is_open & df["closed_date"].notna())
+
+
+def _share_in_unit_interval(df: pd.DataFrame) -> pd.Series:
+    is_share = df["type"].isin(["shareholding", "control"])
+    return ~is_share | ((df["weight"] >= 0) & (df["weight"] <= 1))
+
+
+def _no_self_loop(df: pd.DataFrame) -> pd.Series:
+    return df["src"] != df["dst"]
+
+
+CUSTOMERS = TableSpec(
+    name="customers",
+    required=True,
+    key=("customer_id",),
+    description="one row per customer (enterprise or individual)",
+    fields=(
+        Field("customer_id", "id"),
+        Field("name", "str"),
+        Field("kind", "str", choices=CUSTOMER_KINDS),
+        Field("industry", "str"),
+        Field("region", "str"),
+        Field("ownership_type", "str", choices=OWNERSHIP_TYPES),
+        Field("state_ownership_pct", "float", ge=0, le=100, description="state share in percent"),
+        Field("registered_capital", "float", ge=0),
+        Field("founded", "date", nullable=True),
+        Field("onboarded", "date"),
+        Field("payment_terms_days", "int", ge=0),
+        Field("credit_limit", "float", ge=0),
+        Field("id_number", "str", required=False, nullable=True, description="PII"),
+        Field("phone", "str", required=False, nullable=True, description="PII"),
+        Field("email", "str", required=False, nullable=True, description="PII"),
+        Field("currency", "str", required=False, nullable=True),
+    ),
+    rules=(
+        RowRule("onboarded_not_before_founded", ('onboarded', 'founded'), _not_before("onboarded", "founded")),
+    ),
+)
+
+INVOICES = TableSpec(
+    name="invoices",
+    key=("invoice_id",),
+    description="the accounts-receivable ledger, one row per invoice",
+    fields=(
+        Field("invoice_id", "id"),
+        Field("customer_id", "id"),
+        Field("issue_date", "date"),
+        Field("due_date", "date"),
+        Field("amount", "float", ge=0),
+        Field("paid_date", "date", nullable=True, description="NaT while open"),
+        Field("paid_amount", "float", ge=0, description="0 while open"),
+        Field("currency", "str", required=False, nullable=True),
+    ),
+    rules=(
+        RowRule("due_date_not_before_issue_date", ('due_date', 'issue_date'), _not_before("due_date", "issue_date")),
+        RowRule("paid_date_not_before_issue_date", ('paid_date', 'issue_date'), _not_before("paid_date", "issue_date")),
+        RowRule("paid_amount_not_above_amount", ('paid_amount', 'amount'), _paid_not_above_amount),
+        RowRule("open_invoice_has_no_payment", ('paid_amount', 'paid_date'), _open_invoice_unpaid),
+    ),
+)
+
+ORDERS = TableSpec(
+    name="orders",
+    key=("order_id",),
+    description="sales orders; closed_date is when fulfilled or cancelled",
+    fields=(
+        Field("order_id", "id"),
+        Field("customer_id", "id"),
+        Field("order_date", "date"),
+        Field("amount", "float", ge=0),
+        Field("status", "str", choices=ORDER_STATUSES),
+        Field("closed_date", "date", nullable=True, description="NaT while open"),
+    ),
+    rules=(
+        RowRule("closed_date_not_before_order_date", ('closed_date', 'order_date'), _not_before("closed_date", "order_date")),
+        RowRule("closed_date_matches_status", ('closed_date', 'status'), _closed_date_matches_status),
+    ),
+)
+
+_MONEY_NONNEG = (
+    "revenue",
+    "total_assets",
+    "total_liabilities",
+    "current_assets",
+    "current_liabilities",
+    "cash",
+    "interest_expense",
+)
+FINANCIALS = TableSpec(
+    name="financials",
+    key=("customer_id", "period_end"),
+    description="financial statements, one row per customer and reporting period",
+    fields=(
+        Field("customer_id", "id"),
+        Field("period_end", "date"),
+        Field("published_date", "date", description="when the statement became known"),
+        Field("revenue", "float", ge=0),
+        Field("ebit", "float"),
+        Field("net_income", "float"),
+        Field("total_assets", "float", ge=0),
+        Field("total_liabilities", "float", ge=0),
+        Field("current_assets", "float", ge=0),
+        Field("current_liabilities", "float", ge=0),
+        Field("retained_earnings", "float"),
+        Field("equity", "float"),
+        Field("cash", "float", ge=0),
+        Field("interest_expense", "float", ge=0),
+        Field("currency", "str", required=False, nullable=True),
+    ),
+    rules=(
+        RowRule("published_date_not_before_period_end", ('published_date', 'period_end'),
+                _not_before("published_date", "period_end")),
+    ),
+)
+
+BUREAU = TableSpec(
+    name="bureau",
+    key=("customer_id", "report_date", "source"),
+    description="third-party credit-bureau reports",
+    fields=(
+        Field("customer_id", "id"),
+        Field("report_date", "date"),
+        Field("source", "str"),
+        Field("score", "float", nullable=True),
+        Field("delinquencies", "int", ge=0),
+        Field("inquiries", "int", ge=0),
+    ),
+)
+
+EVENTS = TableSpec(
+    name="events",
+    key=("event_id",),
+    description="external events: litigation, enforcement, negative news, ...",
+    fields=(
+        Field("event_id", "id"),
+        Field("customer_id", "id"),
+        Field("date", "date"),
+        Field("category", "str", choices=EVENT_CATEGORIES),
+        Field("severity", "int", ge=1, le=5),
+        Field("source", "str"),
+        Field("text", "str", nullable=True),
+    ),
+)
+
+RELATIONS = TableSpec(
+    name="relations",
+    key=("src", "dst", "type", "start"),
+    description="links between parties (customers or external parties)",
+    fields=(
+        Field("src", "id"),
+        Field("dst", "id"),
+        Field("type", "str", choices=RELATION_TYPES),
+        Field("weight", "float", ge=0),
+        Field("start", "date", nullable=True, description="NaT: since before the data"),
+        Field("end", "date", nullable=True, description="NaT: still in force"),
+    ),
+    rules=(
+        RowRule("no_self_loop", ('dst', 'src'), _no_self_loop),
+        RowRule("share_in_unit_interval", ('weight', 'type'), _share_in_unit_interval),
+        RowRule("end_not_before_start", ('end', 'start'), _not_before("end", "start")),
+    ),
+)
+
+DEFAULTS = TableSpec(
+    name="defaults",
+    key=("customer_id", "default_date"),
+    description="observed defaults",
+    fields=(
+        Field("customer_id", "id"),
+        Field("default_date", "date"),
+        Field("reason", "str", choices=DEFAULT_REASONS),
+    ),
+)
+
+TABLE_ORDER = ("customers", "invoices", "orders", "financials", "bureau", "events", "relations", "defaults")
+TABLES: dict[str, TableSpec] = {
+    t.name: t for t in (CUSTOMERS, INVOICES, ORDERS, FINANCIALS, BUREAU, EVENTS, RELATIONS, DEFAULTS)
+}
+
+#: tables whose ``customer_id`` must exist in ``customers``
+FOREIGN_KEY_TABLES = ("invoices", "orders", "financials", "bureau", "events", "defaults")
+
+
+def dtype_of(kind: str) -> str:
+    """pandas dtype used for a field kind."""
+    return _DTYPES[kind]
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty DataFrame with every column of table ``name`` in its dtype."""
+    spec = TABLES[name]
+    return pd.DataFrame({f.name: pd.Series([], dtype=f.dtype) for f in spec.fields})
+
+
+def pandera_schema(spec: TableSpec, present_columns) -> pa.DataFrameSchema:
+    """Build the pandera schema of ``spec`` for the columns present in a frame.
+
+    Dtypes are checked before (see ``riskkit.data.validation``), so the schema checks
+    values only: nullability, key uniqueness, allowed categories, bounds and row rules.
+    Each check carries the rule's name as its error, which becomes the ``check`` of a
+    violation.
+    """
+    columns = {}
+    present = set(present_columns)
+    for f in spec.fields:
+        if f.name not in present:
+            continue
+        checks = []
+        if f.choices is not None:
+            checks.append(pa.Check.isin(list(f.choices), error="known_category",
+                                        ignore_na=True))
+        if f.ge is not None:
+            checks.append(pa.Check.ge(f.ge, error="non_negative" if f.ge == 0 else f"at_least_{f.ge:g}",
+                                      ignore_na=True))
+        if f.le is not None:
+            checks.append(pa.Check.le(f.le, error=f"at_most_{f.le:g}", ignore_na=True))
+        if f.kind in ("id", "str") and not f.nullable:
+            checks.append(pa.Check(lambda s: s.str.len() > 0, element_wise=False,
+                                   error="not_empty", ignore_na=True))
+        columns[f.name] = pa.Column(None, nullable=f.nullable, checks=checks)
+    rule_checks = [
+        pa.Check(r.test, error=r.name)
+        for r in spec.rules
+        if all(c in present for c in r.columns)
+    ]
+    key = [k for k in spec.key if k in present]
+    return pa.DataFrameSchema(
+        columns,
+        checks=rule_checks,
+        unique=key if len(key) == len(spec.key) else None,
+        name=spec.name,
+        strict=False,
+        coerce=False,
+    )
+
+
+# a tolerance for sums of ownership shares read from source systems
+SHARE_TOLERANCE = 1e-9

@@ -1,0 +1,330 @@
+"""Validation of Portfolio tables at the boundary.
+
+Every rule of DESIGN.md section 2 is checked here and nowhere deeper in the kit.  A
+violation is one row of a tidy DataFrame (``table, column, check, key, value``); the
+rows are collected over all tables (pandera's lazy mode) and either raised together as a
+:class:`DataValidationError` or returned to the caller (``errors="report"``).
+
+Nothing is dropped or coerced silently.  The only conversions made are lossless ones
+(datetime unit to ``ns``, integer to float in money columns, Python strings to the
+``str`` dtype, integral floats to ``int64`` in count columns) and the parsing of text
+read from CSV, whose failures are violations (``parseable_date``, ``parseable_number``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .schemas import FOREIGN_KEY_TABLES, SHARE_TOLERANCE, TABLES, TableSpec, pandera_schema
+
+__all__ = ["DataValidationError", "VIOLATION_COLUMNS", "normalise_table", "validate_tables"]
+
+VIOLATION_COLUMNS = ["table", "column", "check", "key", "value"]
+#: how many offending keys an error message lists per check
+_KEYS_SHOWN = 5
+
+# pandera's built-in check names -> the business rule they enforce
+_PANDERA_CHECK_NAMES = {
+    "not_nullable": "not_null",
+    "field_uniqueness": "unique_key",
+    "multiple_fields_uniqueness": "unique_key",
+    "column_in_dataframe": "required_column",
+}
+
+
+class DataValidationError(ValueError):
+    """Input data broke a rule of the Portfolio data model.
+
+    The message names, for each failed check, the table, the column, the check and the
+    first offending row keys with their count.  The full list is in ``violations``.
+
+    Attributes
+    ----------
+    violations : pandas.DataFrame
+        One row per offending row and check: ``table, column, check, key, value``.
+    """
+
+    def __init__(self, violations: pd.DataFrame, context: str = ""):
+        self.violations = violations.reset_index(drop=True)
+        super().__init__(format_violations(self.violations, context))
+
+
+def format_violations(violations: pd.DataFrame, context: str = "") -> str:
+    """A readable multi-line summary of a violations frame, grouped by check."""
+    head = "Portfolio data failed validation"
+    if context:
+        head += f" ({context})"
+    groups = violations.groupby(["table", "column", "check"], sort=False, dropna=False)
+    lines = [f"{head}: {groups.ngroups} failed check(s), {len(violations)} violation(s)."]
+    for (table, column, check), rows in groups:
+        keys = [str(k) for k in rows["key"].head(_KEYS_SHOWN)]
+        more = f" (+{len(rows) - len(keys)} more)" if len(rows) > len(keys) else ""
+        where = f"{table}.{column}" if column else str(table)
+        example = rows["value"].iloc[0]
+        lines.append(
+            f"  - {where}: check '{check}' failed for {len(rows)} row(s): "
+            f"{', '.join(keys)}{more}; e.g. value {example}"
+        )
+    return "\n".join(lines)
+
+
+def _violations(table: str, column: str, check: str, keys, values) -> pd.DataFrame:
+    keys = list(keys)
+    values = list(values) if not np.isscalar(values) else [values] * len(keys)
+    return pd.DataFrame(
+        {
+            "table": table,
+            "column": column,
+            "check": check,
+            "key": pd.Series([str(k) for k in keys], dtype="str"),
+            "value": pd.Series([_show(v) for v in values], dtype="str"),
+        },
+        columns=VIOLATION_COLUMNS,
+    )
+
+
+def _show(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "<missing>"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _row_keys(df: pd.DataFrame, spec: TableSpec, rows) -> list[str]:
+    """Human-readable keys of ``rows`` (positional or index labels) of ``df``."""
+    key_cols = [k for k in spec.key if k in df.columns]
+    sub = df.loc[rows, key_cols] if len(rows) else df.iloc[:0][key_cols]
+    if not key_cols:
+        return [f"row {r}" for r in rows]
+    parts = []
+    for col in key_cols:
+        values = sub[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            parts.append(values.dt.strftime("%Y-%m-%d").fillna("NaT"))
+        else:
+            parts.append(values.astype("str").fillna("<missing>"))
+    joined = parts[0]
+    for p in parts[1:]:
+        joined = joined + "|" + p
+    label = "|".join(key_cols)
+    return [f"{label}={k}" for k in joined]
+
+
+# --------------------------------------------------------------------------- dtypes
+def normalise_table(name: str, df: pd.DataFrame, from_text: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Bring a table to its schema dtypes, losslessly; report what cannot be.
+
+    Parameters
+    ----------
+    name : str
+        Table name (a key of ``riskkit.data.schemas.TABLES``).
+    df : DataFrame
+        The table as given or as read from a file.
+    from_text : bool
+        True when every column was read as text (CSV): dates and numbers are parsed and
+        unparseable entries become ``parseable_date`` / ``parseable_number`` violations.
+
+    Returns
+    -------
+    table : DataFrame
+        A copy with a fresh RangeIndex and schema dtypes where conversion was lossless.
+    violations : DataFrame
+        Missing required columns, unparseable entries and dtypes that cannot be converted
+        without loss.
+    """
+    spec = TABLES[name]
+    out = df.copy()
+    out.index = pd.RangeIndex(len(out))
+    found = []
+    missing = [c for c in spec.required_columns if c not in out.columns]
+    for col in missing:
+        found.append(_violations(name, col, "required_column", [f"columns={list(df.columns)}"], "<absent>"))
+    for f in spec.fields:
+        if f.name not in out.columns:
+            continue
+        converted, bad_rows, check = _convert(out[f.name], f.kind, from_text)
+        if check is not None and len(bad_rows):
+            found.append(_violations(name, f.name, check, _row_keys(out, spec, bad_rows),
+                                     out.loc[bad_rows, f.name].tolist()))
+        elif check is not None:  # whole-column dtype problem
+            found.append(_violations(name, f.name, check, [f"dtype={out[f.name].dtype}"],
+                                     f"expected {f.dtype}"))
+        if converted is not None:
+            out[f.name] = converted
+    violations = pd.concat(found, ignore_index=True) if found else _empty_violations()
+    return out, violations
+
+
+def _empty_violations() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype="str") for c in VIOLATION_COLUMNS})
+
+
+def _convert(s: pd.Series, kind: str, from_text: bool):
+    """Return (converted or None, offending row labels, check name or None)."""
+    none = pd.Index([])
+    if kind in ("id", "str"):
+        if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+            return s.astype("str"), none, None
+        if s.dtype == object:
+            is_text = s.map(lambda v: isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)))
+            if is_text.all():
+                return s.astype("str"), none, None
+            return None, s.index[~is_text.to_numpy()], "text_dtype"
+        if len(s) == 0:
+            return s.astype("str"), none, None
+        return None, none, "text_dtype"
+    if kind == "date":
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            return None, none, "timezone_naive_date"
+        if pd.api.types.is_datetime64_dtype(s.dtype):
+            return s.astype("datetime64[ns]"), none, None
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or len(s) == 0:
+            text = s.astype("str")
+            blank = text.isna() | (text.str.strip() == "")
+            parsed = pd.to_datetime(text.where(~blank), errors="coerce", format="ISO8601")
+            bad = parsed.isna() & ~blank
+            if bad.any():
+                return parsed.astype("datetime64[ns]"), s.index[bad.to_numpy()], "parseable_date"
+            return parsed.astype("datetime64[ns]"), none, None
+        return None, none, "date_dtype"
+    if kind in ("float", "int"):
+        if pd.api.types.is_bool_dtype(s.dtype):
+            return None, none, "numeric_dtype"
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            if not from_text and s.dtype == object and not s.map(lambda v: isinstance(v, str) or v is None).all():
+                numeric = pd.to_numeric(s, errors="coerce")
+            else:
+                text = s.astype("str")
+                blank = text.isna() | (text.str.strip() == "")
+                numeric = pd.to_numeric(text.where(~blank), errors="coerce")
+                bad = numeric.isna() & ~blank
+                if bad.any():
+                    return numeric.astype("float64"), s.index[bad.to_numpy()], "parseable_number"
+            s = numeric
+        if not pd.api.types.is_numeric_dtype(s.dtype):
+            return None, none, "numeric_dtype"
+        if kind == "float":
+            return s.astype("float64"), none, None
+        values = s.to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(values)
+        if missing.any():
+            return None, s.index[missing], "not_null"
+        fractional = values != np.round(values)
+        if fractional.any():
+            return None, s.index[fractional], "integer"
+        return pd.Series(values.astype("int64"), index=s.index), none, None
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(s.dtype):
+            return s.astype("bool"), none, None
+        if from_text:
+            text = s.astype("str").str.strip().str.lower()
+            mapped = text.map({"true": True, "false": False, "1": True, "0": False})
+            bad = mapped.isna()
+            if bad.any():
+                return None, s.index[bad.to_numpy()], "parseable_bool"
+            return mapped.astype("bool"), none, None
+        return None, none, "bool_dtype"
+    raise ValueError(f"unknown field kind {kind!r}")
+
+
+# --------------------------------------------------------------------------- values
+def _validate_values(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    spec = TABLES[name]
+    schema = pandera_schema(spec, df.columns)
+    try:
+        schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return _translate_pandera(name, spec, df, exc.failure_cases)
+    return _empty_violations()
+
+
+def _translate_pandera(name: str, spec: TableSpec, df: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+    rule_columns = {r.name: r.column for r in spec.rules}
+    cases = cases.copy()
+    cases["check"] = cases["check"].astype("str").map(lambda c: _PANDERA_CHECK_NAMES.get(c, c))
+    # pandera reports a failed row rule or a duplicate key once per column of the row;
+    # a violation is one per (rule, row), reported under the rule's column
+    is_rule = cases["check"].isin(list(rule_columns))
+    cases.loc[is_rule, "column"] = cases.loc[is_rule, "check"].map(rule_columns)
+    is_key = cases["check"] == "unique_key"
+    cases.loc[is_key, "column"] = spec.key[-1]
+    cases["column"] = cases["column"].astype("str").fillna("")
+    cases = cases.drop_duplicates(["column", "check", "index"])
+    found = []
+    for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+        rows = pd.Index(group["index"].dropna().astype("int64").unique())
+        if len(rows) == 0:
+            found.append(_violations(name, column, check, ["<table>"], group["failure_case"].iloc[0]))
+            continue
+        values = df.loc[rows, column].tolist() if column in df.columns else group["failure_case"].tolist()
+        found.append(_violations(name, column, check, _row_keys(df, spec, rows), values))
+    return pd.concat(found, ignore_index=True) if found else _empty_violations()
+
+
+def _foreign_keys(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    customers = tables.get("customers")
+    if customers is None or "customer_id" not in customers.columns:
+        return []
+    known = pd.Index(customers["customer_id"].dropna().unique())
+    found = []
+    for name in FOREIGN_KEY_TABLES:
+        df = tables.get(name)
+        if df is None or "customer_id" not in df.columns or df.empty:
+            continue
+        unknown = ~df["customer_id"].isin(known) & df["customer_id"].notna()
+        if unknown.any():
+            rows = df.index[unknown.to_numpy()]
+            found.append(_violations(name, "customer_id", "foreign_key_to_customers",
+                                     _row_keys(df, TABLES[name], rows), df.loc[rows, "customer_id"].tolist()))
+    return found
+
+
+def _total_owned_share(relations: pd.DataFrame) -> list[pd.DataFrame]:
+    """A company's shareholders may not hold more than 100 % at any date.
+
+    Shares are summed over the shareholding relations in force at each date; a
+    relation counts on ``[start, end)``.
+    """
+    needed = {"src", "dst", "type", "weight", "start", "end"}
+    if relations is None or relations.empty or not needed <= set(relations.columns):
+        return []
+    holding = relations[relations["type"] == "shareholding"]
+    if holding.empty:
+        return []
+    lowest = pd.Timestamp.min.normalize()
+    starts = pd.DataFrame({"dst": holding["dst"], "date": holding["start"].fillna(lowest),
+                           "delta": holding["weight"], "order": 1})
+    ended = holding["end"].notna()
+    ends = pd.DataFrame({"dst": holding.loc[ended, "dst"], "date": holding.loc[ended, "end"],
+                         "delta": -holding.loc[ended, "weight"], "order": 0})
+    moves = pd.concat([starts, ends], ignore_index=True).sort_values(["dst", "date", "order"], kind="stable")
+    moves["total"] = moves.groupby("dst", sort=False)["delta"].cumsum()
+    peak = moves.groupby("dst", sort=False)["total"].max()
+    over = peak[peak > 1 + SHARE_TOLERANCE]
+    if over.empty:
+        return []
+    return [_violations("relations", "weight", "total_owned_share_at_most_1",
+                        [f"dst={d}" for d in over.index], [f"{v:.6g}" for v in over.to_numpy()])]
+
+
+def validate_tables(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """All violations of the data-model rules in already-normalised tables.
+
+    Checks, per table: nullability, unique keys, known categories, bounds and row rules
+    (pandera); across tables: foreign keys to ``customers`` and the total shareholding
+    in each company.  Returns an empty frame when everything holds.
+    """
+    found = []
+    customers = tables.get("customers")
+    if customers is not None and len(customers) == 0:
+        found.append(_violations("customers", "customer_id", "not_empty", ["<table>"], "0 rows"))
+    for name, df in tables.items():
+        if name in TABLES and df is not None:
+            found.append(_validate_values(name, df))
+    found.extend(_foreign_keys(tables))
+    found.extend(_total_owned_share(tables.get("relations")))
+    found = [f for f in found if len(f)]
+    return pd.concat(found, ignore_index=True) if found else _empty_violations()
