@@ -194,15 +194,13 @@ def _convert(s: pd.Series, kind: str, from_text: bool):
         if pd.api.types.is_bool_dtype(s.dtype):
             return None, none, "numeric_dtype"
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            if not from_text and s.dtype == object and not s.map(lambda v: isinstance(v, str) or v is None).all():
-                numeric = pd.to_numeric(s, errors="coerce")
-            else:
-                text = s.astype("str")
-                blank = text.isna() | (text.str.strip() == "")
-                numeric = pd.to_numeric(text.where(~blank), errors="coerce")
-                bad = numeric.isna() & ~blank
-                if bad.any():
-                    return numeric.astype("float64"), s.index[bad.to_numpy()], "parseable_number"
+            # through text, so that an entry that is not a number is flagged, never NaN'd
+            text = s.astype("str")
+            blank = text.isna() | (text.str.strip() == "")
+            numeric = pd.to_numeric(text.where(~blank), errors="coerce")
+            bad = numeric.isna() & ~blank
+            if bad.any():
+                return numeric.astype("float64"), s.index[bad.to_numpy()], "parseable_number"
             s = numeric
         if not pd.api.types.is_numeric_dtype(s.dtype):
             return None, none, "numeric_dtype"
@@ -294,7 +292,7 @@ def _total_owned_share(relations: pd.DataFrame) -> list[pd.DataFrame]:
     holding = relations[relations["type"] == "shareholding"]
     if holding.empty:
         return []
-    lowest = pd.Timestamp.min.normalize()
+    lowest = pd.Timestamp("1677-09-22")  # the earliest datetime64[ns] day
     starts = pd.DataFrame({"dst": holding["dst"], "date": holding["start"].fillna(lowest),
                            "delta": holding["weight"], "order": 1})
     ended = holding["end"].notna()
