@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as _dt
+import os
 from pathlib import Path
 
 from ..data.io import project_root
@@ -11,8 +13,8 @@ __all__ = ["run_report", "list_reports", "report_parameters", "notebooks_dir"]
 
 
 def notebooks_dir() -> Path:
-    """The folder of report notebooks (``<repo>/notebooks``)."""
-    return project_root() / "notebooks"
+    """The folder of report notebooks: ``$RISKKIT_NOTEBOOKS_DIR`` or ``<repo>/notebooks``."""
+    return Path(os.environ.get("RISKKIT_NOTEBOOKS_DIR", project_root() / "notebooks"))
 
 
 def list_reports() -> list[str]:
@@ -34,11 +36,23 @@ def report_parameters(name: str) -> dict[str, dict]:
     return dict(pm.inspect_notebook(str(_notebook(name))))
 
 
+def _declared_type(declared: dict) -> str:
+    """The type of a parameter: its annotation, else the type of its default literal."""
+    kind = (declared.get("inferred_type_name") or "None").lower()
+    if kind != "none":
+        return kind
+    try:
+        default = ast.literal_eval(declared.get("default", "None"))
+    except (ValueError, SyntaxError):
+        return "none"
+    return type(default).__name__.lower() if default is not None else "none"
+
+
 def _convert(value, declared: dict):
-    """Turn a command-line string into the type the notebook's default has."""
+    """Turn a command-line string into the type of the notebook's default."""
     if not isinstance(value, str):
         return value
-    kind = (declared.get("inferred_type_name") or "None").lower()
+    kind = _declared_type(declared)
     try:
         if kind == "int":
             return int(value)

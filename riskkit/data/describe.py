@@ -1,0 +1,104 @@
+"""Descriptive views of a Portfolio: coverage over time and observed default rates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .portfolio import Portfolio
+
+__all__ = ["record_coverage", "default_rates", "relation_summary", "first_defaults"]
+
+#: the date that places a record of each table in time
+_RECORD_DATE = {
+    "invoices": "issue_date",
+    "orders": "order_date",
+    "financials": "published_date",
+    "bureau": "report_date",
+    "events": "date",
+    "defaults": "default_date",
+}
+
+
+def record_coverage(portfolio: Portfolio, freq: str = "QE") -> pd.DataFrame:
+    """Number of records per period in each dated table (rows: period end, columns: table)."""
+    counts = {}
+    for name, column in _RECORD_DATE.items():
+        dates = portfolio.tables[name][column]
+        counts[name] = dates.dt.to_period(freq[0]).value_counts().sort_index() if len(dates) else pd.Series(
+            dtype="int64")
+    table = pd.DataFrame(counts).fillna(0).astype("int64")
+    table.index = table.index.to_timestamp(how="end").normalize() if len(table) else table.index
+    table.index.name = "period_end"
+    return table
+
+
+def first_defaults(portfolio: Portfolio) -> pd.Series:
+    """Each customer's first default date (customers never in default are absent)."""
+    d = portfolio.defaults
+    return d.groupby("customer_id")["default_date"].min()
+
+
+def default_rates(portfolio: Portfolio, by: str | None = None, freq: str = "YE") -> pd.DataFrame:
+    """Observed default rates per calendar year (optionally per segment).
+
+    The cohort of year *t* is every customer onboarded on or before 1 January of *t*
+    and not in default before it; a customer defaults in *t* when its first default date
+    falls in *t*.  ``rate = defaults / cohort`` (the one-year cohort method, as in rating
+    agencies' default studies).
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+    by : str, optional
+        A column of ``customers`` to segment by (e.g. ``"industry"``).
+    freq : {"YE"}
+        Only calendar years are supported.
+
+    Returns
+    -------
+    DataFrame with ``year`` (and ``by``), ``customers``, ``defaults``, ``default_rate``.
+    """
+    if freq != "YE":
+        raise ValueError("default_rates supports calendar years only (freq='YE')")
+    customers = portfolio.customers
+    if by is not None and by not in customers.columns:
+        raise ValueError(f"customers has no column {by!r} to segment by")
+    first = first_defaults(portfolio).reindex(customers["customer_id"]).to_numpy()
+    dates = pd.concat([portfolio.tables[n][c] for n, c in _RECORD_DATE.items()])
+    if dates.dropna().empty:
+        raise ValueError("the portfolio has no dated records to define years from")
+    years = range(dates.min().year, dates.max().year + 1)
+    onboarded = customers["onboarded"].to_numpy()
+    frames = []
+    for year in years:  # a handful of years, vectorised over customers
+        start, end = np.datetime64(f"{year}-01-01", "ns"), np.datetime64(f"{year + 1}-01-01", "ns")
+        in_cohort = (onboarded <= start) & ~(first < start)
+        defaulted = in_cohort & (first >= start) & (first < end)
+        frame = pd.DataFrame({"year": year, "cohort": in_cohort, "defaulted": defaulted})
+        if by is not None:
+            frame[by] = customers[by].to_numpy()
+        frames.append(frame[frame["cohort"]])
+    data = pd.concat(frames, ignore_index=True)
+    keys = ["year"] + ([by] if by else [])
+    out = data.groupby(keys).agg(customers=("cohort", "size"), defaults=("defaulted", "sum")).reset_index()
+    out["defaults"] = out["defaults"].astype("int64")
+    out["default_rate"] = out["defaults"] / out["customers"]
+    return out
+
+
+def relation_summary(portfolio: Portfolio) -> pd.DataFrame:
+    """Per relation type: links, distinct parties, parties outside the customer book, weights."""
+    rel = portfolio.relations
+    known = set(portfolio.customers["customer_id"])
+    rows = []
+    for kind, group in rel.groupby("type", sort=True):
+        parties = pd.unique(pd.concat([group["src"], group["dst"]]))
+        rows.append({
+            "type": kind, "links": len(group), "parties": len(parties),
+            "external_parties": int((~pd.Index(parties).isin(known)).sum()),
+            "in_force_now": int(group["end"].isna().sum()),
+            "weight_median": float(group["weight"].median()), "weight_total": float(group["weight"].sum()),
+        })
+    columns = ["type", "links", "parties", "external_parties", "in_force_now", "weight_median", "weight_total"]
+    return pd.DataFrame(rows, columns=columns).set_index("type")
