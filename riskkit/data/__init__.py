@@ -1,7 +1,9 @@
 """Data model, loaders and datasets: the Portfolio and its validation at the boundary."""
 
+from .describe import default_rates, first_defaults, record_coverage, relation_summary
 from .io import load_portfolio, load_sample, project_root, sample_path, save_portfolio, write_sample
 from .portfolio import Portfolio, validate_portfolio
+from .privacy import mask_pii
 from .schemas import TABLE_ORDER, TABLES, empty_table
 from .validation import DataValidationError
 
@@ -17,6 +19,11 @@ __all__ = [
     "project_root",
     "generate_portfolio",
     "load_german_credit",
+    "mask_pii",
+    "record_coverage",
+    "default_rates",
+    "first_defaults",
+    "relation_summary",
     "TABLES",
     "TABLE_ORDER",
     "empty_table",
