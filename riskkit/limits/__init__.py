@@ -1,0 +1,9 @@
+"""Credit limits, exposure (风险敞口) and loss.
+
+For now: :func:`exposure` (EAD = open AR + open orders, limit utilisation) and
+:func:`expected_loss` (EL = PD x LGD x EAD).
+"""
+
+from .exposure import expected_loss, exposure
+
+__all__ = ["exposure", "expected_loss"]
