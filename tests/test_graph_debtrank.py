@@ -1,0 +1,236 @@
+"""DebtRank (original and differential) against hand computations and a slow reference.
+
+The reference implementations below are written from the papers' update rules
+with plain Python dicts over a networkx graph, independently of the sparse
+frontier implementation in riskkit.
+"""
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from riskkit.graph import GraphInputError, debtrank, debtrank_linear_impact, impact_matrix
+
+
+# --- independent slow references ------------------------------------------------------
+def ref_original(G: nx.DiGraph, capital: dict, shock: dict) -> dict:
+    """Battiston et al. (2012): states U/D/I; D nodes propagate h_j(t-1) once, then go I."""
+    h = {v: float(shock.get(v, 0.0)) for v in G}
+    s = {v: ("D" if h[v] > 0 else "U") for v in G}
+    while any(st == "D" for st in s.values()):
+        new_h = {}
+        for i in G:
+            total = 0.0
+            for j in G.successors(i):  # edge i -> j: i is exposed to j
+                if s[j] == "D":
+                    total += min(1.0, G[i][j]["weight"] / capital[i]) * h[j]
+            new_h[i] = min(1.0, h[i] + total)
+        new_s = {}
+        for i in G:
+            if s[i] == "D":
+                new_s[i] = "I"
+            elif s[i] == "U" and new_h[i] > 0:
+                new_s[i] = "D"
+            else:
+                new_s[i] = s[i]
+        h, s = new_h, new_s
+    return h
+
+
+def ref_differential(G: nx.DiGraph, capital: dict, shock: dict, rounds: int = 2000) -> dict:
+    """Bardoscia et al. (2015): h(t+1) = min(1, h(t) + sum_j Lambda_ij (h_j(t) - h_j(t-1)))."""
+    prev = {v: 0.0 for v in G}
+    h = {v: float(shock.get(v, 0.0)) for v in G}
+    for _ in range(rounds):
+        new_h = {}
+        for i in G:
+            total = sum(G[i][j]["weight"] / capital[i] * (h[j] - prev[j]) for j in G.successors(i))
+            new_h[i] = min(1.0, h[i] + total)
+        prev, h = h, new_h
+        if max(abs(h[v] - prev[v]) for v in G) < 1e-15:
+            break
+    return h
+
+
+def random_exposure_graph(n: int, p: float, seed: int) -> tuple[nx.DiGraph, dict]:
+    rng = np.random.default_rng(seed)
+    G = nx.gnp_random_graph(n, p, seed=seed, directed=True)
+    for u, v in G.edges:
+        G[u][v]["weight"] = float(rng.lognormal(0.0, 1.0))
+    capital = {}
+    for v in G:
+        out = sum(d["weight"] for _, _, d in G.out_edges(v, data=True))
+        capital[v] = float(out * rng.uniform(0.3, 2.0) + 0.1)
+    return G, capital
+
+
+# --- hand-computable cases ---------------------------------------------------------
+def test_chain_hand_computation():
+    # 0 -> 1 -> 2: 0 lent 8 to 1, 1 lent 5 to 2; buffers 10.
+    # Lambda_01 = 0.8, Lambda_12 = 0.5. Node 2 defaults (h=1):
+    # round 1: h1 = 0.5 * 1 = 0.5; round 2: h0 = 0.8 * 0.5 = 0.4.
+    W = np.array([[0, 8, 0], [0, 0, 5], [0, 0, 0]], dtype=float)
+    res = debtrank(W, [10, 10, 10], [2], value="uniform")
+    np.testing.assert_allclose(res.h, [0.4, 0.5, 1.0])
+    assert res.R == pytest.approx((0.4 + 0.5) / 3)
+    assert res.rounds == 3  # the last round finds node 0 has no one to pass distress to
+    assert res.first_round.tolist() == [2, 1, 0]
+
+
+def test_exposure_above_capital_is_capped_at_one():
+    # 0 is exposed 30 to 1 with a buffer of 10: Lambda = min(1, 3) = 1 in the original variant
+    W = np.array([[0, 30], [0, 0]], dtype=float)
+    res = debtrank(W, [10, 10], {1: 0.5}, value="uniform")
+    assert res.h[0] == pytest.approx(0.5)
+    np.testing.assert_allclose(impact_matrix(W, [10, 10]).toarray(), [[0, 1], [0, 0]])
+    np.testing.assert_allclose(impact_matrix(W, [10, 10], cap=False).toarray(), [[0, 3], [0, 0]])
+
+
+def test_original_propagates_once_around_a_cycle():
+    # mutual exposure 5, buffers 10, so Lambda = 0.5 both ways; node 0 shocked by 0.4.
+    # round 1: h1 = 0.5 * 0.4 = 0.2 (0 becomes inactive)
+    # round 2: h0 = 0.4 + 0.5 * 0.2 = 0.5 (1 becomes inactive) -> stop.
+    W = np.array([[0, 5], [5, 0]], dtype=float)
+    res = debtrank(W, [10, 10], {0: 0.4}, value="uniform")
+    np.testing.assert_allclose(res.h, [0.5, 0.2])
+    assert res.R == pytest.approx((0.5 + 0.2) / 2 - 0.4 / 2)
+
+
+def test_differential_reverberates_to_the_stationary_point():
+    # same network, differential: increments keep flowing, h0 = 0.4 + 0.5 h1, h1 = 0.5 h0
+    # -> h0 = 0.4 / (1 - 0.25) = 0.5333..., h1 = 0.2666...
+    W = np.array([[0, 5], [5, 0]], dtype=float)
+    res = debtrank(W, [10, 10], {0: 0.4}, value="uniform", variant="differential")
+    np.testing.assert_allclose(res.h, [0.4 / 0.75, 0.2 / 0.75], rtol=1e-10)
+    assert res.converged
+
+
+def test_default_value_is_share_of_exposure_held():
+    # exposures held: node 0 holds 8, node 1 holds 2, node 2 none -> v = (0.8, 0.2, 0)
+    W = np.array([[0, 8, 0], [0, 0, 2], [0, 0, 0]], dtype=float)
+    res = debtrank(W, [10, 10, 10], [2])
+    np.testing.assert_allclose(res.value, [0.8, 0.2, 0.0])
+    # h1 = 0.2, h0 = 0.8 * 0.2 = 0.16 -> R = 0.8 * 0.16 + 0.2 * 0.2
+    assert res.R == pytest.approx(0.8 * 0.16 + 0.2 * 0.2)
+
+
+def test_zero_buffer_means_full_impact():
+    W = np.array([[0, 1e-6], [0, 0]], dtype=float)
+    res = debtrank(W, [0.0, 5.0], {1: 0.3}, value="uniform")
+    assert res.h[0] == pytest.approx(0.3)
+
+
+def test_isolated_and_disconnected_parts_are_untouched():
+    W = sp.csr_array(([4.0, 4.0], ([0, 2], [1, 3])), shape=(5, 5))
+    res = debtrank(W, np.full(5, 10.0), [1], value="uniform")
+    np.testing.assert_allclose(res.h, [0.4, 1, 0, 0, 0])
+    assert res.n_distressed == 2 and res.n_defaulted == 1
+
+
+# --- against the slow references ---------------------------------------------------------
+@pytest.mark.parametrize("seed", range(6))
+def test_original_matches_reference_on_random_graphs(seed):
+    G, capital = random_exposure_graph(40, 0.08, seed)
+    rng = np.random.default_rng(100 + seed)
+    shocked = {int(v): float(rng.uniform(0.1, 1.0)) for v in rng.choice(40, 3, replace=False)}
+    expected = ref_original(G, capital, shocked)
+    res = debtrank(G, capital, shocked, value="uniform")
+    np.testing.assert_allclose(res.h, [expected[v] for v in G], rtol=1e-12, atol=1e-14)
+    assert res.R == pytest.approx(np.mean([expected[v] for v in G]) - np.mean([shocked.get(v, 0) for v in G]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_differential_matches_reference_on_random_graphs(seed):
+    G, capital = random_exposure_graph(30, 0.1, seed)
+    shocked = {0: 0.5, 1: 0.2}
+    expected = ref_differential(G, capital, shocked)
+    res = debtrank(G, capital, shocked, value="uniform", variant="differential", tol=1e-15)
+    np.testing.assert_allclose(res.h, [expected[v] for v in G], rtol=1e-9, atol=1e-12)
+
+
+def test_graph_matrix_and_attribute_inputs_agree():
+    G, capital = random_exposure_graph(25, 0.15, 7)
+    nx.set_node_attributes(G, capital, "equity")
+    nodes = list(G)
+    W = nx.to_scipy_sparse_array(G, nodelist=nodes, weight="weight")
+    a = debtrank(G, "equity", {3: 1.0})
+    b = debtrank(W, [capital[v] for v in nodes], [nodes.index(3)])
+    c = debtrank(W.toarray(), np.array([capital[v] for v in nodes]), np.eye(len(nodes))[nodes.index(3)])
+    np.testing.assert_allclose(a.h, b.h)
+    np.testing.assert_allclose(a.h, c.h)
+    assert a.R == pytest.approx(b.R)
+    frame = a.to_frame()
+    assert list(frame.index) == nodes and frame.loc[3, "h"] == 1.0
+
+
+def test_multidigraph_parallel_edges_are_summed():
+    M = nx.MultiDiGraph()
+    M.add_edge("a", "b", weight=3.0)
+    M.add_edge("a", "b", weight=2.0)
+    res = debtrank(M, {"a": 10.0, "b": 1.0}, {"b": 1.0}, value="uniform")
+    assert res.h[0] == pytest.approx(0.5)
+
+
+def test_sources_record_who_passed_distress():
+    # 0 is exposed to 1 and 2; both shocked, 2's impact is larger
+    W = np.array([[0, 1, 3], [0, 0, 0], [0, 0, 0]], dtype=float)
+    res = debtrank(W, [10, 1, 1], [1, 2], value="uniform", track_sources=True)
+    assert res.source.tolist() == [2, -1, -1]
+
+
+# --- linearised impact -----------------------------------------------------------------
+def test_linear_impact_first_order_equals_first_round():
+    G, capital = random_exposure_graph(30, 0.1, 3)
+    nodes = list(G)
+    W = nx.to_numpy_array(G, nodelist=nodes)
+    E = np.array([capital[v] for v in nodes])
+    lam = np.minimum(1.0, W / E[:, None])
+    v = W.sum(axis=1) / W.sum()
+    lin1 = debtrank_linear_impact(W, E, rounds=1)
+    np.testing.assert_allclose(lin1, np.minimum(v @ lam, 1 - v))
+    lin3 = debtrank_linear_impact(W, E, rounds=3)
+    expected = v @ (lam + lam @ lam + lam @ lam @ lam)
+    np.testing.assert_allclose(lin3, np.minimum(expected, 1 - v))
+
+
+def test_linear_impact_is_exact_on_a_chain():
+    # on a chain no node is reached twice, so K >= depth reproduces DebtRank exactly (no caps hit)
+    W = np.array([[0, 8, 0, 0], [0, 0, 5, 0], [0, 0, 0, 4], [0, 0, 0, 0]], dtype=float)
+    E = np.full(4, 10.0)
+    lin = debtrank_linear_impact(W, E, value="uniform", rounds=3)
+    exact = [debtrank(W, E, [k], value="uniform").R for k in range(4)]
+    np.testing.assert_allclose(lin, exact)
+
+
+# --- bad input -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("W", "capital", "shocked", "match"),
+    [
+        (np.array([[1.0, 2.0], [0.0, 0.0]]), [1, 1], [0], "self-loops"),
+        (np.array([[0.0, -2.0], [0.0, 0.0]]), [1, 1], [0], "negative"),
+        (np.array([[0.0, np.nan], [0.0, 0.0]]), [1, 1], [0], "non-finite"),
+        (np.zeros((2, 3)), [1, 1], [0], "square"),
+        (np.zeros((0, 0)), [], [], "empty"),
+        (np.zeros((2, 2)), [1, -1], [0], "below 0"),
+        (np.zeros((2, 2)), [1, 1, 1], [0], "expected 2 values"),
+        (np.zeros((2, 2)), [1, 1], [5], "unknown node positions"),
+        (np.zeros((2, 2)), [1, 1], np.array([1.5, 0.0]), "above 1"),
+    ],
+)
+def test_bad_input_is_a_clear_error(W, capital, shocked, match):
+    with pytest.raises(GraphInputError, match=match):
+        debtrank(W, capital, shocked)
+
+
+def test_unknown_ids_and_variant_are_errors():
+    G = nx.DiGraph()
+    G.add_edge("a", "b", weight=1.0)
+    with pytest.raises(GraphInputError, match=r"unknown node ids \['zz'\]"):
+        debtrank(G, {"a": 1, "b": 1}, {"zz": 1.0})
+    with pytest.raises(GraphInputError, match=r"no value for nodes \['b'\]"):
+        debtrank(G, {"a": 1}, ["a"])
+    with pytest.raises(GraphInputError, match="variant"):
+        debtrank(G, {"a": 1, "b": 1}, ["a"], variant="linear")
+    with pytest.raises(GraphInputError, match="empty"):
+        debtrank(nx.DiGraph(), {}, [])
