@@ -1,0 +1,223 @@
+"""One tidy verdict table for a PD model: discrimination, calibration, stability."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from os import PathLike
+from typing import Any
+
+import numpy as np
+import pandas
+
+from ._checks import as_binary, as_float_1d, as_probability, offenders
+from .calibration import (binomial_test, brier_score, brier_skill_score, hosmer_lemeshow,
+                          jeffreys_test, jeffreys_test_portfolio, spiegelhalter, traffic_light)
+from .config import load_validation_config, threshold_text, verdict
+from .discrimination import auc, auc_initial_test, gini, ks, pietra_index
+from .migration import migration_matrix, migration_stability_test, migration_weighted_bandwidth
+from .results import TIDY_COLUMNS
+from .stability import herfindahl_index, herfindahl_test, psi
+
+__all__ = ["validation_report", "grade_order"]
+
+_INITIAL_KEYS = ("auc", "grade", "exposure", "score", "previous_grade")
+
+
+def grade_order(grade: Any, pd_: Any | None = None) -> list[Any]:
+    """Grades from best to worst.
+
+    The categories of a categorical ``grade``; otherwise the distinct grades sorted by
+    their mean PD (ascending, ties by label) when ``pd_`` is given, else sorted by value.
+    """
+    g = pandas.Series(grade).reset_index(drop=True)
+    if isinstance(g.dtype, pandas.CategoricalDtype):
+        return list(g.cat.categories)
+    if pd_ is None:
+        return sorted(pandas.unique(g.dropna()))
+    mean_pd = pandas.Series(np.asarray(pd_, dtype=float)).groupby(g.to_numpy()).mean()
+    return list(sorted(mean_pd.index, key=lambda k: (mean_pd[k], str(k))))
+
+
+def _row(test: str, scope: str, statistic: float, pvalue: float, verdict_: str, threshold: str) -> dict:
+    return {"test": test, "scope": scope, "statistic": float(statistic), "pvalue": float(pvalue),
+            "verdict": verdict_, "threshold": threshold}
+
+
+def _check_initial(initial: Mapping[str, Any] | None, n: int) -> dict[str, Any]:
+    if initial is None:
+        return {}
+    if not isinstance(initial, Mapping):
+        raise ValueError(f"initial must be a mapping with keys among {_INITIAL_KEYS}, "
+                         f"got {type(initial).__name__}")
+    unknown = [k for k in initial if k not in _INITIAL_KEYS]
+    if unknown:
+        raise ValueError(f"initial: unknown key(s) {unknown}; allowed: {list(_INITIAL_KEYS)}")
+    if "previous_grade" in initial and len(initial["previous_grade"]) != n:
+        raise ValueError(f"initial['previous_grade'] must have one grade per obligor ({n}), "
+                         f"got {len(initial['previous_grade'])}")
+    if "exposure" in initial and "grade" not in initial:
+        raise ValueError("initial['exposure'] needs initial['grade'] (the grades it belongs to)")
+    return dict(initial)
+
+
+def validation_report(y: Any, pd: Any, grade: Any, score: Any = None, exposure: Any = None,
+                      initial: Mapping[str, Any] | None = None,
+                      config: str | PathLike[str] | Mapping[str, Any] | None = None, *,
+                      higher_is_riskier: bool = True) -> pandas.DataFrame:
+    """Validation verdict table of one PD model.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Observed default over the horizon, one per obligor.
+    pd : array-like
+        Predicted PD of each obligor, in (0, 1).
+    grade : array-like
+        Rating grade of each obligor. Order best -> worst: categories of a categorical,
+        else by mean PD (see :func:`grade_order`).
+    score : array-like, optional
+        Model score for discrimination (default: ``pd``); higher = riskier unless
+        ``higher_is_riskier=False``.
+    exposure : array-like, optional
+        Exposure of each obligor (exposure-weighted Herfindahl index).
+    initial : mapping, optional
+        Reference from the initial validation / development sample, any of:
+        ``auc`` (float: ECB current-vs-initial AUC test), ``grade`` (grades of the initial
+        sample: PSI of grades, Herfindahl test), ``exposure`` (with ``grade``: exposure-
+        weighted Herfindahl test), ``score`` (initial scores: PSI of the score),
+        ``previous_grade`` (each current obligor's grade at the start of the period:
+        migration matrix, MWB, migration stability tests).
+    config : path, mapping or None
+        Thresholds and parameters (default ``riskkit/configs/validation.yaml``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``test, scope, statistic, pvalue, verdict, threshold``; verdict
+        ``n/a`` marks informational rows (measures without a threshold).
+
+    Notes
+    -----
+    Statistics and sources: see :func:`auc` (DeLong 1988, ECB 2019), :func:`ks`,
+    :func:`pietra_index` (BCBS WP14), :func:`binomial_test` (WP14), :func:`jeffreys_test`
+    (ECB 2019), :func:`traffic_light` (Tasche 2003), :func:`hosmer_lemeshow`,
+    :func:`spiegelhalter`, :func:`psi` (Yurdakul 2018), :func:`herfindahl_test` (ECB 2019),
+    :func:`migration_weighted_bandwidth` and :func:`migration_stability_test` (ECB 2019).
+    """
+    cfg = load_validation_config(config)
+    tests, params = cfg["tests"], cfg["parameters"]
+    y_arr = as_binary(y, "y")
+    p = as_probability(pd, "pd")
+    g = grade if isinstance(grade, pandas.Series) else pandas.Series(grade)
+    n = y_arr.size
+    if p.size != n or len(g) != n:
+        raise ValueError(f"length mismatch: y={n}, pd={p.size}, grade={len(g)}")
+    if g.isna().any():
+        raise ValueError(f"grade has missing values in {offenders(g.isna().to_numpy(), grade)}")
+    main_name = "pd" if score is None else "score"
+    main = p if score is None else as_float_1d(score, "score")
+    if main.size != n:
+        raise ValueError(f"length mismatch: y={n}, score={main.size}")
+    direction = True if score is None else higher_is_riskier
+    if exposure is not None:
+        exposure = as_float_1d(exposure, "exposure")
+        if exposure.size != n:
+            raise ValueError(f"length mismatch: y={n}, exposure={exposure.size}")
+    init = _check_initial(initial, n)
+
+    order = grade_order(g.reset_index(drop=True), p)
+    if "grade" in init or "previous_grade" in init:
+        extra = pandas.concat([pandas.Series(init.get("grade", []), dtype=object),
+                                  pandas.Series(init.get("previous_grade", []), dtype=object)])
+        order += [v for v in pandas.unique(extra.dropna()) if v not in set(order)]
+    position = {v: i for i, v in enumerate(order)}
+    grade_codes = g.reset_index(drop=True).astype(object).map(position).to_numpy(dtype=float)
+
+    frames: list[pandas.DataFrame] = []
+    rows: list[dict] = []
+    level = params.get("ci_level", 0.95)
+
+    # discrimination
+    a = auc(y_arr, main, higher_is_riskier=direction, thresholds=tests["auc"])
+    frames.append(a.to_frame().assign(scope=main_name))
+    lo, hi = a.ci(level)
+    gi = gini(y_arr, main, higher_is_riskier=direction)
+    rows.append(_row("gini", main_name, gi, a.pvalue, verdict(gi, tests["gini"])[0],
+                     threshold_text(tests["gini"])))
+    frames.append(ks(y_arr, main, higher_is_riskier=direction, thresholds=tests["ks"]).to_frame()
+                  .assign(scope=main_name))
+    frames.append(pietra_index(y_arr, main, higher_is_riskier=direction, thresholds=tests["pietra"])
+                  .to_frame().assign(scope=main_name))
+    rows.append(_row("auc_ci_lower", main_name, lo, np.nan, "n/a", f"DeLong CI, level {level:g}"))
+    rows.append(_row("auc_ci_upper", main_name, hi, np.nan, "n/a", f"DeLong CI, level {level:g}"))
+    frames.append(auc(y_arr, grade_codes, thresholds=tests["auc"]).to_frame().assign(scope="grade"))
+    if "auc" in init:
+        frames.append(auc_initial_test(y_arr, main, init["auc"], higher_is_riskier=direction,
+                                       thresholds=tests["auc_initial"]).to_frame().assign(scope=main_name))
+
+    # calibration, per grade (grades in best -> worst order, empty grades skipped)
+    table = (pandas.DataFrame({"code": grade_codes, "pd": p, "y": y_arr.astype(int)})
+             .groupby("code", sort=True).agg(n=("y", "size"), defaults=("y", "sum"), pd=("pd", "mean")))
+    labels = [f"grade {order[int(c)]}" for c in table.index]
+    gp, gd, gn = table["pd"].to_numpy(), table["defaults"].to_numpy(), table["n"].to_numpy()
+    frames.append(binomial_test(gp, gd, gn, rho=params.get("asset_correlation", 0.0),
+                                confidence=params.get("binomial_confidence", 0.99), grades=labels,
+                                thresholds=tests["binomial"]).to_frame())
+    frames.append(jeffreys_test(gp, gd, gn, grades=labels, thresholds=tests["jeffreys"]).to_frame())
+    frames.append(jeffreys_test_portfolio(p, y_arr.astype(int), np.ones(n, dtype=int),
+                                          thresholds=tests["jeffreys"]).to_frame())
+    frames.append(traffic_light(gp, gd, gn, rho=params.get("asset_correlation", 0.0), grades=labels,
+                                thresholds=tests["traffic_light"]).to_frame())
+    frames.append(hosmer_lemeshow(gp, gd, gn, df=params.get("hosmer_lemeshow_df"), grades=labels,
+                                  thresholds=tests["hosmer_lemeshow"]).to_frame())
+    frames.append(spiegelhalter(y_arr, p, thresholds=tests["spiegelhalter"]).to_frame())
+    rows.append(_row("brier_score", "portfolio", brier_score(y_arr, p), np.nan, "n/a", "lower is better"))
+    if 0 < y_arr.sum() < n:
+        bss = brier_skill_score(y_arr, p)
+        rows.append(_row("brier_skill", "portfolio", bss, np.nan, verdict(bss, tests["brier_skill"])[0],
+                         threshold_text(tests["brier_skill"])))
+
+    # stability
+    weightings = [("number", None, None)]
+    if exposure is not None and "exposure" in init:
+        weightings.append(("exposure", exposure, init["exposure"]))
+    if "grade" in init:
+        initial_grade = pandas.Series(init["grade"]).reset_index(drop=True).astype(object)
+        frames.append(psi(initial_grade, g.reset_index(drop=True).astype(object), bins="categories",
+                          alpha=params.get("psi_alpha", 0.05), thresholds=tests["psi"])
+                      .to_frame().assign(scope="grade"))
+        for scope, w_cur, w_init in weightings:
+            frames.append(herfindahl_test(g.reset_index(drop=True).astype(object), initial_grade,
+                                          exposure=w_cur, exposure_initial=w_init, grades=order,
+                                          thresholds=tests["herfindahl"]).to_frame())
+    else:
+        hi_rows = [("number", None)] + ([("exposure", exposure)] if exposure is not None else [])
+        for scope, w in hi_rows:
+            rows.append(_row("herfindahl_index", scope,
+                             herfindahl_index(g.reset_index(drop=True).astype(object), w, grades=order),
+                             np.nan, "n/a", "0 = even spread, 1 = one grade"))
+    if "score" in init:
+        frames.append(psi(as_float_1d(init["score"], "initial['score']"), main,
+                          bins=params.get("psi_bins", 10), alpha=params.get("psi_alpha", 0.05),
+                          thresholds=tests["psi"]).to_frame().assign(scope=main_name))
+    if "previous_grade" in init:
+        mm = migration_matrix(pandas.Series(init["previous_grade"]).astype(object),
+                              g.reset_index(drop=True).astype(object), grades=order)
+        frames.append(migration_weighted_bandwidth(mm, thresholds=tests["mwb"]).to_frame())
+        frames.append(migration_stability_test(mm, thresholds=tests["migration_stability"]).to_frame())
+
+    frames.append(pandas.DataFrame(rows, columns=TIDY_COLUMNS))
+    out = pandas.concat([f[TIDY_COLUMNS] for f in frames if len(f)], ignore_index=True)
+    order_tests = {t: i for i, t in enumerate(pandas.unique(out["test"]))}
+    # keep the discrimination -> calibration -> stability reading order of the code above
+    out["_rank"] = out["test"].map(_READING_ORDER).fillna(len(_READING_ORDER)) * 1000 + \
+        out["test"].map(order_tests)
+    out = out.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
+    return out
+
+
+_READING_ORDER = {t: i for i, t in enumerate([
+    "auc", "auc_ci_lower", "auc_ci_upper", "gini", "ks", "pietra", "auc_initial",
+    "binomial", "jeffreys", "traffic_light", "hosmer_lemeshow", "spiegelhalter", "brier_score",
+    "brier_skill", "psi", "herfindahl", "herfindahl_index", "mwb", "migration_stability_row",
+])}

@@ -1,0 +1,273 @@
+"""Result objects, the YAML config, back-testing helpers and the validation report."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import riskkit.validation as rkv
+from riskkit.validation.config import DEFAULT_CONFIG_PATH, verdict
+
+TIDY = ["test", "scope", "statistic", "pvalue", "verdict", "threshold"]
+
+
+def brute_force_auc_cov(y, scores):
+    """DeLong (1988) from the definition, O(m n) (independent of riskkit's rank algorithm)."""
+    y = np.asarray(y).astype(bool)
+    scores = np.atleast_2d(np.asarray(scores, dtype=float))
+    x, z = scores[:, y], scores[:, ~y]
+    psi = (x[:, :, None] > z[:, None, :]) + 0.5 * (x[:, :, None] == z[:, None, :])
+    return psi.mean(axis=(1, 2)), (np.atleast_2d(np.cov(psi.mean(axis=2))) / x.shape[1]
+                                   + np.atleast_2d(np.cov(psi.mean(axis=1))) / z.shape[1])
+
+
+@pytest.fixture(scope="module")
+def book():
+    """A synthetic rated book: 7 grades, PDs doubling per grade, observed defaults drawn at
+    1.2 x PD, a score, exposures, last period's grades and an initial sample."""
+    rng = np.random.default_rng(42)
+    n = 3000
+    grade = rng.integers(1, 8, n)
+    pd_ = 0.002 * 2.0 ** grade
+    y = (rng.random(n) < pd_ * 1.2).astype(int)
+    score = np.log(pd_) + rng.normal(0, 0.6, n)
+    previous = np.clip(grade + rng.choice([-1, 0, 0, 0, 1], n), 1, 7)
+    initial = {"auc": 0.75, "grade": rng.integers(1, 8, 2000), "exposure": rng.lognormal(size=2000),
+               "score": np.log(0.002 * 2.0 ** rng.integers(1, 8, 2000)) + rng.normal(0, 0.6, 2000),
+               "previous_grade": previous}
+    return {"y": y, "pd": pd_, "grade": grade, "score": score, "exposure": rng.lognormal(size=n),
+            "initial": initial}
+
+
+# --- results ----------------------------------------------------------------------------
+
+def test_result_is_frozen_and_tidy():
+    r = rkv.binomial_test([0.01, 0.02], [3, 9], [100, 200], grades=["A", "B"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.pvalue = 0.5
+    with pytest.raises(ValueError):
+        r.statistic[0] = 99  # arrays are read-only
+    frame = r.to_frame()
+    assert list(frame.columns[:6]) == TIDY
+    assert list(frame["scope"]) == ["A", "B"]
+    assert frame["threshold"].iloc[0] == "amber if p < 0.05; red if p < 0.01"
+    assert {"critical_value", "n", "pd"} <= set(frame.columns)
+    text = r.summary()
+    assert "binomial" in text and "H0:" in text and "amber if p < 0.05" in text and "A" in text
+    assert "2 scopes" in repr(r)
+    with pytest.raises(AttributeError):
+        _ = r.no_such_detail
+
+
+def test_verdict_rules():
+    p = {"kind": "pvalue", "amber_below": 0.05, "red_below": 0.01}
+    assert list(verdict([0.2, 0.05, 0.049, 0.01, 0.009, np.nan], p)) == \
+        ["green", "green", "amber", "amber", "red", "n/a"]
+    hb = {"kind": "higher_is_better", "green_from": 0.7, "amber_from": 0.6}
+    assert list(verdict([0.7, 0.65, 0.59], hb)) == ["green", "amber", "red"]
+    lb = {"kind": "lower_is_better", "amber_from": 0.1, "red_from": 0.25}
+    assert list(verdict([0.09, 0.1, 0.25, np.inf], lb)) == ["green", "amber", "red", "red"]
+
+
+def test_thresholds_argument_overrides_default():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    s = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.7])  # AUC = 8/9
+    assert rkv.auc(y, s).verdict == "green"
+    strict = rkv.auc(y, s, thresholds={"kind": "higher_is_better", "green_from": 0.95, "amber_from": 0.9})
+    assert strict.verdict == "red" and strict.thresholds["green_from"] == 0.95
+    with pytest.raises(ValueError, match="green_from"):
+        rkv.auc(y, s, thresholds={"kind": "higher_is_better", "amber_from": 0.9})
+
+
+# --- config ----------------------------------------------------------------------------------
+
+def test_default_config_loads_and_covers_every_test():
+    cfg = rkv.load_validation_config()
+    assert DEFAULT_CONFIG_PATH.name == "validation.yaml"
+    assert cfg["tests"]["psi"] == {"kind": "lower_is_better", "amber_from": 0.10, "red_from": 0.25}
+    assert cfg["parameters"]["binomial_confidence"] == 0.99
+
+
+@pytest.mark.parametrize("text, entry, field", [
+    ("tests:\n  psi: {kind: lower_is_better, amber_from: 0.3, red_from: 0.2}\n", "tests.psi", "amber_from"),
+    ("tests:\n  auc: {kind: higher_is_better, green_from: high, amber_from: 0.6}\n", "tests.auc", "green_from"),
+    ("tests:\n  binomial: {kind: pvalue, amber_below: 0.05}\n", "tests.binomial", "red_below"),
+    ("tests:\n  binomial: {kind: pval, amber_below: 0.05, red_below: 0.01}\n", "tests.binomial", "kind"),
+    ("tests:\n  psii: {kind: pvalue, amber_below: 0.05, red_below: 0.01}\n", "tests.psii", "(name)"),
+    ("tests:\n  ks: {kind: pvalue, amber_below: 0.05, red_below: 0.01, extra: 1}\n", "tests.ks", "extra"),
+    ("tests:\n  traffic_light: {kind: traffic_light, levels: [0.99, 0.95, 0.999]}\n",
+     "tests.traffic_light", "levels"),
+    ("parameters:\n  psi_bins: 1\n", "parameters.psi_bins", "psi_bins"),
+    ("parameters:\n  rho: 0.1\n", "parameters.rho", "(name)"),
+])
+def test_bad_config_names_file_entry_and_field(tmp_path, text, entry, field):
+    path = tmp_path / "bad_validation.yaml"
+    path.write_text(text)
+    with pytest.raises(rkv.ValidationConfigError) as info:
+        rkv.load_validation_config(path)
+    message = str(info.value)
+    assert str(path) in message and f"entry '{entry}'" in message and f"field '{field}'" in message
+
+
+def test_config_rejects_unsafe_yaml_and_bad_top_level(tmp_path):
+    path = tmp_path / "unsafe.yaml"
+    path.write_text("tests: !!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(rkv.ValidationConfigError, match="not valid YAML"):
+        rkv.load_validation_config(path)
+    path.write_text("- just\n- a list\n")
+    with pytest.raises(rkv.ValidationConfigError, match="top level"):
+        rkv.load_validation_config(path)
+
+
+def test_user_config_merges_with_default(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("tests:\n  auc: {kind: higher_is_better, green_from: 0.95, amber_from: 0.9}\n")
+    cfg = rkv.load_validation_config(path)
+    assert cfg["tests"]["auc"]["green_from"] == 0.95
+    assert cfg["tests"]["psi"]["red_from"] == 0.25  # untouched default
+
+
+# --- back-testing --------------------------------------------------------------------------
+
+def test_backtest_default_rates_by_grade_and_date():
+    rng = np.random.default_rng(5)
+    n = 4000
+    frame = pd.DataFrame({
+        "as_of": pd.to_datetime(rng.choice(["2022-12-31", "2023-12-31"], n)).astype("datetime64[ns]"),
+        "grade": rng.choice(["A", "B", "C"], n),
+    })
+    frame["pd"] = frame["grade"].map({"A": 0.01, "B": 0.03, "C": 0.08}) * rng.uniform(0.8, 1.2, n)
+    frame["default"] = (rng.random(n) < frame["pd"] * 1.1).astype(int)
+    out = rkv.backtest_default_rates(frame)
+    assert list(out.columns[:2]) == ["as_of", "grade"] and len(out) == 6
+    for _, row in out.iterrows():
+        sub = frame[(frame["as_of"] == row["as_of"]) & (frame["grade"] == row["grade"])]
+        assert row["n"] == len(sub) and row["defaults"] == sub["default"].sum()
+        assert row["predicted_pd"] == pytest.approx(sub["pd"].mean())
+        assert row["observed_default_rate"] == pytest.approx(sub["default"].mean())
+        ref = stats.binomtest(int(row["defaults"]), int(row["n"]), row["predicted_pd"], alternative="greater")
+        assert row["binomial_pvalue"] == pytest.approx(ref.pvalue, rel=1e-9)
+    by_date = rkv.backtest_default_rates(frame, by="as_of")
+    assert by_date["n"].sum() == n and len(by_date) == 2
+    with pytest.raises(ValueError, match="missing column"):
+        rkv.backtest_default_rates(frame.drop(columns="pd"))
+    broken = frame.copy()
+    broken.loc[5, "pd"] = 1.5
+    with pytest.raises(ValueError, match="strictly between 0 and 1.*index labels 5"):
+        rkv.backtest_default_rates(broken)
+
+
+def test_compare_challengers_matches_brute_force_delong():
+    rng = np.random.default_rng(6)
+    n = 600
+    y = (rng.random(n) < 0.2).astype(int)
+    a = rng.normal(size=n) + y
+    b = 0.5 * a + rng.normal(size=n)
+    points = -(a + rng.normal(size=n))  # a scorecard: higher points = safer
+    data = pd.DataFrame({"default": y, "champion": a, "challenger": b, "points": points})
+    cmp_ = rkv.compare_challengers(data, ["champion", "challenger", "points"],
+                                   higher_is_riskier={"champion": True, "challenger": True, "points": False})
+    aucs, cov = brute_force_auc_cov(y, np.vstack([a, b, -points]))
+    np.testing.assert_allclose(cmp_.auc["auc"], aucs, rtol=1e-12)
+    np.testing.assert_allclose(cmp_.auc["variance"], np.diag(cov), rtol=1e-10)
+    pw = cmp_.pairwise.set_index(["score_a", "score_b"])
+    z = (aucs[0] - aucs[1]) / np.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
+    assert pw.loc[("champion", "challenger"), "statistic"] == pytest.approx(z, rel=1e-10)
+    assert len(pw) == 3
+    assert list(cmp_.to_frame().columns) == TIDY
+    with pytest.raises(ValueError, match="at least two"):
+        rkv.compare_challengers(data, ["champion"])
+    with pytest.raises(ValueError, match="missing"):
+        rkv.compare_challengers(data, ["champion", "challenger"], higher_is_riskier={"champion": True})
+
+
+def test_compare_challengers_by_date_runs_within_groups():
+    rng = np.random.default_rng(7)
+    n = 800
+    data = pd.DataFrame({"as_of": np.repeat(["2023", "2024"], n // 2), "default": (rng.random(n) < 0.3).astype(int)})
+    data["s1"] = rng.normal(size=n) + data["default"]
+    data["s2"] = rng.normal(size=n) + 0.5 * data["default"]
+    out = rkv.compare_challengers(data, ["s1", "s2"], by="as_of")
+    assert list(out.auc["group"]) == ["2023", "2023", "2024", "2024"]
+    first = data[data["as_of"] == "2023"]
+    aucs, _ = brute_force_auc_cov(first["default"], np.vstack([first["s1"], first["s2"]]))
+    np.testing.assert_allclose(out.auc["auc"].iloc[:2], aucs)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+def test_validation_report_full(book):
+    b = book
+    rep = rkv.validation_report(b["y"], b["pd"], b["grade"], score=b["score"], exposure=b["exposure"],
+                                initial=b["initial"])
+    assert list(rep.columns) == TIDY
+    assert set(rep["verdict"]) <= {"green", "amber", "red", "n/a"}
+    tests = set(rep["test"])
+    assert {"auc", "gini", "ks", "pietra", "auc_initial", "binomial", "jeffreys", "traffic_light",
+            "hosmer_lemeshow", "spiegelhalter", "brier_score", "psi", "herfindahl", "mwb",
+            "migration_stability_row"} <= tests
+    # numbers come from the underlying statistics (checked against references elsewhere)
+    auc_row = rep[(rep["test"] == "auc") & (rep["scope"] == "score")].iloc[0]
+    (ref_auc,), _ = brute_force_auc_cov(b["y"], b["score"])
+    assert auc_row["statistic"] == pytest.approx(ref_auc, rel=1e-12)
+    binom = rep[rep["test"] == "binomial"].reset_index(drop=True)
+    assert list(binom["scope"]) == [f"grade {g}" for g in range(1, 8)]
+    g3 = b["grade"] == 3
+    ref = stats.binomtest(int(b["y"][g3].sum()), int(g3.sum()), b["pd"][g3].mean(), alternative="greater")
+    assert binom.loc[2, "pvalue"] == pytest.approx(ref.pvalue, rel=1e-9)
+    assert set(rep.loc[rep["test"] == "herfindahl", "scope"]) == {"number", "exposure"}
+    assert set(rep.loc[rep["test"] == "jeffreys", "scope"]) >= {"portfolio", "grade 7"}
+
+
+def test_validation_report_minimal_and_with_config(book, tmp_path):
+    b = book
+    rep = rkv.validation_report(b["y"], b["pd"], b["grade"])
+    assert "psi" not in set(rep["test"]) and "herfindahl_index" in set(rep["test"])
+    assert rep.loc[rep["test"] == "auc", "scope"].tolist() == ["pd", "grade"]
+    path = tmp_path / "strict.yaml"
+    path.write_text("tests:\n  auc: {kind: higher_is_better, green_from: 0.99, amber_from: 0.98}\n")
+    strict = rkv.validation_report(b["y"], b["pd"], b["grade"], config=path)
+    assert (strict.loc[strict["test"] == "auc", "verdict"] == "red").all()
+    assert strict.loc[strict["test"] == "auc", "threshold"].iloc[0].startswith("green if >= 0.99")
+    as_dict = rkv.validation_report(b["y"], b["pd"], b["grade"],
+                                    config={"parameters": {"asset_correlation": 0.12}})
+    # the asset correlation from the config reaches the binomial test (wiring, grade 7)
+    g7 = b["grade"] == 7
+    direct = rkv.binomial_test(b["pd"][g7].mean(), b["y"][g7].sum(), g7.sum(), rho=0.12)
+    row = as_dict[(as_dict["test"] == "binomial") & (as_dict["scope"] == "grade 7")].iloc[0]
+    assert row["pvalue"] == pytest.approx(direct.pvalue, rel=1e-12)
+    assert row["pvalue"] != pytest.approx(
+        rep[(rep["test"] == "binomial") & (rep["scope"] == "grade 7")]["pvalue"].iloc[0], rel=1e-3)
+
+
+def test_validation_report_grade_order_from_categorical_and_pd(book):
+    b = book
+    labels = np.array(["AAA", "AA", "A", "BBB", "BB", "B", "CCC"])
+    named = labels[b["grade"] - 1]
+    rep = rkv.validation_report(b["y"], b["pd"], named)
+    # plain strings are ordered by mean PD, not alphabetically
+    assert rep.loc[rep["test"] == "binomial", "scope"].tolist() == [f"grade {g}" for g in labels]
+    cat = pd.Categorical(named, categories=list(labels), ordered=True)
+    rep2 = rkv.validation_report(b["y"], b["pd"], cat)
+    pd.testing.assert_frame_equal(rep, rep2)
+    assert rkv.grade_order(pd.Series(cat)) == list(labels)
+
+
+def test_validation_report_bad_inputs(book):
+    b = book
+    with pytest.raises(ValueError, match="length mismatch"):
+        rkv.validation_report(b["y"], b["pd"][:-1], b["grade"])
+    with pytest.raises(ValueError, match="unknown key"):
+        rkv.validation_report(b["y"], b["pd"], b["grade"], initial={"auc_init": 0.7})
+    with pytest.raises(ValueError, match="previous_grade"):
+        rkv.validation_report(b["y"], b["pd"], b["grade"], initial={"previous_grade": [1, 2]})
+    grade = pd.Series(b["grade"]).astype(float)
+    grade.iloc[10] = np.nan
+    with pytest.raises(ValueError, match="grade has missing values"):
+        rkv.validation_report(b["y"], b["pd"], grade)
+    with pytest.raises(ValueError, match="strictly between"):
+        rkv.validation_report(b["y"], np.where(np.arange(b["y"].size) == 0, 0.0, b["pd"]), b["grade"])
