@@ -19,7 +19,7 @@ from .expert import ExpertScorecard
 from .rules import RatingRules
 from .scorecard import Scorecard
 
-__all__ = ["MODEL_FEATURES", "fit_portfolio_scorecard", "assess_portfolio", "DEFAULT_LGD"]
+__all__ = ["MODEL_FEATURES", "fit_portfolio_scorecard", "assess_portfolio", "development_dates", "DEFAULT_LGD"]
 
 #: Candidate features for a statistical PD model of trade-credit customers.  Amount
 #: levels (``ar_open``, ``credit_sales_365d``) and ``credit_limit`` are left out on
@@ -45,6 +45,25 @@ MODEL_FEATURES = (
 
 #: Loss given default for unsecured senior trade receivables (Basel foundation IRB, 45 %).
 DEFAULT_LGD = 0.45
+
+
+def development_dates(as_of, horizon_days: int = 365, n_dates: int = 3, step_months: int = 6) -> list[pd.Timestamp]:
+    """Month-end observation dates for a model used on ``as_of`` whose labels are known by then.
+
+    The latest date is the last month end on or before ``as_of - horizon_days`` (so its
+    default window closes by ``as_of``); earlier ones step back ``step_months`` each.  A
+    model developed on these dates and applied on ``as_of`` is an honest out-of-time setting.
+
+    Examples
+    --------
+    >>> [d.date().isoformat() for d in development_dates("2024-12-31")]
+    ['2022-12-31', '2023-06-30', '2023-12-31']
+    """
+    if n_dates < 1 or step_months < 1 or horizon_days < 1:
+        raise ValueError("n_dates, step_months and horizon_days must be positive")
+    last = pd.offsets.MonthEnd().rollback(pd.Timestamp(as_of) - pd.Timedelta(days=horizon_days))
+    dates = [last - pd.DateOffset(months=step_months * k) + pd.offsets.MonthEnd(0) for k in range(n_dates)]
+    return sorted(dates)
 
 
 def fit_portfolio_scorecard(portfolio, as_of_dates: Sequence, horizon_days: int = 365,
