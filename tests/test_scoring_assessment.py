@@ -30,7 +30,7 @@ def test_assessment_columns_and_consistency(book):
     profile = rk.profile.build_profile(portfolio, "2024-12-31")
     assert a.index.equals(profile.index)
     # the PD is the scorecard's own probability of the profile row
-    columns = list(card.binner_._columns)
+    columns = list(card.feature_names_in_)
     np.testing.assert_allclose(a["pd"], card.predict_proba(profile[columns])[:, 1])
     # knock-outs are D; customers 90+ days past due today are knocked out
     assert (a.loc[a["knockout"], "grade"] == "D").all()

@@ -140,7 +140,7 @@ def assess_portfolio(portfolio, as_of, scorecard: Scorecard, expert: ExpertScore
         profile = build_profile(portfolio, as_of)
     expert = ExpertScorecard.default() if expert is None else expert
     rules = RatingRules.default() if rules is None else rules
-    columns = list(scorecard.binner_._columns)
+    columns = list(scorecard.feature_names_in_)
     data = profile.copy()
     data["expert_score"] = expert.score(profile)
     data["score"] = scorecard.score(profile[columns])
