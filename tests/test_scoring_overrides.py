@@ -92,3 +92,18 @@ def test_works_on_rating_rules_output():
                                    now=NOW)
     assert rated.loc["C7", "grade"] == "BBB" and new.loc["C7", "grade"] == "BB"
     assert new.loc["C7", "rule"] == "override" and records["from_grade"].iloc[0] == "BBB"
+
+
+def test_a_default_or_knockout_cannot_be_upgraded():
+    ratings = pd.DataFrame({"grade": ["D", "BB", "CCC"], "knockout": [False, False, True]},
+                           index=pd.Index(["C1", "C2", "C3"], name="customer_id"))
+    request = [{"customer_id": "C1", "to_grade": "CCC", "reason": "paid since", "author": "amy"},
+               {"customer_id": "C3", "to_grade": "B", "reason": "litigation settled", "author": "amy"}]
+    with pytest.raises(OverrideError) as info:
+        apply_overrides(ratings, request, now="2024-01-01")
+    assert "override #0 (customer_id=C1): D is a default or knock-out rating" in str(info.value)
+    assert "override #1 (customer_id=C3): CCC is a default or knock-out rating" in str(info.value)
+    # a downgrade of a knock-out is still allowed
+    out, records = apply_overrides(ratings, [{"customer_id": "C3", "to_grade": "D", "reason": "fraud",
+                                              "author": "amy"}], now="2024-01-01")
+    assert out.loc["C3", "grade"] == "D" and records.loc[0, "notches"] == 1

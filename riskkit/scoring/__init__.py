@@ -7,6 +7,7 @@ scorecard points rise with creditworthiness (PDO scaling, Siddiqi 2006); expert 
 """
 
 from ._config import ScoringConfigError
+from .assessment import MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
 from .binning import FeatureBinning, WoEBinner, woe_iv
 from .challenger import compare_models, fit_challenger
 from .conditions import Condition, ConditionError, parse_condition
@@ -18,6 +19,10 @@ from .scorecard import Scorecard
 from .selection import variance_inflation_factors
 
 __all__ = [
+    "fit_portfolio_scorecard",
+    "assess_portfolio",
+    "development_dates",
+    "MODEL_FEATURES",
     "WoEBinner",
     "FeatureBinning",
     "woe_iv",

@@ -91,7 +91,8 @@ def apply_overrides(ratings, overrides, max_notches: int = 2, now=None, grade_or
     ------
     OverrideError
         Listing every offending override: unknown customer, unknown grade, more than
-        ``max_notches`` notches, empty reason or author, or two overrides of one customer.
+        ``max_notches`` notches, empty reason or author, two overrides of one customer, or
+        an upgrade of a default (last grade) or knock-out rating.
     """
     if isinstance(max_notches, bool) or not isinstance(max_notches, (int, np.integer)) or max_notches < 0:
         raise ValueError(f"max_notches must be a non-negative integer, got {max_notches!r}")
@@ -113,6 +114,12 @@ def apply_overrides(ratings, overrides, max_notches: int = 2, now=None, grade_or
     if absent:
         raise KeyError(f"overrides need the fields {needed}; missing {absent}")
     stamp = pd.Timestamp(now) if now is not None else pd.Timestamp.now().floor("s")
+
+    # a default (the last grade) or a knock-out is a fact of the record, not an opinion:
+    # an override may move it no further up the scale
+    default_grade = order[-1]
+    knocked_out = (set(ratings.index[ratings["knockout"].astype(bool)].astype(str))
+                   if isinstance(ratings, pd.DataFrame) and "knockout" in ratings.columns else set())
 
     problems = []
     counts = frame["customer_id"].astype("str").value_counts()
@@ -145,6 +152,8 @@ def apply_overrides(ratings, overrides, max_notches: int = 2, now=None, grade_or
                              f"max_notches={max_notches}")
             if notches == 0:
                 found.append(f"to_grade {to_grade!r} equals the current grade")
+            if notches < 0 and (from_grade == default_grade or cid in knocked_out):
+                found.append(f"{from_grade} is a default or knock-out rating; an override cannot upgrade it")
         if found:
             problems.extend((position, cid, p) for p in found)
             continue
