@@ -26,7 +26,7 @@ reports: data
 	$(BIN)/riskkit report --all --output-dir reports
 
 test: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -p no:cacheprovider --nbval tests notebooks
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval tests notebooks
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[bench]"

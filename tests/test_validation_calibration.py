@@ -41,9 +41,11 @@ def test_binomial_critical_value_is_smallest_rejected_count():
 
 
 def test_wp14_table_pd_half_percent_n_1000():
-    """BCBS WP14 prints k* = 11 for PD = 0.5 %, N = 1000, rho = 0 at 99 %. The exact binomial
-    gives 12: P(D >= 11) = 1.35 % > 1 %. 11 is the normal approximation rounded up. We follow
-    the mathematics (12), not the printed table."""
+    """BCBS WP14's critical-value table is reported to print k* = 11 for PD = 0.5 %, N = 1000,
+    rho = 0 at 99 % (that cell is not verified against the source text: the table could not
+    be retrieved). The exact binomial gives 12: P(D >= 11) = 1.35 % > 1 %. 11 is WP14's
+    normal approximation (p. 47) Phi^{-1}(q) sqrt(N PD (1 - PD)) + N PD = 10.19 rounded up.
+    We follow the mathematics (12), not the printed table."""
     r = rkv.binomial_test(0.005, 0, 1000, confidence=0.99)
     assert r.critical_value == 12
     assert stats.binomtest(11, 1000, 0.005, alternative="greater").pvalue > 0.01

@@ -224,13 +224,14 @@ def test_ks_pvalue_close_to_scipy_asymptotic():
 
 
 def test_pietra_is_wp14_multiple_of_ks():
+    # the sqrt(2)/4 constant is the form attributed to WP14, not verified against its text
     y, a, _ = random_data(16)
     r = rkv.pietra_index(y, a)
     ks_value = stats.ks_2samp(a[y == 1], a[y == 0]).statistic
     assert r.statistic == pytest.approx(np.sqrt(2) / 4 * ks_value, abs=1e-14)
 
 
-# --- conservative variance bound (Bamber 1975, WP14) ------------------------------------
+# --- conservative variance bound (Bamber 1975; WP14 usage not verified) ----------------------
 
 def test_auc_variance_bound_hand_and_monte_carlo():
     assert rkv.auc_variance_bound(0.75, 50, 950) == pytest.approx(0.75 * 0.25 / 50)

@@ -3,6 +3,22 @@
 Per-grade tests take three equally long arrays (or scalars): the grade PD, the number of
 defaults observed in the grade and the number of obligors ``n`` at the start of the
 observation period, and are vectorised over grades. PDs must lie strictly in (0, 1).
+
+Source verification (checked with the ``search`` tool against public copies)
+-----------------------------------------------------------------------------
+* Jeffreys test, ECB (2019) section 2.5.3.1 "PD back-testing using a Jeffreys test"
+  (pp. 20-21): p = Beta.cdf(PD; D + 1/2, N - D + 1/2) with H0 "PD >= true PD" and PD the
+  (average) estimated PD of the grade, at grade and portfolio level. The PDF could not be
+  read directly; this rests on a published cross-check of the PDF and of the ECB's
+  reporting template (``BETA.DIST(PD, D+0.5, N-D+0.5, TRUE)``) and on independent
+  implementations (meliora ``_jeffreys``).
+* Binomial test, BCBS WP14 (2005) p. 47: one-sided H0 "PD correct", rejection when
+  D >= k* = min{k : P(D' >= k) <= 1 - q}, normal approximation
+  k* ~ Phi^{-1}(q) sqrt(N PD (1 - PD)) + N PD (same cross-check). WP14's printed table of
+  critical values with and without asset correlation could not be retrieved: **no WP14
+  table value is verified**, and whether its correlated values use the infinitely
+  granular Vasicek quantile is **not verified against the source text**.
+* Traffic lights: see :func:`traffic_light`.
 """
 
 from __future__ import annotations
@@ -58,8 +74,13 @@ def vasicek_default_rate_quantile(pd_: Any, rho: float, q: float) -> np.ndarray:
     """q-quantile of the default rate of an infinitely granular portfolio (Vasicek 2002).
 
     DR_q = Phi( (Phi^{-1}(PD) + sqrt(rho) Phi^{-1}(q)) / sqrt(1 - rho) ),
-    the one-factor model quantile used for the binomial test with correlated defaults in
-    BCBS WP14 (2005) and Tasche (2003).
+
+    the one-factor (Basel II) model quantile; it is the N -> infinity limit of the
+    finite-N critical rate k*/N of :func:`binomial_test` with ``rho > 0`` (tested). It is
+    often quoted as the basis of BCBS WP14's critical values with asset correlation; that
+    is **not verified against the source text** (the WP14 table could not be retrieved).
+    Tasche (2003) approximates the finite-N distribution instead (granularity adjustment,
+    moment matching).
     """
     p = as_probability(pd_, "pd")
     r = _check_rho(rho)
@@ -108,7 +129,8 @@ def binomial_test(pd: Any, defaults: Any, n: Any, *, rho: float = 0.0, confidenc
 
     and the critical value at confidence level q is
     k* = min{k : P(D' >= k) <= 1 - q}; H0 is rejected when D >= k* (BCBS WP14 2005,
-    section 4, binomial test).
+    p. 47, binomial test; WP14 also gives the normal approximation
+    k* ~ Phi^{-1}(q) sqrt(N PD (1 - PD)) + N PD).
 
     With asset correlation ``rho > 0`` defaults are correlated through the one-factor
     (Vasicek) model, and both the p-value and k* use the exact finite-N mixture
@@ -139,9 +161,10 @@ def binomial_test(pd: Any, defaults: Any, n: Any, *, rho: float = 0.0, confidenc
 
     Notes
     -----
-    WP14 prints k* = 11 for PD = 0.5 %, N = 1000, rho = 0 (q = 99 %); the exact binomial
-    gives k* = 12 (P(D >= 11) = 1.35 % > 1 %, P(D >= 12) = 0.53 %). 11 is what the normal
-    approximation N PD + z_q sqrt(N PD (1 - PD)) = 10.19, rounded up, gives. riskkit
+    For PD = 0.5 %, N = 1000, rho = 0, q = 99 % the exact binomial gives k* = 12
+    (P(D >= 11) = 1.35 % > 1 %, P(D >= 12) = 0.53 %), while WP14's normal approximation
+    N PD + z_q sqrt(N PD (1 - PD)) = 10.19 rounds up to 11, the value WP14's table is
+    reported to print (that table cell is not verified against the source text). riskkit
     follows the exact distribution.
     """
     p, d, m = grade_inputs(pd, defaults, n)
@@ -180,11 +203,15 @@ def jeffreys_test(pd: Any, defaults: Any, n: Any, *, grades: Sequence[Any] | Non
         p = Beta.cdf(PD; D + 1/2, N - D + 1/2),
 
     the posterior probability that the default rate is at most the PD. A small p means
-    the PD is too low (H0: PD >= true default rate). p < alpha exactly when PD lies below
-    the lower bound of the two-sided (1 - 2 alpha) Jeffreys interval.
+    the PD is too low (H0: PD >= true default rate, one-sided). p < alpha exactly when PD
+    lies below the lower bound of the two-sided (1 - 2 alpha) Jeffreys interval.
 
-    Source: ECB, "Instructions for reporting the validation results of internal models"
-    (2019), PD back-testing (Jeffreys test); Brown, Cai & DasGupta (2001) for the interval.
+    Source: ECB, "Instructions for reporting the validation results of internal models -
+    IRB Pillar I models for credit risk" (February 2019), section 2.5.3.1 "PD back-testing
+    using a Jeffreys test" (pp. 20-21); the ECB reporting template computes the same value
+    as ``BETA.DIST(PD, D + 0.5, N - D + 0.5, TRUE)`` with PD the grade's average estimated
+    PD (verified through a published cross-check, see the module notes). Brown, Cai &
+    DasGupta (2001) for the interval.
 
     Returns
     -------
@@ -204,10 +231,11 @@ def jeffreys_test(pd: Any, defaults: Any, n: Any, *, grades: Sequence[Any] | Non
 
 def jeffreys_test_portfolio(pd: Any, defaults: Any, n: Any, *,
                             thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
-    """Jeffreys test at portfolio level (ECB 2019 instructions).
+    """Jeffreys test at portfolio level (ECB 2019 instructions, section 2.5.3.1: the test
+    is run "at portfolio level and at the level of all individual rating grades").
 
-    The grades are pooled: PD_port = sum_g N_g PD_g / sum_g N_g (the obligor-weighted
-    average PD), D = sum_g D_g, N = sum_g N_g, and
+    The grades are pooled: PD_port = sum_g N_g PD_g / sum_g N_g (the obligor-weighted,
+    i.e. number-weighted, average PD), D = sum_g D_g, N = sum_g N_g, and
     p = Beta.cdf(PD_port; D + 1/2, N - D + 1/2). Passing one row per obligor
     (defaults 0/1, n = 1) gives the average of the obligors' PDs.
     """
@@ -225,8 +253,9 @@ def hosmer_lemeshow(pd: Any, defaults: Any, n: Any, *, df: int | None = None,
     HL = sum_g (D_g - N_g PD_g)^2 / (N_g PD_g (1 - PD_g)),
 
     compared with chi^2 with ``df`` degrees of freedom. For out-of-sample validation the
-    PDs are not fitted to the data, so df = number of grades (BCBS WP14 2005, section 4;
-    Hosmer & Lemeshow 1980 use df = groups - 2 in-sample). Equivalent to Pearson's
+    PDs are not fitted to the data, so df = number of grades (Hosmer & Lemeshow 1980 use
+    df = groups - 2 in-sample, where the PDs were fitted). The attribution of df = G to
+    BCBS WP14 (2005) is **not verified against the source text**. Equivalent to Pearson's
     chi-square over the 2 x G table of defaults and non-defaults.
 
     Returns
@@ -311,7 +340,8 @@ def brier_skill_score(y: Any, pd: Any) -> float:
 
 def normal_test(pd: Any, defaults: Any, n: Any, *, labels: Sequence[Any] | None = None,
                 thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
-    """Normal test of PDs over several periods (BCBS WP14 2005, section 4; Tasche 2003).
+    """Normal test of PDs over several periods (attributed to BCBS WP14 2005 and Tasche
+    2003; **not verified against the source text**).
 
     With default rates d_t = D_t / N_t and forecasts PD_t over T >= 2 periods,
 
@@ -364,11 +394,29 @@ def traffic_light(pd: Any, defaults: Any, n: Any, *, rho: float = 0.0,
     For levels q1 < q2 < q3 (default 0.95, 0.99, 0.999) the critical counts
     k*(q) = min{k : P(D' >= k) <= 1 - q} split the observed defaults D into
     green (D < k*(q1)), yellow (k*(q1) <= D < k*(q2)), orange (k*(q2) <= D < k*(q3)) and
-    red (D >= k*(q3)). D' is binomial (rho = 0) or the one-factor mixture of
+    red (D >= k*(q3)); equivalently, with p = P(D' >= D): green p > 1 - q1, red
+    p <= 1 - q3. D' is binomial (rho = 0) or the one-factor mixture of
     :func:`binomial_test` (rho > 0). Yellow and orange give the verdict amber.
 
-    Sources: Tasche (2003), "A traffic lights approach to PD validation"; Blochwitz,
-    Hohl, Tasche & Wehn (2004/2008); BCBS WP14 (2005), section 4.
+    Sources and verification status
+    -------------------------------
+    * Oesterreichische Nationalbank, "Rating Models and Validation" (Guidelines on Credit
+      Risk Management), chapter 6, calibration (page 121 of the public yumpu copy): the
+      traffic-lights approach "proposed for practice in Germany" treats deviations
+      significant below the 95 % confidence level as green, at 99.9 % or more as red and
+      in between as yellow. riskkit's verdicts (green / amber / red at q1 = 95 %,
+      q3 = 99.9 %) follow exactly these three zones (verified text).
+    * The orange split of the yellow zone at q2 = 99 % is a riskkit refinement; no source
+      for it was found.
+    * Tasche (2003), "A traffic lights approach to PD validation" (arXiv
+      cond-mat/0305038) derives the critical values under correlated defaults with two
+      approximations (granularity adjustment, moment matching); riskkit computes the
+      finite-N one-factor mixture exactly instead. Tasche's colour boundaries could not be
+      read (only the abstract was retrieved): **not verified against the source text**.
+    * The "traffic lights approach" of Blochwitz, Hohl & Wehn described in BCBS WP14
+      (2005, pp. 34-35, as reported by a published cross-check of the PDF) is a
+      different, multi-period tool (four colours on normal quantiles); it is not what
+      this function implements.
 
     Returns
     -------

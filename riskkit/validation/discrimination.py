@@ -8,6 +8,18 @@ means safer (e.g. a points-based scorecard, a bureau score) pass
 ``higher_is_riskier=False``; the statistics are then computed on ``-score`` and thresholds
 are reported on the original scale. Rating grades may be numbers or an ordered
 pandas categorical (categories from best to worst); tied scores count 1/2 in the AUC.
+
+Source verification (checked with the ``search`` tool against public copies)
+-----------------------------------------------------------------------------
+* ECB (2019), "Instructions for reporting the validation results of internal models -
+  IRB Pillar I models for credit risk" (February 2019), PD section, "Current AUC vs. AUC
+  at initial validation/development": the primary PDF text could not be retrieved; the
+  statistic S = (AUC_init - AUC_curr)/s with the DeLong s^2 of the current AUC and the
+  one-sided p = 1 - Phi(S) agree with independent open implementations of that section
+  (e.g. ``crm_validator`` PD_validator.test_statistic / summary_discr_power).
+* BCBS WP14 (2005): the text (its AUC confidence-interval table and the Pietra definition)
+  could not be retrieved; :func:`auc_variance_bound` and :func:`pietra_index` are
+  **not verified against the source text**.
 """
 
 from __future__ import annotations
@@ -107,7 +119,9 @@ def auc(y: Any, score: Any, *, higher_is_riskier: bool = True,
     AUC = P(S_D > S_ND) + 1/2 P(S_D = S_ND) (Mann-Whitney form, ties count 1/2). The
     variance is the DeLong, DeLong & Clarke-Pearson (1988) estimator computed with the
     O(N log N) rank algorithm of Sun & Xu (2014); it is the s^2 of the ECB
-    "Instructions for reporting the validation results of internal models" (2019).
+    "Instructions for reporting the validation results of internal models" (2019) used by
+    :func:`auc_initial_test` (checked against independent implementations, see the
+    module notes).
 
     References
     ----------
@@ -204,13 +218,23 @@ def auc_initial_test(y: Any, score: Any, auc_initial: float, *, higher_is_riskie
                      thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """ECB test of the current AUC against the AUC at initial validation.
 
-    S = (AUC_init - AUC_curr) / s, with s^2 the DeLong variance of AUC_curr; under
+    S = (AUC_init - AUC_curr) / s, with s^2 the DeLong variance of AUC_curr,
+
+        s^2 = S10 / N_D + S01 / N_ND,
+        S10 = 1/(N_D - 1)  sum_i (V10_i - AUC_curr)^2,   V10_i = mean_j psi(D_i, ND_j),
+        S01 = 1/(N_ND - 1) sum_j (V01_j - AUC_curr)^2,   V01_j = mean_i psi(D_i, ND_j),
+
+    psi = 1 if the defaulter is ranked riskier, 1/2 on a tie, else 0. Under
     H0: AUC_curr >= AUC_init (no deterioration) S is asymptotically standard normal and
-    the one-sided p-value is 1 - Phi(S). AUC_init is treated as a fixed number.
+    the one-sided p-value is 1 - Phi(S): small when the current AUC has fallen
+    significantly. AUC_init is treated as a fixed number (only the current sample's
+    variance enters).
 
     Source: ECB, "Instructions for reporting the validation results of internal models
-    - IRB Pillar I models for credit risk" (2019), section on the discriminatory power
-    (current vs initial AUC).
+    - IRB Pillar I models for credit risk" (February 2019), PD section, discriminatory
+    power, "Current AUC vs. AUC at initial validation/development". The PDF text itself
+    was not retrieved; the statistic, the variance and the one-sidedness were checked
+    against independent open implementations of this ECB test (see the module notes).
 
     Returns
     -------
@@ -238,9 +262,20 @@ def auc_initial_test(y: Any, score: Any, auc_initial: float, *, higher_is_riskie
 def auc_variance_bound(auc_value: float, n_defaults: int, n_non_defaults: int) -> float:
     """Upper bound of the variance of the AUC estimator that needs no data.
 
-    sigma^2_max = A (1 - A) / min(N_D, N_ND)   (Bamber 1975; used in BCBS WP14 2005 and
-    Engelmann, Hayden & Tasche 2003 for a conservative confidence interval
-    A -/+ z_{(1+level)/2} sigma_max).
+    sigma^2_max = A (1 - A) / min(N_D, N_ND),
+
+    the distribution-free bound on the variance of the Mann-Whitney AUC estimator
+    (Birnbaum & Klose 1957; Bamber 1975), giving the conservative confidence interval
+    A -/+ z_{(1+level)/2} sigma_max.
+
+    Notes
+    -----
+    BCBS WP14 (2005) and Engelmann, Hayden & Tasche (2003) are commonly cited for this
+    bound and WP14 is said to tabulate the resulting confidence-interval widths; that
+    text could not be retrieved, so the formula is **not verified against the source
+    text** (WP14) and no WP14 table values are tested. The tests check instead that the
+    bound covers the exact finite-sample variance of the estimator (binormal model,
+    numerical integration) and a Monte Carlo variance.
     """
     a = float(auc_value)
     if not 0 <= a <= 1:
@@ -305,14 +340,20 @@ def ks(y: Any, score: Any, *, higher_is_riskier: bool = True,
 
 def pietra_index(y: Any, score: Any, *, higher_is_riskier: bool = True,
                  thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
-    """Pietra index as defined in BCBS WP14 (2005).
+    """Pietra index, in the form attributed to BCBS WP14 (2005).
 
     Pietra = sqrt(2)/4 * max_C |HR(C) - FAR(C)| = sqrt(2)/4 * KS, with HR the hit rate
-    and FAR the false alarm rate at cut-off C (for a concave ROC curve). WP14 motivates
-    it as the largest triangle inscribed between the ROC curve and the diagonal; note
-    that the triangle with vertices (0,0), (1,1) and a ROC point has area
-    |HR - FAR| / 2, so other texts use KS/2 or KS itself. Being a multiple of KS it
-    carries the same test: the p-value is that of :func:`ks`.
+    and FAR the false alarm rate at cut-off C (for a concave ROC curve).
+
+    Notes
+    -----
+    **Not verified against the source text**: the WP14 passage could not be retrieved.
+    The index is usually motivated as the largest triangle inscribed between the ROC
+    curve and the diagonal; the triangle with vertices (0,0), (1,1) and a ROC point has
+    area |HR - FAR| / 2, while sqrt(2)/4 |HR - FAR| is half that point's distance to the
+    diagonal, so texts differ by a constant (sqrt(2)/4, 1/2 or 1 times KS). Any of them is
+    a multiple of KS and carries the same test: the p-value is that of :func:`ks`; only
+    the thresholds (``pietra`` entry of ``validation.yaml``) depend on the constant.
     """
     r = ks(y, score, higher_is_riskier=higher_is_riskier)
     value = float(np.sqrt(2) / 4 * r.statistic)

@@ -99,8 +99,9 @@ def validation_report(y: Any, pd: Any, grade: Any, score: Any = None, exposure: 
     Notes
     -----
     Statistics and sources: see :func:`auc` (DeLong 1988, ECB 2019), :func:`ks`,
-    :func:`pietra_index` (BCBS WP14), :func:`binomial_test` (WP14), :func:`jeffreys_test`
-    (ECB 2019), :func:`traffic_light` (Tasche 2003), :func:`hosmer_lemeshow`,
+    :func:`pietra_index` (form attributed to BCBS WP14, not verified), :func:`binomial_test`
+    (WP14), :func:`jeffreys_test` (ECB 2019), :func:`traffic_light` (OeNB three zones),
+    :func:`hosmer_lemeshow`,
     :func:`spiegelhalter`, :func:`psi` (Yurdakul 2018), :func:`herfindahl_test` (ECB 2019),
     :func:`migration_weighted_bandwidth` and :func:`migration_stability_test` (ECB 2019).
     """
