@@ -1,15 +1,32 @@
 """riskkit: an open research kit for customer (counterparty) credit risk.
 
 ``import riskkit as rk`` gives the subpackages ``rk.data``, ``rk.profile``, ``rk.scoring``,
-``rk.limits``, ``rk.graph``, ``rk.validation``, ``rk.reports`` and ``rk.plots``.
+``rk.limits``, ``rk.graph``, ``rk.validation``, ``rk.reports`` and ``rk.plots``, and the main
+entry points at the top level (``rk.load_sample()``, ``rk.build_profile(...)``,
+``rk.Scorecard()``, ``rk.debtrank(...)``, ...).
 """
 
 from importlib import import_module
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("data", "profile", "scoring", "limits", "graph", "monitoring", "validation", "reports", "plots")
-__all__ = [*_SUBPACKAGES, "__version__"]
+_SUBPACKAGES = ("data", "profile", "scoring", "limits", "graph", "validation", "reports", "plots")
+
+#: top-level name -> subpackage that defines it
+_ENTRY_POINTS = {
+    **dict.fromkeys(("Portfolio", "DataValidationError", "load_portfolio", "load_sample", "generate_portfolio",
+                     "load_german_credit", "mask_pii"), "data"),
+    **dict.fromkeys(("build_profile", "default_flags", "development_sample"), "profile"),
+    **dict.fromkeys(("WoEBinner", "Scorecard", "ExpertScorecard", "RatingRules", "MasterScale", "apply_overrides",
+                     "assess_portfolio", "fit_portfolio_scorecard"), "scoring"),
+    **dict.fromkeys(("exposure", "expected_loss"), "limits"),
+    **dict.fromkeys(("build_graph", "control_groups", "guarantee_circles", "systemic_importance", "debtrank",
+                     "threshold_cascade", "eisenberg_noe", "stress_test", "network_adjusted_pd"), "graph"),
+    **dict.fromkeys(("validation_report",), "validation"),
+    **dict.fromkeys(("run_report",), "reports"),
+}
+
+__all__ = [*_SUBPACKAGES, *_ENTRY_POINTS, "__version__"]
 
 
 def __getattr__(name):
@@ -18,8 +35,12 @@ def __getattr__(name):
         module = import_module(f"riskkit.{name}")
         globals()[name] = module
         return module
+    if name in _ENTRY_POINTS:
+        value = getattr(import_module(f"riskkit.{_ENTRY_POINTS[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'riskkit' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted([*globals(), *_SUBPACKAGES])
+    return sorted([*globals(), *__all__])
