@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from riskkit.data import Portfolio
-from riskkit.graph import GraphInputError, build_graph, exposure_matrix, layer, node_capital, to_sparse
+from riskkit.graph import GraphInputError, build_graph, exposure_matrix, layer, layer_summary, node_capital, to_sparse
 
 
 def make_customers(ids, capital, industry=None, region=None):
@@ -168,3 +168,19 @@ def test_empty_graph_is_built_and_algorithms_refuse_it():
         with pytest.raises(GraphInputError, match="empty"):
             call()
     assert guarantee_circles(G).circles.empty  # nothing to find is not an error
+
+
+def test_layer_summary_by_hand():
+    G = nx.MultiDiGraph()
+    for v in ("A", "B", "C"):
+        G.add_node(v, is_customer=True)
+    G.add_node("P", is_customer=False)
+    G.add_edge("A", "B", type="guarantee", weight=5.0)
+    G.add_edge("B", "A", type="guarantee", weight=2.0)
+    G.add_edge("P", "A", type="shareholding", weight=0.6)
+    G.add_edge("P", "C", type="shareholding", weight=0.3)
+    G.add_edge("C", "A", type="shareholding", weight=0.1)
+    out = layer_summary(G)
+    assert out.index.tolist() == ["guarantee", "shareholding"]
+    assert out.loc["guarantee"].tolist() == [2, 2, 0, 2, 2, 7.0]
+    assert out.loc["shareholding"].tolist() == [3, 1, 2, 3, 2, pytest.approx(1.0)]

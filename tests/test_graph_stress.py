@@ -201,3 +201,20 @@ def test_latest_published_equity_is_the_buffer(portfolio):
     assert res.affected.loc["B", "status"] == "distressed"
     assert res.affected.loc["B", "distress"] == pytest.approx(30 / 40)
     assert res.affected.loc["B", "capital"] == 40.0
+
+
+def test_scenario_from_text():
+    assert StressScenario.from_text("largest_guarantor") == StressScenario(kind="largest_guarantor")
+    assert StressScenario.from_text(" customers: A, F ").nodes == ("A", "F")
+    sc = StressScenario.from_text("region:north", default_share=0.5)
+    assert (sc.kind, sc.segment, sc.default_share, sc.select) == ("region", "north", 0.5, "highest_pd")
+    assert StressScenario.from_text("industry:construction").default_share == 0.1
+    for bad, match in [("", "non-empty"), ("everything", "expected"), ("industry:", "nothing after"),
+                       ("sector:x", "unknown kind"), ("customers: ,", "needs nodes")]:
+        with pytest.raises(GraphInputError, match=match):
+            StressScenario.from_text(bad)
+
+
+def test_scenario_from_text_runs_on_the_portfolio(portfolio):
+    res = stress_test(portfolio, StressScenario.from_text("customers:A"), as_of=AS_OF, exposure=EAD)
+    assert res.totals["contagion_defaults"] == 2  # B and F, as in the hand case above

@@ -51,7 +51,19 @@ def latest_equity(portfolio: Any, as_of: Any) -> pd.Series:
 
 
 def default_capital(G: nx.Graph, portfolio: Any, as_of: Any) -> pd.Series:
-    """Buffer per node: latest equity if known, else registered capital (NaN if neither)."""
+    """Loss-absorbing buffer of every node of ``G`` on ``as_of``, as the stress tests use it.
+
+    The book equity of the latest statement published on or before ``as_of`` (negative
+    equity counts as 0), else the node's ``registered_capital``, else NaN (external
+    parties; :func:`riskkit.graph.node_capital` then applies its rule for unknown
+    buffers). Pass it as ``capital=`` to :func:`riskkit.graph.systemic_importance` to
+    rank parties with the same buffers as :func:`riskkit.graph.stress_test`.
+
+    Returns
+    -------
+    Series
+        Indexed by node, float.
+    """
     reg = pd.Series({v: d.get("registered_capital", np.nan) for v, d in G.nodes(data=True)}, dtype="float64")
     if portfolio is not None and as_of is not None:
         eq = latest_equity(portfolio, as_of)
@@ -80,3 +92,19 @@ def resolve_exposure(portfolio: Any, as_of: Any, exposure: Any) -> pd.DataFrame 
             "exposure: rk.limits.exposure is not available; pass exposure= (DataFrame with 'ead')"
         ) from exc
     return limits_exposure(portfolio, as_of)
+
+
+def latest_statement_value(portfolio: Any, as_of: Any, column: str) -> pd.Series:
+    """``column`` of the latest statement published on or before ``as_of``, per customer.
+
+    Customers without a published statement (or a missing value) are left out.
+    """
+    fin = getattr(portfolio, "financials", None)
+    if fin is None or len(fin) == 0 or column not in fin.columns:
+        return pd.Series(dtype="float64")
+    ts = pd.Timestamp(as_of)
+    known = fin[fin["published_date"] <= ts] if "published_date" in fin.columns else fin
+    if known.empty:
+        return pd.Series(dtype="float64")
+    last = known.sort_values(["customer_id", "period_end"]).groupby("customer_id").tail(1)
+    return last.set_index("customer_id")[column].astype("float64").dropna()

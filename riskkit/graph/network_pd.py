@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -47,6 +48,7 @@ def transmission_matrix(
     transmission: Mapping[str, float] | None = None,
     capital: str | Mapping | pd.Series = "registered_capital",
     nodelist: list | None = None,
+    strength: float = 1.0,
 ) -> tuple[sp.csr_array, list, sp.csr_array]:
     """Default-transmission probabilities ``T[i, j]``: P(j's default makes i default).
 
@@ -59,6 +61,10 @@ def transmission_matrix(
         ``control_down``, ``control_up``, ``supply``, ``common_director``).
     capital : str, mapping or Series
         Size used for materiality (node attribute name or node -> value).
+    strength : float
+        Common multiplier of every channel's probability (>= 0), capped at 1:
+        ``t = min(1, strength x base x materiality)``. The one parameter that
+        :func:`riskkit.graph.calibrate_transmission_strength` fits.
 
     Returns
     -------
@@ -84,9 +90,39 @@ def transmission_matrix(
       supply links, or the node's ``revenue`` attribute if larger);
     * common_director: ``b_cd`` (0 by default).
 
-    Several relations between the same ordered pair combine as independent
+    Each channel's probability is then multiplied by ``strength`` and capped
+    at 1. Several relations between the same ordered pair combine as independent
     channels: ``T = 1 - prod (1 - t)``.
     """
+    strength = _check_strength(strength)
+    channels = _channels(G, transmission=transmission, capital=capital, nodelist=nodelist)
+    T, F = _combine(channels, strength)
+    return T, channels.nodes, F
+
+
+def _check_strength(strength: Any) -> float:
+    try:
+        strength = float(strength)
+    except (TypeError, ValueError):
+        raise GraphInputError(f"strength must be a number >= 0, got {strength!r}") from None
+    if not (np.isfinite(strength) and strength >= 0):
+        raise GraphInputError(f"strength must be a finite number >= 0, got {strength}")
+    return strength
+
+
+@dataclass(frozen=True)
+class _Channels:
+    """Every transmission channel before the strength: target ``i``, source ``j``, probability, type bit."""
+
+    nodes: list
+    i: np.ndarray
+    j: np.ndarray
+    p: np.ndarray
+    flag: np.ndarray
+
+
+def _channels(G: nx.Graph, *, transmission: Mapping[str, float] | None, capital: Any,
+              nodelist: list | None = None) -> _Channels:
     b = _check_transmission(transmission)
     nodes = list(G) if nodelist is None else list(nodelist)
     n = len(nodes)
@@ -150,6 +186,16 @@ def transmission_matrix(
     j = np.concatenate(tj) if tj else np.empty(0, np.int64)
     p = np.concatenate(tp) if tp else np.empty(0)
     f = np.concatenate(tf) if tf else np.empty(0, np.int64)
+    return _Channels(nodes=nodes, i=i, j=j, p=p, flag=f)
+
+
+def _combine(channels: _Channels, strength: float) -> tuple[sp.csr_array, sp.csr_array]:
+    """``T`` (channels scaled by ``strength``, capped at 1, combined per pair) and the type flags ``F``."""
+    n = len(channels.nodes)
+    i, j, f = channels.i, channels.j, channels.flag
+    p = np.minimum(1.0, strength * channels.p)
+    keep = p > 0
+    i, j, p, f = i[keep], j[keep], p[keep], f[keep]
     # combine channels per pair: 1 - prod(1 - t) through a sum of logs
     logs = np.log(np.maximum(1.0 - np.clip(p, 0.0, 1.0), _FLOOR))
     L = sp.coo_array((logs, (i, j)), shape=(n, n)).tocsr()
@@ -159,7 +205,7 @@ def transmission_matrix(
     F.sum_duplicates()  # flags of distinct types are distinct bits; repeats are folded below
     if F.nnz:
         F.data = _fold_flags(i, j, f, F, n)
-    return T, nodes, F
+    return T, F
 
 
 def _fold_flags(i, j, f, F: sp.csr_array, n: int) -> np.ndarray:
@@ -195,6 +241,7 @@ def network_adjusted_pd(
     default_pd: float | None = None,
     max_hops: int = 3,
     customers_only: bool = True,
+    strength: float = 1.0,
 ) -> pd.DataFrame:
     """Stand-alone PD combined with the default risk transmitted by linked parties.
 
@@ -217,6 +264,10 @@ def network_adjusted_pd(
         Longest chain of links through which a default is transmitted (>= 1).
     customers_only : bool
         Return only the ids of ``pd_standalone`` (else every node of ``G``).
+    strength : float
+        Common multiplier of all transmission probabilities (capped at 1), see
+        :func:`transmission_matrix`; fitted by
+        :func:`riskkit.graph.calibrate_transmission_strength`.
 
     Returns
     -------
@@ -270,10 +321,13 @@ def network_adjusted_pd(
        epidemic models", Physical Review E 82, 016101 (2010).
     """
     return _network_adjusted_pd(G, pd, transmission=transmission, capital=capital, default_pd=default_pd,
-                                max_hops=max_hops, customers_only=customers_only)
+                                max_hops=max_hops, customers_only=customers_only, strength=strength)
 
 
-def _network_adjusted_pd(G, pd_values, *, transmission, capital, default_pd, max_hops, customers_only):
+def _network_adjusted_pd(G, pd_values, *, transmission, capital, default_pd, max_hops, customers_only,
+                         strength=1.0, channels: _Channels | None = None):
+    """See :func:`network_adjusted_pd`; ``channels`` (from :func:`_channels` on ``G`` with the same
+    ``transmission`` and ``capital``) skips rebuilding them, e.g. across strengths."""
     if max_hops < 1:
         raise GraphInputError(f"max_hops must be >= 1, got {max_hops}")
     given = pd.Series(pd_values, dtype="float64") if isinstance(pd_values, Mapping) else pd_values
@@ -292,14 +346,17 @@ def _network_adjusted_pd(G, pd_values, *, transmission, capital, default_pd, max
     if not 0 <= default_pd <= 1:
         raise GraphInputError(f"default_pd must be in [0, 1], got {default_pd}")
 
-    T, nodes, F = transmission_matrix(G, transmission=transmission, capital=capital)
+    strength = _check_strength(strength)
+    if channels is None:
+        channels = _channels(G, transmission=transmission, capital=capital)
+    T, F = _combine(channels, strength)
+    nodes = channels.nodes
     n = len(nodes)
-    index = {v: k for k, v in enumerate(nodes)}
     p = np.full(n, float(default_pd))
-    in_graph = given.index.isin(list(index))
+    where = pd.Index(nodes).get_indexer(given.index)
+    in_graph = where >= 0
     if in_graph.any():
-        pos = np.fromiter((index[v] for v in given.index[in_graph]), dtype=np.int64)
-        p[pos] = given.to_numpy()[in_graph]
+        p[where[in_graph]] = given.to_numpy()[in_graph]
 
     C = T.tocoo()
     tgt, src, t = C.row.astype(np.int64), C.col.astype(np.int64), C.data

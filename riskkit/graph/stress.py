@@ -115,6 +115,39 @@ class StressScenario:
         return f"{self.kind} {self.segment}: {self.default_share:.0%} default"
 
     @classmethod
+    def from_text(cls, text: str, *, default_share: float = 0.1) -> StressScenario:
+        """Build from a short text, as a notebook parameter gives it.
+
+        ``"largest_guarantor"``; ``"industry:<name>"`` or ``"region:<name>"`` (the
+        ``default_share`` of that segment's customers with the highest PD default);
+        ``"customers:<id1>,<id2>"`` (those parties default).
+
+        Examples
+        --------
+        >>> StressScenario.from_text("customers:C1, C2").nodes
+        ('C1', 'C2')
+        >>> StressScenario.from_text("industry:construction").name
+        'industry construction: 10% default'
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise GraphInputError(f"scenario text must be a non-empty string, got {text!r}")
+        head, sep, rest = text.strip().partition(":")
+        head, rest = head.strip(), rest.strip()
+        if not sep:
+            if head == "largest_guarantor":
+                return cls(kind="largest_guarantor")
+            raise GraphInputError(f"scenario {text!r}: expected 'largest_guarantor', 'industry:<name>', "
+                                  "'region:<name>' or 'customers:<id1>,<id2>'")
+        if not rest:
+            raise GraphInputError(f"scenario {text!r}: nothing after ':'")
+        if head in ("industry", "region"):
+            return cls(kind=head, segment=rest, default_share=default_share)
+        if head == "customers":
+            ids = tuple(x.strip() for x in rest.split(",") if x.strip())
+            return cls(kind="default", nodes=ids)
+        raise GraphInputError(f"scenario {text!r}: unknown kind {head!r}; use industry, region or customers")
+
+    @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> StressScenario:
         """Build from a mapping (e.g. a YAML entry); unknown keys are an error."""
         if isinstance(spec, StressScenario):
