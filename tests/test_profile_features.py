@@ -507,3 +507,16 @@ def test_features_are_point_in_time_without_the_snapshot(profile):
     later = _later_records(make_portfolio())
     raw = SimpleNamespace(**later.tables)
     pd.testing.assert_frame_equal(build_profile(raw, AS_OF), profile)
+
+
+def test_include_graph_joins_relationship_features():
+    from tests.conftest import tiny_tables
+
+    portfolio = rk.data.Portfolio(**tiny_tables())
+    plain = rk.profile.build_profile(portfolio, "2021-06-30")
+    joined = rk.profile.build_profile(portfolio, "2021-06-30", include_graph=True)
+    pd.testing.assert_frame_equal(joined[plain.columns], plain)
+    # in the tiny book C1 and C2 guarantee each other (100k and 50k): a guarantee circle of two
+    assert joined.loc["C1", "guarantees_given"] == 1e5 and joined.loc["C1", "guarantees_received"] == 5e4
+    assert bool(joined.loc["C1", "in_guarantee_circle"]) and bool(joined.loc["C2", "in_guarantee_circle"])
+    assert not bool(joined.loc["C3", "in_guarantee_circle"])
