@@ -512,9 +512,9 @@ def test_features_are_point_in_time_without_the_snapshot(profile):
 def test_include_graph_joins_relationship_features():
     from tests.conftest import tiny_tables
 
-    portfolio = rk.data.Portfolio(**tiny_tables())
-    plain = rk.profile.build_profile(portfolio, "2021-06-30")
-    joined = rk.profile.build_profile(portfolio, "2021-06-30", include_graph=True)
+    portfolio = Portfolio(**tiny_tables())
+    plain = build_profile(portfolio, "2021-06-30")
+    joined = build_profile(portfolio, "2021-06-30", include_graph=True)
     pd.testing.assert_frame_equal(joined[plain.columns], plain)
     # in the tiny book C1 and C2 guarantee each other (100k and 50k): a guarantee circle of two
     assert joined.loc["C1", "guarantees_given"] == 1e5 and joined.loc["C1", "guarantees_received"] == 5e4
