@@ -509,10 +509,8 @@ def test_features_are_point_in_time_without_the_snapshot(profile):
     pd.testing.assert_frame_equal(build_profile(raw, AS_OF), profile)
 
 
-def test_include_graph_joins_relationship_features():
-    from tests.conftest import tiny_tables
-
-    portfolio = Portfolio(**tiny_tables())
+def test_include_graph_joins_relationship_features(tables):
+    portfolio = Portfolio(**tables)
     plain = build_profile(portfolio, "2021-06-30")
     joined = build_profile(portfolio, "2021-06-30", include_graph=True)
     pd.testing.assert_frame_equal(joined[plain.columns], plain)

@@ -271,3 +271,20 @@ def test_validation_report_bad_inputs(book):
         rkv.validation_report(b["y"], b["pd"], grade)
     with pytest.raises(ValueError, match="strictly between"):
         rkv.validation_report(b["y"], np.where(np.arange(b["y"].size) == 0, 0.0, b["pd"]), b["grade"])
+
+
+def test_exposure_weighting_is_reported_even_without_initial_exposure():
+    import numpy as np
+
+    from riskkit.validation import herfindahl_index, validation_report
+
+    rng = np.random.default_rng(3)
+    n = 400
+    grade = rng.integers(1, 6, n)
+    pd_ = 0.01 * grade
+    y = (rng.random(n) < pd_).astype(int)
+    exposure = rng.uniform(1, 10, n)
+    report = validation_report(y, pd_, grade, exposure=exposure, initial={"grade": rng.integers(1, 6, n)})
+    row = report[(report["test"] == "herfindahl_index") & (report["scope"] == "exposure")]
+    assert len(row) == 1 and row["verdict"].iloc[0] == "n/a"
+    assert row["statistic"].iloc[0] == herfindahl_index(grade, exposure, grades=[1, 2, 3, 4, 5])

@@ -11,7 +11,11 @@ from .build import FEATURES, build_profile, feature_table
 from .financials import altman_z_double_prime, altman_zone
 from .labels import DPD_DEFAULT_DAYS, default_flags, development_sample, first_default_dates
 
+_CUSTOMER_VIEW = ("CustomerView", "UnknownCustomerError", "WARNING_CHECKS", "WarningCheck", "check_customer",
+                  "customer_view", "financial_history", "payment_history", "showcase_customer", "warning_signals")
+
 __all__ = [
+    *_CUSTOMER_VIEW,
     "build_profile",
     "default_flags",
     "development_sample",
@@ -22,3 +26,12 @@ __all__ = [
     "altman_zone",
     "DPD_DEFAULT_DAYS",
 ]
+
+
+def __getattr__(name):
+    # the one-customer view needs scoring and graph; load it on first use only
+    if name in _CUSTOMER_VIEW:
+        from . import customer
+
+        return getattr(customer, name)
+    raise AttributeError(f"module 'riskkit.profile' has no attribute {name!r}")

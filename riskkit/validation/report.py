@@ -191,6 +191,12 @@ def validation_report(y: Any, pd: Any, grade: Any, score: Any = None, exposure: 
             frames.append(herfindahl_test(g.reset_index(drop=True).astype(object), initial_grade,
                                           exposure=w_cur, exposure_initial=w_init, grades=order,
                                           thresholds=tests["herfindahl"]).to_frame())
+        if exposure is not None and "exposure" not in init:
+            # without the initial exposures there is nothing to test against: report the
+            # index itself rather than dropping the exposure weighting silently
+            rows.append(_row("herfindahl_index", "exposure",
+                             herfindahl_index(g.reset_index(drop=True).astype(object), exposure, grades=order),
+                             np.nan, "n/a", "no initial['exposure'] to test against"))
     else:
         hi_rows = [("number", None)] + ([("exposure", exposure)] if exposure is not None else [])
         for scope, w in hi_rows:
