@@ -288,3 +288,20 @@ def test_exposure_weighting_is_reported_even_without_initial_exposure():
     row = report[(report["test"] == "herfindahl_index") & (report["scope"] == "exposure")]
     assert len(row) == 1 and row["verdict"].iloc[0] == "n/a"
     assert row["statistic"].iloc[0] == herfindahl_index(grade, exposure, grades=[1, 2, 3, 4, 5])
+
+
+def test_backtest_binomial_pvalue_uses_the_asset_correlation():
+    import pandas as pd
+    from scipy import stats
+
+    from riskkit.validation import backtest_default_rates, binomial_test
+
+    frame = pd.DataFrame({"grade": ["A"] * 500 + ["B"] * 500, "pd": [0.01] * 500 + [0.05] * 500,
+                          "default": [1] * 12 + [0] * 488 + [1] * 30 + [0] * 470})
+    independent = backtest_default_rates(frame, by="grade").set_index("grade")
+    assert independent.loc["A", "binomial_pvalue"] == stats.binom.sf(11, 500, 0.01)
+    correlated = backtest_default_rates(frame, by="grade", rho=0.12).set_index("grade")
+    expected = binomial_test([0.01, 0.05], [12, 30], [500, 500], rho=0.12).pvalue
+    assert list(correlated["binomial_pvalue"]) == list(expected)
+    # defaults above the mean are less surprising when defaults are correlated
+    assert (correlated["binomial_pvalue"] > independent["binomial_pvalue"]).all()

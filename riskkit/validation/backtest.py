@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from ._checks import as_binary, as_float_1d, as_probability, offenders
+from .calibration import binomial_test
 from .config import resolve_thresholds, threshold_text, verdict
 from .discrimination import _delong
 
@@ -32,7 +33,7 @@ def _require_columns(frame: Any, columns: Sequence[str], what: str) -> None:
 
 
 def backtest_default_rates(predictions: pd.DataFrame, *, by: str | Sequence[str] = ("as_of", "grade"),
-                           pd_col: str = "pd", default_col: str = "default",
+                           pd_col: str = "pd", default_col: str = "default", rho: float = 0.0,
                            thresholds: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Predicted vs observed default rates by grade and/or date.
 
@@ -49,6 +50,10 @@ def backtest_default_rates(predictions: pd.DataFrame, *, by: str | Sequence[str]
     by : str or sequence of str, default ("as_of", "grade")
         Grouping columns; ``"grade"`` alone pools all dates, ``"as_of"`` alone gives the
         portfolio per date.
+    rho : float, default 0
+        Asset correlation of the one-factor model for the binomial p-value (as in
+        :func:`binomial_test`); 0 gives the independent-defaults binomial.  Use the
+        same value as ``validation_report``'s ``asset_correlation`` so the two agree.
 
     Returns
     -------
@@ -78,7 +83,10 @@ def backtest_default_rates(predictions: pd.DataFrame, *, by: str | Sequence[str]
     p = out["predicted_pd"].to_numpy()
     out["observed_default_rate"] = d / n
     out["difference"] = d / n - p
-    out["binomial_pvalue"] = stats.binom.sf(d - 1, n, p)
+    if rho == 0:
+        out["binomial_pvalue"] = stats.binom.sf(d - 1, n, p)
+    else:
+        out["binomial_pvalue"] = np.asarray(binomial_test(p, d, n, rho=rho).pvalue, dtype=float)
     out["jeffreys_pvalue"] = stats.beta.cdf(p, d + 0.5, n - d + 0.5)
     th = resolve_thresholds("jeffreys", thresholds)
     out["verdict"] = verdict(out["jeffreys_pvalue"].to_numpy(), th).astype(str)
