@@ -6,10 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install data reports test bench clean help
+.PHONY: install data reports notebooks test bench clean help
 
 help:
-	@echo "make reports | make test | make data | make bench | make clean"
+	@echo "make reports | make test | make data | make notebooks | make bench | make clean"
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ data: $(STAMP)
 
 reports: data
 	$(BIN)/riskkit report --all --output-dir reports
+
+# re-execute notebooks/ in place (the committed outputs of the default parameters)
+notebooks: data
+	$(BIN)/riskkit report --all --refresh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval tests notebooks

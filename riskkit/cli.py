@@ -29,6 +29,15 @@ def _report(args) -> int:
         return 2
     names = list_reports() if args.all else [args.name]
     parameters = dict(args.param or [])
+    if args.refresh:
+        from .reports import refresh_notebook
+
+        if parameters:
+            print("riskkit report: --refresh runs the default parameters; drop -p", file=sys.stderr)
+            return 2
+        for name in tqdm(names, desc="notebooks", unit="notebook", disable=len(names) == 1, file=sys.stderr):
+            print(f"{name}: refreshed {refresh_notebook(name).name}")
+        return 0
     for name in tqdm(names, desc="reports", unit="notebook", disable=len(names) == 1, file=sys.stderr):
         written = run_report(name, parameters, output_dir=args.output_dir)
         print(f"{name}: {written['notebook']} and {written.get('html')}")
@@ -63,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    help="set a notebook parameter (repeatable)")
     p.add_argument("--output-dir", default="reports")
+    p.add_argument("--refresh", action="store_true",
+                   help="re-execute the notebook(s) in place with default parameters (committed outputs)")
     p.set_defaults(func=_report)
 
     p = sub.add_parser("validate-data", help="load a portfolio folder and list every rule it breaks")

@@ -79,3 +79,13 @@ def test_cli_validate_data(tiny_portfolio, tmp_path, capsys):
     (tmp_path / "ok" / "orders.csv").write_text(bad)
     assert main(["validate-data", str(tmp_path / "ok")]) == 1
     assert "known_category" in capsys.readouterr().out
+
+
+def test_refresh_executes_in_place_without_volatile_metadata(notebooks):
+    import json
+
+    rk.reports.refresh_notebook("tiny")
+    raw = json.loads((notebooks / "tiny.ipynb").read_text())
+    assert "papermill" not in raw["metadata"]
+    assert all("papermill" not in c["metadata"] and "execution" not in c["metadata"] for c in raw["cells"])
+    assert "2024-12-31 6 x str" in _stdout(notebooks / "tiny.ipynb")

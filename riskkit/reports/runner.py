@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..data.io import project_root
 
-__all__ = ["run_report", "list_reports", "report_parameters", "notebooks_dir"]
+__all__ = ["run_report", "list_reports", "report_parameters", "notebooks_dir", "refresh_notebook", "render_html"]
 
 
 def notebooks_dir() -> Path:
@@ -127,3 +127,25 @@ def render_html(notebook_path) -> Path:
     target = notebook_path.with_suffix(".html")
     target.write_text(body, encoding="utf-8")
     return target
+
+
+def refresh_notebook(name: str) -> Path:
+    """Re-execute ``notebooks/<name>.ipynb`` in place with its default parameters.
+
+    This is how the committed outputs are produced (``make notebooks``).  Papermill's
+    per-cell timings and start/end times are removed afterwards: they differ on every run
+    and would make each refresh a diff without a change.
+    """
+    import nbformat
+    import papermill as pm
+
+    source = _notebook(name)
+    pm.execute_notebook(str(source), str(source), cwd=str(source.parent), progress_bar=False,
+                        log_output=False, kernel_name="python3")
+    nb = nbformat.read(source, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, source)
+    return source
