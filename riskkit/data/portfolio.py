@@ -145,24 +145,26 @@ class Portfolio:
         """
         as_of = _to_timestamp(date)
         t = self._tables
-        customers = t["customers"][t["customers"]["onboarded"] <= as_of]
-        known = customers["customer_id"]
+        onboarded = t["customers"]["onboarded"] <= as_of
+        customers = t["customers"][onboarded]
+        # records of customers not yet onboarded are dropped with them; there are usually
+        # few such customers, so test membership against them, after the date filter
+        not_yet = t["customers"].loc[~onboarded, "customer_id"]
 
-        inv = t["invoices"]
-        inv = inv[(inv["issue_date"] <= as_of) & inv["customer_id"].isin(known)].copy()
+        def dated(name: str, column: str) -> pd.DataFrame:
+            df = t[name]
+            df = df[df[column] <= as_of]
+            return df[~df["customer_id"].isin(not_yet)] if len(not_yet) else df
+
+        inv = dated("invoices", "issue_date").copy()
         later = inv["paid_date"] > as_of
         inv.loc[later, "paid_date"] = pd.NaT
         inv.loc[later, "paid_amount"] = 0.0
 
-        orders = t["orders"]
-        orders = orders[(orders["order_date"] <= as_of) & orders["customer_id"].isin(known)].copy()
+        orders = dated("orders", "order_date").copy()
         later = orders["closed_date"] > as_of
         orders.loc[later, "closed_date"] = pd.NaT
         orders.loc[later, "status"] = "open"
-
-        def dated(name: str, column: str) -> pd.DataFrame:
-            df = t[name]
-            return df[(df[column] <= as_of) & df["customer_id"].isin(known)]
 
         rel = t["relations"]
         rel = rel[rel["start"].isna() | (rel["start"] <= as_of)].copy()
