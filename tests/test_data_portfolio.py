@@ -69,7 +69,8 @@ def test_snapshot_is_still_valid(tiny_portfolio):
     rk.data.Portfolio(**snap.tables)  # raises if the snapshot broke a rule
 
 
-@pytest.mark.parametrize("bad", ["not a date", None, "2021-13-01", pd.Timestamp("2021-01-01", tz="UTC")])
+@pytest.mark.parametrize("bad", ["not a date", None, "2021-13-01", pd.Timestamp("2021-01-01", tz="UTC"),
+                                 "2021-03-01 12:00", 20210301, 5.0])
 def test_as_of_bad_dates(tiny_portfolio, bad):
     with pytest.raises(ValueError, match="as_of must be"):
         tiny_portfolio.as_of(bad)

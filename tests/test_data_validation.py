@@ -117,6 +117,12 @@ CASES = [
      "text_dtype", "dtype=int64"),
     ("text in a money column", _set("invoices", "amount", 0, "1,000"), "invoices", "amount", "parseable_number",
      "invoice_id=I1"),
+    ("infinite amount", _set("invoices", "amount", 0, float("inf")), "invoices", "amount", "finite",
+     "invoice_id=I1"),
+    ("infinite EBIT", _set("financials", "ebit", 1, float("-inf")), "financials", "ebit", "finite",
+     "C2|2020-12-31"),
+    ("time of day in a date", _set("invoices", "paid_date", 0, pd.Timestamp("2021-03-20 10:00")), "invoices",
+     "paid_date", "calendar_day", "invoice_id=I1"),
     ("timezone-aware dates", lambda t: t["defaults"].__setitem__(
         "default_date", t["defaults"]["default_date"].dt.tz_localize("UTC")), "defaults", "default_date",
      "timezone_naive_date", "dtype="),
@@ -228,3 +234,9 @@ def test_extra_columns_are_kept(tables):
     tables["customers"]["segment"] = ["large", "small", "retail"]
     p = rk.data.Portfolio(**tables)
     assert list(p.customers["segment"]) == ["large", "small", "retail"]
+
+
+def test_large_integers_stay_exact(tables):
+    tables["bureau"]["inquiries"] = pd.Series([2**53 + 1, 5], dtype="int64")
+    p = rk.data.Portfolio(**tables)
+    assert p.bureau["inquiries"].iloc[0] == 2**53 + 1

@@ -192,6 +192,8 @@ class Portfolio:
 
 
 def _to_timestamp(date) -> pd.Timestamp:
+    if isinstance(date, (bool, int, float)) or (hasattr(date, "dtype") and date.dtype.kind in "biuf"):
+        raise ValueError(f"as_of must be a date, got the number {date!r}")
     try:
         ts = pd.Timestamp(date)
     except (TypeError, ValueError) as exc:
@@ -200,4 +202,6 @@ def _to_timestamp(date) -> pd.Timestamp:
         raise ValueError(f"as_of must be a date, got {date!r}")
     if ts.tzinfo is not None:
         raise ValueError(f"as_of must be timezone-naive, got {date!r}")
+    if ts != ts.normalize():
+        raise ValueError(f"as_of must be a calendar day without a time of day, got {date!r}")
     return ts

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -366,6 +367,10 @@ def pandera_schema(spec: TableSpec, present_columns) -> pa.DataFrameSchema:
                                       ignore_na=True))
         if f.le is not None:
             checks.append(pa.Check.le(f.le, error=f"at_most_{f.le:g}", ignore_na=True))
+        if f.kind == "float":
+            # +-inf would pass the bounds and poison every ratio downstream
+            checks.append(pa.Check(lambda s: pd.Series(np.isfinite(s.to_numpy(dtype=float)), index=s.index),
+                                   error="finite", ignore_na=True))
         if f.kind in ("id", "str") and not f.nullable:
             checks.append(pa.Check(lambda s: s.str.len() > 0, element_wise=False,
                                    error="not_empty", ignore_na=True))

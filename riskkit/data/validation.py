@@ -180,7 +180,7 @@ def _convert(s: pd.Series, kind: str, from_text: bool):
         if isinstance(s.dtype, pd.DatetimeTZDtype):
             return None, none, "timezone_naive_date"
         if pd.api.types.is_datetime64_dtype(s.dtype):
-            return s.astype("datetime64[ns]"), none, None
+            return _calendar_days(s.astype("datetime64[ns]"))
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or len(s) == 0:
             text = s.astype("str")
             blank = text.isna() | (text.str.strip() == "")
@@ -188,7 +188,7 @@ def _convert(s: pd.Series, kind: str, from_text: bool):
             bad = parsed.isna() & ~blank
             if bad.any():
                 return parsed.astype("datetime64[ns]"), s.index[bad.to_numpy()], "parseable_date"
-            return parsed.astype("datetime64[ns]"), none, None
+            return _calendar_days(parsed.astype("datetime64[ns]"))
         return None, none, "date_dtype"
     if kind in ("float", "int"):
         if pd.api.types.is_bool_dtype(s.dtype):
@@ -206,6 +206,8 @@ def _convert(s: pd.Series, kind: str, from_text: bool):
             return None, none, "numeric_dtype"
         if kind == "float":
             return s.astype("float64"), none, None
+        if pd.api.types.is_integer_dtype(s.dtype) and not isinstance(s.dtype, pd.api.extensions.ExtensionDtype):
+            return s.astype("int64"), none, None  # not through float64, which loses digits past 2**53
         values = s.to_numpy(dtype="float64", na_value=np.nan)
         missing = np.isnan(values)
         if missing.any():
@@ -226,6 +228,15 @@ def _convert(s: pd.Series, kind: str, from_text: bool):
             return mapped.astype("bool"), none, None
         return None, none, "bool_dtype"
     raise ValueError(f"unknown field kind {kind!r}")
+
+
+def _calendar_days(dates: pd.Series):
+    """Dates are calendar days: a time of day would make the point-in-time cut (records
+    dated on or before ``as_of``) depend on the hour, so it is a violation, not dropped."""
+    timed = dates.notna() & (dates != dates.dt.normalize())
+    if timed.any():
+        return dates, dates.index[timed.to_numpy()], "calendar_day"
+    return dates, pd.Index([]), None
 
 
 # --------------------------------------------------------------------------- values
