@@ -195,3 +195,21 @@ def test_rules_table():
     assert list(table["order"]) == list(range(1, len(table) + 1))
     assert table["rule"].iloc[-1] == "master_scale"
     assert "state_ownership_pct > 80" in table.loc[table.rule == "whitelist_central_soe", "condition"].iloc[0]
+
+
+def test_condition_type_mismatches_are_errors_not_silent_misses():
+    import numpy as np
+    import pandas as pd
+
+    from riskkit.scoring import parse_condition
+
+    frame = pd.DataFrame({"flag": [1.0, np.nan, 0.0], "terms": [30, 60, 90]})
+    # a 0/1 column with a missing value: the missing row is simply not a match
+    assert parse_condition("flag == True").evaluate(frame).tolist() == [True, False, False]
+    assert parse_condition("flag == False").evaluate(frame).tolist() == [False, False, True]
+    with pytest.raises(TypeError, match="column 'terms' is numeric but the options \\['30'\\] are not numbers"):
+        parse_condition({"column": "terms", "op": "in", "value": ["30", 60]}).evaluate(frame)
+    with pytest.raises(TypeError, match="column 'terms' is numeric; compare it with a number"):
+        parse_condition("terms == '30'").evaluate(frame)
+    assert parse_condition({"column": "terms", "op": "in", "value": [30, 60]}).evaluate(frame).tolist() == \
+        [True, True, False]

@@ -210,3 +210,16 @@ def test_round_points(split):
     # rounding moves each of the n features' points by at most 0.5
     assert (card.score(X_test) - exact.score(X_test)).abs().max() <= 0.5 * len(card.features_)
     np.testing.assert_array_equal(card.score(X_test), np.round(card.score(X_test)))
+
+
+def test_single_woe_feature_has_slope_minus_one():
+    # A known property of WoE coding (e.g. Siddiqi 2006; Thomas, Edelman & Crook 2002): a
+    # logistic regression of y on one WoE-coded feature, WoE computed on the same data,
+    # has intercept ln(bads/goods) and slope exactly -1 (with WoE = ln(%good/%bad)).
+    # This is why a lone remaining feature can never carry a wrong sign.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=5000)
+    y = (rng.random(5000) < 1 / (1 + np.exp(-(x - 2)))).astype(int)
+    card = Scorecard(min_iv=0.0).fit(pd.DataFrame({"x": x}), y)
+    assert card.coef_["x"] == pytest.approx(-1.0, abs=2e-3)
+    assert card.coef_["const"] == pytest.approx(np.log(y.sum() / (len(y) - y.sum())), abs=2e-3)

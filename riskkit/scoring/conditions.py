@@ -94,15 +94,24 @@ class Condition:
             options = list(self.value)
             numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
             if numeric:
-                hit = values.isin([v for v in options if _is_number(v)]).to_numpy()
+                text = [v for v in options if not _is_number(v)]
+                if text:
+                    # a YAML list of quoted numbers would otherwise never match, silently
+                    raise TypeError(f"condition '{self.column} {self.op} {options!r}': column {self.column!r} is "
+                                    f"numeric but the options {text!r} are not numbers")
+                hit = values.isin(options).to_numpy()
             else:
                 hit = values.astype("str").isin([str(v) for v in options]).to_numpy()
             hit = hit & present
             return hit if self.op == "in" else (~hit & present)
         target = self.value
         if pd.api.types.is_bool_dtype(values.dtype) or isinstance(target, bool):
-            data = values.astype("boolean") if not pd.api.types.is_bool_dtype(values.dtype) else values
-            result = _compare(data.to_numpy(dtype=object), self.op, target)
+            if not (pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype)):
+                raise TypeError(f"condition '{self.column} {self.op} {target!r}': column {self.column!r} is not "
+                                f"boolean or 0/1 (dtype {values.dtype})")
+            # missing rows are excluded by `present` below; fill them so the cast is defined
+            data = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
+            result = _compare(data, self.op, bool(target) if isinstance(target, bool) else target)
         elif _is_number(target):
             if not pd.api.types.is_numeric_dtype(values.dtype):
                 raise TypeError(
@@ -113,6 +122,9 @@ class Condition:
         else:
             if self.op in _ORDERING:
                 raise TypeError(f"condition '{self.column} {self.op} {target!r}': ordering needs a number")
+            if pd.api.types.is_numeric_dtype(values.dtype):
+                raise TypeError(f"condition '{self.column} {self.op} {target!r}': column {self.column!r} is "
+                                f"numeric; compare it with a number, not the text {target!r}")
             result = _compare(values.astype("str").to_numpy(dtype=object), self.op, str(target))
         return np.asarray(result, dtype=bool) & present
 
