@@ -184,3 +184,26 @@ def test_layer_summary_by_hand():
     assert out.index.tolist() == ["guarantee", "shareholding"]
     assert out.loc["guarantee"].tolist() == [2, 2, 0, 2, 2, 7.0]
     assert out.loc["shareholding"].tolist() == [3, 1, 2, 3, 2, pytest.approx(1.0)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "weight", "match"),
+    [("guarantee", -5.0, r"negative weights on edges .*\('A', 'B', 'guarantee', -5.0\)"),
+     ("guarantee", float("nan"), r"non-finite .*\('A', 'B', 'guarantee', nan\)"),
+     ("supply", float("inf"), r"non-finite .*\('A', 'B', 'supply', inf\)"),
+     ("shareholding", -0.2, r"negative weights .*\('A', 'B', 'shareholding', -0.2\)"),
+     ("control", float("nan"), r"non-finite .*\('A', 'B', 'control', nan\)"),
+     ("shareholding", 1.5, r"shares above 1 .*\('A', 'B', 'shareholding', 1.5\)")],
+)
+def test_exposure_matrix_refuses_bad_edge_weights(kind, weight, match):
+    # a graph built by hand skips relations_in_force; a negative share must not vanish in the
+    # max-merge with a control record, nor a NaN guarantee in a sum
+    G = nx.MultiDiGraph()
+    G.add_node("B", registered_capital=100.0)
+    G.add_edge("A", "B", type=kind, weight=weight)
+    G.add_edge("A", "B", type="control" if kind != "control" else "shareholding", weight=0.1)
+    with pytest.raises(GraphInputError, match=match):
+        exposure_matrix(G)
+    # a layer left out is not checked
+    other = [t for t in ("guarantee", "supply") if t != kind]
+    exposure_matrix(G, layers=other)

@@ -104,3 +104,40 @@ def test_bad_input():
     res = threshold_cascade(W, [1, 1], [1])
     with pytest.raises(GraphInputError, match="unknown node"):
         res.path(7)
+
+
+# --- how the initial defaults are read ------------------------------------------------
+W_CHAIN = np.array([[0, 8, 0], [0, 0, 5], [0, 0, 0]], dtype=float)
+
+
+@pytest.mark.parametrize(
+    "defaulted",
+    [[2], 2, np.array([2]), np.array([False, False, True]), [False, False, True], np.array([0.0, 0.0, 1.0]),
+     {2: 1}],
+)
+def test_every_accepted_form_of_defaulted_means_node_2(defaulted):
+    # 2 defaults; 1 loses 5 <= 8 and survives: only node 2 defaulted, in round 0
+    res = threshold_cascade(W_CHAIN, [5, 8, 1], defaulted)
+    assert res.round.tolist() == [-1, -1, 0]
+
+
+@pytest.mark.parametrize(
+    ("defaulted", "match"),
+    [(np.array([0, 0, 1]), r"listed more than once \[0\].*boolean mask"),  # a 0/1 integer indicator
+     ([0, 0, 1], r"listed more than once \[0\]"),
+     ([2, 2], r"listed more than once \[2\]"),
+     (np.array([True, False]), "boolean mask needs 3 values"),
+     ([3], "unknown node positions")],
+)
+def test_ambiguous_or_bad_defaulted_is_refused(defaulted, match):
+    with pytest.raises(GraphInputError, match=match):
+        threshold_cascade(W_CHAIN, [5, 8, 1], defaulted)
+
+
+def test_duplicate_labels_on_a_graph_are_refused():
+    G = nx.DiGraph()
+    G.add_edge("a", "b", weight=3.0)
+    with pytest.raises(GraphInputError, match=r"listed more than once \['b'\]"):
+        threshold_cascade(G, {"a": 1.0, "b": 1.0}, ["b", "b"])
+    mask = threshold_cascade(G, {"a": 1.0, "b": 1.0}, np.array([False, True]))
+    assert mask.defaulted.tolist() == [True, True]  # a loses 3 > 1

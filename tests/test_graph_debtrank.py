@@ -234,3 +234,15 @@ def test_unknown_ids_and_variant_are_errors():
         debtrank(G, {"a": 1, "b": 1}, ["a"], variant="linear")
     with pytest.raises(GraphInputError, match="empty"):
         debtrank(nx.DiGraph(), {}, [])
+
+
+def test_shock_forms_bool_mask_float_vector_and_positions_agree():
+    W = np.array([[0, 8, 0], [0, 0, 5], [0, 0, 0]], dtype=float)
+    E = [10, 10, 10]
+    ref = debtrank(W, E, {2: 1.0}, value="uniform").h
+    for shocked in ([2], np.array([False, False, True]), np.array([0.0, 0.0, 1.0])):
+        np.testing.assert_array_equal(debtrank(W, E, shocked, value="uniform").h_initial, [0.0, 0.0, 1.0])
+        np.testing.assert_allclose(debtrank(W, E, shocked, value="uniform").h, ref)
+    # a 0/1 integer indicator is ambiguous with positions 0 and 1: refused, not read as [0, 1]
+    with pytest.raises(GraphInputError, match="listed more than once"):
+        debtrank(W, E, np.array([0, 0, 1]), value="uniform")

@@ -138,3 +138,43 @@ def test_bad_input():
         network_adjusted_pd(G, {"A": 0.1}, transmission={"loan": 0.5})
     with pytest.raises(GraphInputError, match="max_hops"):
         network_adjusted_pd(G, {"A": 0.1}, max_hops=0)
+
+
+@pytest.mark.parametrize(
+    ("kind", "weight", "match"),
+    [("guarantee", float("nan"), r"non-finite .*\('B', 'A', 'guarantee', nan\)"),
+     ("guarantee", -50.0, r"negative weights .*\('B', 'A', 'guarantee', -50.0\)"),
+     ("shareholding", -0.3, r"negative weights .*\('B', 'A', 'shareholding', -0.3\)"),
+     ("supply", float("nan"), r"non-finite .*\('B', 'A', 'supply', nan\)")],
+)
+def test_bad_edge_weights_are_errors_not_dropped_channels(kind, weight, match):
+    G = nx.MultiDiGraph()
+    G.add_node("A", registered_capital=100.0)
+    G.add_node("B", registered_capital=50.0)
+    G.add_edge("B", "A", type=kind, weight=weight)
+    with pytest.raises(GraphInputError, match=match):
+        transmission_matrix(G)
+    with pytest.raises(GraphInputError, match=match):
+        network_adjusted_pd(G, {"A": 0.1, "B": 0.05})
+
+
+def test_capital_keys_not_in_the_graph_are_errors():
+    G = nx.MultiDiGraph()
+    G.add_edge("B", "A", type="guarantee", weight=50.0)
+    with pytest.raises(GraphInputError, match=r"capital: unknown node ids \['Q'\]"):
+        network_adjusted_pd(G, {"A": 0.1, "B": 0.05}, capital={"A": 100.0, "B": 50.0, "Q": 1.0})
+    with pytest.raises(GraphInputError, match=r"capital: unknown node ids \['Q'\]"):
+        transmission_matrix(G, capital=pd.Series({"Q": 1.0}))
+
+
+def test_control_up_with_unknown_capital_uses_the_share():
+    # P holds 30 % of S; with both capitals known the up-channel is b_up * min(1, 0.3 * 200 / 100) = 0.5 * 0.6;
+    # with S's capital unknown the share stands in: 0.5 * 0.3 (documented), not 0.5 (fully material)
+    G = nx.MultiDiGraph()
+    G.add_edge("P", "S", type="shareholding", weight=0.3)
+    T, nodes, _ = transmission_matrix(G, capital={"P": 100.0, "S": 200.0})
+    i = {v: k for k, v in enumerate(nodes)}
+    assert T[i["P"], i["S"]] == pytest.approx(0.5 * 0.6)
+    assert T[i["S"], i["P"]] == pytest.approx(0.5 * 0.3)  # control_down: b_down * s
+    T, nodes, _ = transmission_matrix(G, capital={"P": 100.0})
+    assert T[i["P"], i["S"]] == pytest.approx(0.5 * 0.3)

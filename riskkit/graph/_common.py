@@ -159,21 +159,35 @@ def _node_vector(
 def _shock_vector(
     shocked: Any, *, name: str, n: int, nodes: Sequence[Hashable] | None
 ) -> np.ndarray:
-    """Initial distress in [0, 1] per node.
+    """Initial distress in [0, 1] per node, from one of exactly these forms:
 
-    A mapping/Series gives node -> distress; a float array of length ``n`` is the
-    vector itself; any other collection lists nodes (labels, or positions for
-    matrix input) at full distress 1.
+    * a mapping or Series node -> distress in [0, 1] (nodes not mentioned: 0);
+    * a boolean array or list of bools of length ``n``: a mask, True -> 1;
+    * a float ndarray of length ``n``: the distress vector itself;
+    * a single node, or any other collection of nodes -- labels for a graph,
+      positions (integers in ``[0, n)``) for a matrix -- each set to 1.
+      Duplicates are an error: an integer 0/1 *indicator* array of length
+      ``n`` would otherwise be silently read as positions 0 and 1.
     """
     if isinstance(shocked, (Mapping, pd.Series)):
         return _node_vector(shocked, name=name, n=n, nodes=nodes, fill=0.0, lower=0.0, upper=1.0)
-    if isinstance(shocked, np.ndarray) and shocked.dtype.kind == "f":
-        return _node_vector(shocked, name=name, n=n, nodes=nodes, lower=0.0, upper=1.0)
     if np.isscalar(shocked) or isinstance(shocked, str):
         shocked = [shocked]
-    members = list(shocked)
+    if isinstance(shocked, np.ndarray):
+        if shocked.dtype.kind == "f":
+            return _node_vector(shocked, name=name, n=n, nodes=nodes, lower=0.0, upper=1.0)
+        members = shocked.ravel().tolist()
+        is_mask = shocked.dtype.kind == "b"
+    else:
+        members = list(shocked)
+        is_mask = len(members) > 0 and all(isinstance(m, (bool, np.bool_)) for m in members)
+    if is_mask:
+        if len(members) != n:
+            raise GraphInputError(f"{name}: a boolean mask needs {n} values (one per node), got {len(members)}")
+        return np.asarray(members, dtype=bool).astype(np.float64)
     if nodes is None:
-        bad = [m for m in members if not (isinstance(m, (int, np.integer)) and 0 <= m < n)]
+        bad = [m for m in members
+               if isinstance(m, (bool, np.bool_)) or not (isinstance(m, (int, np.integer)) and 0 <= m < n)]
         if bad:
             raise GraphInputError(f"{name}: unknown node positions {_fmt_ids(bad)} (matrix has {n} nodes)")
         pos = np.asarray(members, dtype=np.int64)
@@ -183,6 +197,14 @@ def _shock_vector(
         if bad:
             raise GraphInputError(f"{name}: unknown node ids {_fmt_ids(bad)}")
         pos = np.fromiter((index[m] for m in members), dtype=np.int64, count=len(members))
+    uniq, counts = np.unique(pos, return_counts=True)
+    if np.any(counts > 1):
+        dup = uniq[counts > 1]
+        labels = dup.tolist() if nodes is None else [nodes[i] for i in dup]
+        raise GraphInputError(
+            f"{name}: nodes listed more than once {_fmt_ids(labels)}; a collection lists node "
+            "positions/labels -- for a 0/1 indicator over all nodes pass a boolean mask (or floats)"
+        )
     out = np.zeros(n)
     out[pos] = 1.0
     return out

@@ -229,6 +229,41 @@ def _edge_arrays(
     return rows[:k], cols[:k], vals[:k], kinds[:k]
 
 
+def _check_edge_values(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    vals: np.ndarray,
+    kinds: np.ndarray,
+    nodes: Sequence[Hashable],
+    *,
+    where: str,
+    types: Iterable[str] | None = None,
+) -> None:
+    """Raise on edge weights that no layer can hold, naming the offending edges.
+
+    Checked per edge, before parallel edges are summed or layers merged (a sum
+    or a ``maximum`` would hide a negative or NaN weight): weights of the
+    edges of ``types`` (all if None) must be finite and >= 0, and shares
+    (``shareholding``/``control``) at most 1.
+    """
+    keep = np.ones(vals.size, dtype=bool) if types is None else np.isin(kinds, list(types))
+
+    def edges(mask: np.ndarray) -> list:
+        idx = np.flatnonzero(mask)
+        return [(nodes[rows[k]], nodes[cols[k]], kinds[k], float(vals[k])) for k in idx]
+
+    bad = keep & ~np.isfinite(vals)
+    if bad.any():
+        raise GraphInputError(f"{where}: missing or non-finite (NaN/inf) weights on edges (src, dst, type, weight) "
+                              f"{_fmt_ids(edges(bad))}")
+    bad = keep & (vals < 0)
+    if bad.any():
+        raise GraphInputError(f"{where}: negative weights on edges (src, dst, type, weight) {_fmt_ids(edges(bad))}")
+    bad = keep & np.isin(kinds, list(_SHARE_TYPES)) & (vals > 1 + SHARE_TOLERANCE)
+    if bad.any():
+        raise GraphInputError(f"{where}: shares above 1 on edges (src, dst, type, weight) {_fmt_ids(edges(bad))}")
+
+
 def _matrix(rows, cols, vals, n) -> sp.csr_array:
     A = sp.coo_array((vals, (rows, cols)), shape=(n, n)).tocsr()
     A.sum_duplicates()
@@ -356,6 +391,12 @@ def exposure_matrix(
     -------
     (scipy.sparse.csr_array, list)
 
+    Raises
+    ------
+    GraphInputError
+        An edge of a kept layer with a missing, non-finite or negative weight,
+        or a share above 1 (each edge is checked before layers are combined).
+
     Notes
     -----
     Per relation ``src -> dst`` (src is exposed to dst):
@@ -376,6 +417,7 @@ def exposure_matrix(
     nodes = list(G) if nodelist is None else list(nodelist)
     n = len(nodes)
     rows, cols, vals, kinds = _edge_arrays(G, nodes)
+    _check_edge_values(rows, cols, vals, kinds, nodes, where="exposure_matrix", types=kept)
     W = sp.csr_array((n, n), dtype=np.float64)
     if "guarantee" in kept:
         k = kinds == "guarantee"

@@ -128,8 +128,12 @@ def threshold_cascade(
         an edge ``i -> j`` with attribute ``weight``.
     capital : array_like, mapping, scalar or str
         Buffer ``E_i >= 0`` (a node-attribute name for a graph).
-    defaulted : collection of nodes, or mapping/array of 0/1
-        The initial defaults (labels for a graph, positions for a matrix).
+    defaulted : collection of nodes, boolean mask, or mapping/float array of 0/1
+        The initial defaults: a node or collection of distinct nodes (labels
+        for a graph, integer positions for a matrix), a boolean mask of length
+        n, or a mapping/Series or float ndarray of length n with values 0 or 1.
+        An integer array is read as positions, so an integer 0/1 indicator is
+        refused (duplicate positions): pass it as ``bool``.
     lgd : float, array_like, mapping or str
         Loss given default of each *defaulting* counterparty ``j``, in [0, 1]:
         ``i`` loses ``lgd_j * W_ij`` when ``j`` defaults.

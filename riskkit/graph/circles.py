@@ -176,13 +176,15 @@ def guarantee_circles(
             cyc = tuple(cyc[k:] + cyc[:k])
             weakest = min(sub[cyc[i]][cyc[(i + 1) % len(cyc)]]["weight"] for i in range(len(cyc)))
             cycle_rows.append((cid, cyc, len(cyc), float(weakest)))
-        mset = set(members)
-        n_mutual = int(((mutual["a"].isin(mset)) & (mutual["b"].isin(mset))).sum()) if len(mutual) else 0
         n_cust = sum(bool(sub.nodes[v].get("is_customer", True)) for v in members)
-        circle_rows.append((cid, len(members), sub.number_of_edges(), amount, n_mutual, len(listed),
+        circle_rows.append((cid, len(members), sub.number_of_edges(), amount, 0, len(listed),
                             truncated, n_cust, members))
         for v in members:
             membership[v] = cid
+    if len(mutual):
+        # a mutual pair is a 2-cycle, so both parties lie in the same circle: count by a's circle
+        n_mutual = mutual["a"].map(membership).value_counts()
+        circle_rows = [(*r[:4], int(n_mutual.get(r[0], 0)), *r[5:]) for r in circle_rows]
     circles = pd.DataFrame(
         circle_rows,
         columns=["circle_id", "size", "n_guarantees", "total_guaranteed", "n_mutual_pairs",

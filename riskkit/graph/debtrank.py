@@ -200,11 +200,14 @@ def debtrank(
     capital : array_like, mapping, scalar or str
         Loss-absorbing buffer (equity) ``E_i >= 0`` per node. A string names a
         node attribute when ``W`` is a graph.
-    shocked : mapping, array_like or collection of nodes
-        Initial relative distress ``h_i(1)`` in [0, 1]: a mapping/Series
-        node -> distress (others 0), a float array of length n, or a collection
-        of nodes (labels for a graph, positions for a matrix) shocked to 1
-        (default).
+    shocked : mapping, float or bool array, or collection of nodes
+        Initial relative distress ``h_i(1)`` in [0, 1], one of: a
+        mapping/Series node -> distress (others 0); a float ndarray of length
+        n (the distress vector); a boolean mask of length n (True -> 1); or a
+        node / collection of distinct nodes (labels for a graph, integer
+        positions for a matrix) shocked to 1. An integer array is always read
+        as positions, so an integer 0/1 indicator is refused (duplicate
+        positions): pass it as ``bool`` or ``float``.
     value : None, "uniform", array_like, mapping or str
         Relative economic value ``v_i`` used to weigh distress (normalised to
         sum to 1). Default: each node's share of the total exposure it holds,

@@ -12,7 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._common import GraphInputError, _fmt_ids
-from .build import _edge_arrays, _num
+from .build import RELATION_TYPES, _check_edge_values, _edge_arrays, _num
 
 __all__ = ["DEFAULT_TRANSMISSION", "transmission_matrix", "network_adjusted_pd"]
 
@@ -60,7 +60,8 @@ def transmission_matrix(
         Overrides of :data:`DEFAULT_TRANSMISSION` (keys ``guarantee``,
         ``control_down``, ``control_up``, ``supply``, ``common_director``).
     capital : str, mapping or Series
-        Size used for materiality (node attribute name or node -> value).
+        Size used for materiality (node attribute name or node -> value; keys
+        that are not nodes of ``G`` are an error).
     strength : float
         Common multiplier of every channel's probability (>= 0), capped at 1:
         ``t = min(1, strength x base x materiality)``. The one parameter that
@@ -73,17 +74,31 @@ def transmission_matrix(
         relation types contributed to each entry (1 guarantee, 2 control_down,
         4 control_up, 8 supply, 16 common_director).
 
+    Raises
+    ------
+    GraphInputError
+        An edge with a missing, non-finite or negative weight or a share above
+        1 (checked per edge, before channels are combined); ``capital`` keys
+        that are not nodes; bad ``transmission`` or ``strength``.
+
     Notes
     -----
     Per relation ``src -> dst`` (schema direction), with ``E`` the capital
-    (unknown or zero capital counts as fully material):
+    (unknown means missing, non-finite or <= 0):
 
     * guarantee (src guarantees dst's debt, amount ``a``): dst's default calls
-      the guarantee, ``T[src, dst] = b_g * min(1, a / E_src)``;
+      the guarantee, ``T[src, dst] = b_g * min(1, a / E_src)``; with ``E_src``
+      unknown the guarantee counts as fully material, ``T[src, dst] = b_g``
+      (a guarantor we cannot size -- often a person or holding -- is assumed
+      unable to absorb the call);
     * shareholding / control (src owns share ``s`` of dst): the parent's
       default hits the subsidiary, ``T[dst, src] = b_down * s``, and the
       subsidiary's default hits the parent by the weight of the stake in the
       parent's balance sheet, ``T[src, dst] = b_up * min(1, s E_dst / E_src)``;
+      when either capital is unknown the stake's weight cannot be measured and
+      the share itself stands in for it, ``T[src, dst] = b_up * s`` (not 1:
+      a minority stake in an unsized company is not presumed to sink its
+      holder);
     * supply (src sells volume ``x`` to dst): each side is hit in proportion
       to its dependence on the other, ``T[src, dst] = b_s * x / sales_src``
       and ``T[dst, src] = b_s * x / purchases_dst`` (totals of the observed
@@ -127,10 +142,14 @@ def _channels(G: nx.Graph, *, transmission: Mapping[str, float] | None, capital:
     nodes = list(G) if nodelist is None else list(nodelist)
     n = len(nodes)
     rows, cols, w, kinds = _edge_arrays(G, nodes)
+    _check_edge_values(rows, cols, w, kinds, nodes, where="transmission", types=RELATION_TYPES)
     if isinstance(capital, str):
         E = np.array([_num(G.nodes[v].get(capital)) for v in nodes])
     else:
         mapping = capital.to_dict() if isinstance(capital, pd.Series) else dict(capital)
+        unknown = [k for k in mapping if k not in G]
+        if unknown:
+            raise GraphInputError(f"capital: unknown node ids {_fmt_ids(unknown)}")
         E = np.array([_num(mapping.get(v)) for v in nodes])
     known = np.isfinite(E) & (E > 0)
 
@@ -256,7 +275,8 @@ def network_adjusted_pd(
         Base transmission per channel, overriding :data:`DEFAULT_TRANSMISSION`;
         see :func:`transmission_matrix` for the materiality scaling.
     capital : str, mapping or Series
-        Size used for materiality.
+        Size used for materiality (node attribute name or node -> value; keys
+        that are not nodes of ``G`` are an error, as in :func:`node_capital`).
     default_pd : float, optional
         PD of graph nodes without a given PD (non-customer parties); default
         the median of the given PDs.
