@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .dates import check_as_of
 from .schemas import TABLE_ORDER, TABLES, empty_table
 from .validation import DataValidationError, normalise_table, validate_tables
 
@@ -143,7 +144,7 @@ class Portfolio:
         Every feature and model input of the kit is computed from such a snapshot; this is
         the single place where the point-in-time rule of DESIGN.md section 2 is applied.
         """
-        as_of = _to_timestamp(date)
+        as_of = check_as_of(date)
         t = self._tables
         onboarded = t["customers"]["onboarded"] <= as_of
         customers = t["customers"][onboarded]
@@ -189,19 +190,3 @@ class Portfolio:
         from .io import save_portfolio
 
         save_portfolio(self, path, format=format)
-
-
-def _to_timestamp(date) -> pd.Timestamp:
-    if isinstance(date, (bool, int, float)) or (hasattr(date, "dtype") and date.dtype.kind in "biuf"):
-        raise ValueError(f"as_of must be a date, got the number {date!r}")
-    try:
-        ts = pd.Timestamp(date)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"as_of must be a date, got {date!r}") from exc
-    if ts is pd.NaT or pd.isna(ts):
-        raise ValueError(f"as_of must be a date, got {date!r}")
-    if ts.tzinfo is not None:
-        raise ValueError(f"as_of must be timezone-naive, got {date!r}")
-    if ts != ts.normalize():
-        raise ValueError(f"as_of must be a calendar day without a time of day, got {date!r}")
-    return ts

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..data.privacy import PII_COLUMNS  # customer columns never copied onto graph nodes
 from ..data.schemas import RELATION_TYPES, SHARE_TOLERANCE
 from ._common import GraphInputError, _fmt_ids
 
@@ -46,8 +47,6 @@ __all__ = [
     "layer_summary",
 ]
 
-#: customer columns never copied onto graph nodes (personal data)
-PII_COLUMNS = ("id_number", "phone", "email")
 #: relation types that carry a money exposure in :func:`exposure_matrix`
 MONEY_LAYERS = ("guarantee", "shareholding", "control", "supply")
 _SHARE_TYPES = ("shareholding", "control")

@@ -20,6 +20,7 @@ import pandas
 import pandas as pd
 from scipy import optimize, stats
 
+from ..data.describe import first_defaults
 from ._common import GraphInputError, _fmt_ids
 from ._portfolio import is_portfolio, latest_statement_value
 from .build import build_graph
@@ -52,13 +53,6 @@ class _Setup:
     labels: pd.DataFrame
     capital: pd.Series | str
     default_pd: float
-
-
-def _first_defaults(portfolio: Any) -> pd.Series:
-    d = portfolio.defaults
-    if len(d) == 0:
-        return pd.Series(dtype="datetime64[ns]")
-    return d.groupby("customer_id")["default_date"].min()
 
 
 def _standalone_pd(portfolio: Any, pd_values: Any, ids: pd.Index) -> pd.Series:
@@ -119,7 +113,7 @@ def _setup(portfolio: Any, as_of: Any, pd_values: Any, *, horizon_days: int, cap
     known = pd.Index(cust.loc[onboarded.isna() | (onboarded <= ts), "customer_id"])
     if known.empty:
         raise GraphInputError(f"no customer is onboarded on or before as_of {ts.date()}")
-    first = _first_defaults(portfolio)
+    first = first_defaults(portfolio)
     prior = first[first <= ts]
     population = known[~known.isin(prior.index)]
     if population.empty:
