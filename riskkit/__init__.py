@@ -14,6 +14,7 @@ _SUBPACKAGES = ("data", "profile", "scoring", "limits", "graph", "validation", "
 
 #: top-level name -> subpackage that defines it
 _ENTRY_POINTS = {
+    **dict.fromkeys(("RiskkitError", "ConfigError", "check_as_of"), "_core"),
     **dict.fromkeys(("Portfolio", "DataValidationError", "load_portfolio", "load_sample", "generate_portfolio",
                      "load_german_credit", "mask_pii"), "data"),
     **dict.fromkeys(("build_profile", "default_flags", "development_sample"), "profile"),

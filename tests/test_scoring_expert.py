@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from riskkit.scoring import ExpertScorecard, ScoringConfigError
+from riskkit import ConfigError
+from riskkit.scoring import ExpertScorecard
 from riskkit.scoring.expert import DEFAULT_EXPERT_SCORECARD_PATH
 
 CONFIG = {
@@ -127,7 +128,7 @@ def test_bad_configs_name_file_entry_field(tmp_path, mutate, entry, field, messa
     config = copy.deepcopy(CONFIG)
     mutate(config)
     path = _write(tmp_path, config)
-    with pytest.raises(ScoringConfigError, match=message) as info:
+    with pytest.raises(ConfigError, match=message) as info:
         ExpertScorecard.from_yaml(path)
     assert info.value.source == str(path)
     assert info.value.entry == entry
@@ -137,12 +138,12 @@ def test_bad_configs_name_file_entry_field(tmp_path, mutate, entry, field, messa
 
 def test_bad_yaml_and_missing_file(tmp_path):
     path = _write(tmp_path, "indicators: [\n  - name: x\n   bad indent")
-    with pytest.raises(ScoringConfigError, match="not valid YAML") as info:
+    with pytest.raises(ConfigError, match="not valid YAML") as info:
         ExpertScorecard.from_yaml(path)
     assert str(path) in str(info.value)
     with pytest.raises(FileNotFoundError):
         ExpertScorecard.from_yaml(tmp_path / "absent.yaml")
-    with pytest.raises(ScoringConfigError, match="mapping"):
+    with pytest.raises(ConfigError, match="mapping"):
         ExpertScorecard.from_yaml(_write(tmp_path, "- just\n- a list\n", "list.yaml"))
 
 

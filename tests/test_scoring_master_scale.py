@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from riskkit.scoring import MasterScale, ScoringConfigError
+from riskkit import ConfigError
+from riskkit.scoring import MasterScale
 
 
 def test_default_scale_structure():
@@ -68,14 +69,14 @@ def test_explicit_bands_and_bad_configs(tmp_path):
     assert scale.grade(0.004) == "3"
     path = tmp_path / "scale.yaml"
     path.write_text(yaml.safe_dump({"grades": grades[:5], "log_spaced": {"pd_top": 0.3}}))
-    with pytest.raises(ScoringConfigError, match="at least 7") as info:
+    with pytest.raises(ConfigError, match="at least 7") as info:
         MasterScale.from_yaml(path)
     assert str(path) in str(info.value) and info.value.field == "grades"
     path.write_text(yaml.safe_dump({"grades": grades, "upper_pd": [0.001, 0.0005, *upper[2:]]}))
-    with pytest.raises(ScoringConfigError, match="increase strictly"):
+    with pytest.raises(ConfigError, match="increase strictly"):
         MasterScale.from_yaml(path)
     path.write_text(yaml.safe_dump({"grades": grades, "upper_pd": upper, "log_spaced": {"pd_top": 0.3}}))
-    with pytest.raises(ScoringConfigError, match="exactly one"):
+    with pytest.raises(ConfigError, match="exactly one"):
         MasterScale.from_yaml(path)
-    with pytest.raises(ScoringConfigError, match="last upper bound"):
+    with pytest.raises(ConfigError, match="last upper bound"):
         MasterScale(grades, [*upper[:-1], 0.9])

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from riskkit.scoring import ConditionError, RatingRules, ScoringConfigError, parse_condition, score_to_pd
+from riskkit import ConfigError
+from riskkit.scoring import ConditionError, RatingRules, parse_condition, score_to_pd
 
 
 def frame():
@@ -176,7 +177,7 @@ def test_bad_rule_configs_name_file_entry_field(tmp_path, mutate, entry, field, 
     mutate(config)
     path = tmp_path / "rules.yaml"
     path.write_text(yaml.safe_dump(config))
-    with pytest.raises(ScoringConfigError, match=message) as info:
+    with pytest.raises(ConfigError, match=message) as info:
         RatingRules.from_yaml(path)
     assert info.value.source == str(path)
     assert info.value.entry == entry
@@ -186,7 +187,7 @@ def test_bad_rule_configs_name_file_entry_field(tmp_path, mutate, entry, field, 
 def test_bad_yaml(tmp_path):
     path = tmp_path / "rules.yaml"
     path.write_text("rules: [ {name: a, ")
-    with pytest.raises(ScoringConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match="not valid YAML"):
         RatingRules.from_yaml(path)
 
 

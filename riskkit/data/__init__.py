@@ -2,7 +2,7 @@
 
 from .describe import default_rates, first_defaults, record_coverage, relation_summary
 from .io import load_portfolio, load_sample, project_root, sample_path, save_portfolio, write_sample
-from .portfolio import Portfolio, validate_portfolio
+from .portfolio import Portfolio, check_portfolio, validate_portfolio
 from .privacy import mask_pii
 from .schemas import TABLE_ORDER, TABLES, empty_table
 from .validation import DataValidationError
@@ -13,6 +13,7 @@ __all__ = [
     "load_portfolio",
     "save_portfolio",
     "validate_portfolio",
+    "check_portfolio",
     "load_sample",
     "write_sample",
     "sample_path",

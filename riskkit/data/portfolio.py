@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .dates import check_as_of
+from .._core.dates import check_as_of
 from .schemas import TABLE_ORDER, TABLES, empty_table
 from .validation import DataValidationError, normalise_table, validate_tables
 
-__all__ = ["Portfolio", "validate_portfolio"]
+__all__ = ["Portfolio", "validate_portfolio", "check_portfolio"]
 
 
 def validate_portfolio(tables: dict[str, pd.DataFrame], from_text: bool = False
@@ -190,3 +190,17 @@ class Portfolio:
         from .io import save_portfolio
 
         save_portfolio(self, path, format=format)
+
+
+def check_portfolio(portfolio) -> None:
+    """Refuse anything that does not look like a :class:`riskkit.data.Portfolio`."""
+    missing = [t for t in ("customers", "invoices", "orders", "financials", "bureau",
+                           "events", "defaults") if not hasattr(portfolio, t)]
+    if missing:
+        raise TypeError(f"portfolio must be a riskkit.data.Portfolio (tables as attributes); "
+                        f"{type(portfolio).__name__} has no {missing}")
+    ids = portfolio.customers["customer_id"]
+    if ids.duplicated().any():
+        dup = ids[ids.duplicated()].unique().tolist()
+        raise ValueError(f"customers.customer_id is not unique: {dup[:5]} "
+                         f"({len(dup)} duplicated id(s))")

@@ -18,6 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .schemas import FOREIGN_KEY_TABLES, SHARE_TOLERANCE, TABLES, TableSpec, pandera_schema
+from .._core.errors import RiskkitError
 
 __all__ = ["DataValidationError", "VIOLATION_COLUMNS", "normalise_table", "validate_tables"]
 
@@ -34,7 +35,7 @@ _PANDERA_CHECK_NAMES = {
 }
 
 
-class DataValidationError(ValueError):
+class DataValidationError(RiskkitError, ValueError):
     """Input data broke a rule of the Portfolio data model.
 
     The message names, for each failed check, the table, the column, the check and the

@@ -13,6 +13,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from .._core.errors import RiskkitError
 
 __all__: list[str] = []
 
@@ -20,7 +21,7 @@ __all__: list[str] = []
 _MAX_LISTED = 10
 
 
-class GraphInputError(ValueError):
+class GraphInputError(RiskkitError, ValueError):
     """Bad input to a graph algorithm (unknown ids, negative exposures, self-loops, ...)."""
 
 

@@ -21,18 +21,9 @@ import numpy as np
 import pandas as pd
 from pandas import Index, Series
 
-from ..profile._common import (
-    NEVER,
-    check_as_of,
-    check_portfolio,
-    customer_codes,
-    day_number,
-    days,
-    floats,
-    group_sum,
-    safe_divide,
-    snapshot,
-)
+from .._core.arrays import NEVER, customer_codes, day_number, days, floats, group_sum, safe_divide
+from .._core.dates import check_as_of
+from ..data.portfolio import check_portfolio
 
 __all__ = ["exposure", "expected_loss"]
 
@@ -65,7 +56,7 @@ def exposure(portfolio, as_of) -> pd.DataFrame:
     as_of = check_as_of(as_of)
     check_portfolio(portfolio)
     T = day_number(as_of)
-    known = snapshot(portfolio, as_of)
+    known = portfolio.as_of(as_of)
     all_ids = pd.Index(known.customers["customer_id"], name="customer_id")
     n = len(all_ids)
 

@@ -43,6 +43,7 @@ from ._common import NEVER, check_as_of, check_portfolio, day_number, safe_divid
 from .build import build_profile
 from .financials import financial_features
 from .payment import AGING_BUCKETS
+from .._core.errors import RiskkitError
 
 __all__ = [
     "CustomerView",
@@ -65,7 +66,7 @@ SUGGESTION_CUTOFF = 0.6
 _TABLES = ("invoices", "orders", "financials", "bureau", "events", "defaults")
 
 
-class UnknownCustomerError(ValueError):
+class UnknownCustomerError(RiskkitError, ValueError):
     """A customer id that is not in the portfolio, or not yet a customer on ``as_of``.
 
     Attributes
@@ -357,7 +358,7 @@ class WarningCheck:
     """A warning signal: a condition over profile/assessment columns and the next step it calls for.
 
     ``condition`` is in the safe condition language of
-    :mod:`riskkit.scoring.conditions` (data, never evaluated as code).
+    :mod:`riskkit._core.conditions` (data, never evaluated as code).
     """
 
     name: str

@@ -6,11 +6,11 @@ scorecard points rise with creditworthiness (PDO scaling, Siddiqi 2006); expert 
 0-100, higher = lower risk; grades are ordered best first (S, AAA, ..., CCC, D).
 """
 
-from ._config import ScoringConfigError
+
 from .assessment import MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
 from .binning import FeatureBinning, WoEBinner, woe_iv
 from .challenger import compare_models, fit_challenger
-from .conditions import Condition, ConditionError, parse_condition
+from .._core.conditions import Condition, ConditionError, parse_condition
 from .expert import ExpertScorecard, Indicator
 from .master_scale import MasterScale
 from .overrides import OverrideError, apply_overrides
@@ -41,5 +41,4 @@ __all__ = [
     "MasterScale",
     "apply_overrides",
     "OverrideError",
-    "ScoringConfigError",
 ]

@@ -55,7 +55,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._optimal import optimal_partition
-from ._validation import as_frame, check_binary_target
+from .._core.checks import as_frame, check_binary_target
 
 __all__ = ["WoEBinner", "FeatureBinning", "woe_iv"]
 

@@ -15,7 +15,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
-from ._validation import as_frame, check_binary_target
+from .._core.checks import as_frame, check_binary_target
 
 __all__ = ["fit_challenger", "compare_models"]
 

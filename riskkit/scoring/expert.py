@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._config import CONFIG_DIR, Checker, read_yaml
+from .._core.config import CONFIG_DIR, Checker, read_yaml
 
 __all__ = ["ExpertScorecard", "Indicator", "DEFAULT_EXPERT_SCORECARD_PATH", "MISSING_POLICIES"]
 

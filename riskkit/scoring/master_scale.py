@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ._config import CONFIG_DIR, Checker, ScoringConfigError, read_yaml
+from .._core.config import CONFIG_DIR, Checker, ConfigError, read_yaml
 
 __all__ = ["MasterScale", "DEFAULT_MASTER_SCALE_PATH", "PD_FLOOR"]
 
@@ -114,9 +114,9 @@ class MasterScale:
             check.only(spec, {"pd_top"}, "log_spaced")
             top = check.number(check.require(spec, "pd_top"), "log_spaced.pd_top", lo=0, hi=1)
             return cls.log_spaced(grades, pd_floor=floor, pd_top=top, default_grade=default, name=name)
-        except ScoringConfigError as exc:
+        except ConfigError as exc:
             if exc.source == "MasterScale":
-                raise ScoringConfigError(source, "master_scale", exc.field, exc.problem) from None
+                raise ConfigError(source, "master_scale", exc.field, exc.problem) from None
             raise
 
     @classmethod

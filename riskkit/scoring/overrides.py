@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 
 from .master_scale import MasterScale
+from .._core.errors import RiskkitError
 
 __all__ = ["apply_overrides", "OverrideError", "OVERRIDE_RECORD_COLUMNS", "default_grade_order"]
 
 OVERRIDE_RECORD_COLUMNS = ["customer_id", "from_grade", "to_grade", "notches", "reason", "author", "timestamp"]
 
 
-class OverrideError(ValueError):
+class OverrideError(RiskkitError, ValueError):
     """One or more overrides break the override policy.
 
     Attributes

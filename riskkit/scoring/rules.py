@@ -1,7 +1,7 @@
 """Rating rules (评级配置): ordered rules, first match wins, then the master scale.
 
 A rating-rules config lists rules in priority order.  Each rule has a condition
-(:mod:`riskkit.scoring.conditions`, never evaluated as code) and one action:
+(:mod:`riskkit._core.conditions`, never evaluated as code) and one action:
 
 ``grade: X``
     assign grade ``X`` (e.g. ``S`` for a whitelist, ``D`` for a knock-out);
@@ -48,8 +48,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._config import CONFIG_DIR, Checker, ScoringConfigError, read_yaml
-from .conditions import Condition, ConditionError, parse_condition
+from .._core.config import CONFIG_DIR, Checker, ConfigError, read_yaml
+from .._core.conditions import Condition, ConditionError, parse_condition
 from .master_scale import MasterScale
 
 __all__ = ["RatingRules", "RatingRule", "DEFAULT_RATING_RULES_PATH", "score_to_pd"]
@@ -197,7 +197,7 @@ class RatingRules:
             try:
                 condition = parse_condition(raw["when"], "when")
             except ConditionError as exc:
-                raise ScoringConfigError(source, entry, exc.where, exc.problem) from None
+                raise ConfigError(source, entry, exc.where, exc.problem) from None
             grade, downgrade = None, 0
             if "grade" in raw:
                 grade = str(check.text(raw["grade"], "grade"))

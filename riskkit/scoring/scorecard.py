@@ -41,7 +41,7 @@ from scipy.stats import norm
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import as_frame, check_binary_target
+from .._core.checks import as_frame, check_binary_target
 from .binning import WoEBinner
 from .selection import fit_logit, select_by_correlation, select_by_iv, select_by_vif, variance_inflation_factors
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import yaml
+from .._core.errors import RiskkitError
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -72,7 +73,7 @@ _PARAMETERS: dict[str, tuple[str, Any]] = {
 }
 
 
-class ValidationConfigError(ValueError):
+class ValidationConfigError(RiskkitError, ValueError):
     """A validation config is malformed; the message names file, entry and field."""
 
 

@@ -1,4 +1,11 @@
-"""YAML loading and validation helpers shared by the scoring configs."""
+"""The one YAML config reader and field checker of the kit.
+
+Every YAML config (expert scorecard, rating rules, master scale, validation thresholds,
+limit policy, action policy, monitoring rules) is read by :func:`read_yaml` with
+``yaml.safe_load`` semantics (plus a refusal of duplicate keys) and checked field by
+field with a :class:`Checker`, so every bad config raises a :class:`ConfigError` whose
+message reads ``<file>: <entry>: field '<field>': <problem>``.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +16,15 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["ScoringConfigError", "CONFIG_DIR", "read_yaml", "Checker"]
+from .errors import RiskkitError
+
+__all__ = ["ConfigError", "CONFIG_DIR", "read_yaml", "Checker"]
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 
-class ScoringConfigError(ValueError):
-    """A scoring config (expert scorecard, rating rules, master scale) is invalid.
+class ConfigError(RiskkitError, ValueError):
+    """A YAML config (or a mapping standing for one) is invalid.
 
     The message reads ``<file>: <entry>: field '<field>': <problem>``.
 
@@ -41,21 +50,21 @@ def read_yaml(path) -> tuple[dict, str]:
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ScoringConfigError(source, "<file>", "<yaml>", f"not valid YAML: {exc}") from None
+        raise ConfigError(source, "<file>", "<yaml>", f"not valid YAML: {exc}") from None
     if not isinstance(data, Mapping):
-        raise ScoringConfigError(source, "<file>", "<top level>", f"must be a mapping, got {type(data).__name__}")
+        raise ConfigError(source, "<file>", "<top level>", f"must be a mapping, got {type(data).__name__}")
     return dict(data), source
 
 
 class Checker:
-    """Field checks that raise :class:`ScoringConfigError` naming source and entry."""
+    """Field checks that raise :class:`ConfigError` naming source and entry."""
 
     def __init__(self, source: str, entry: str):
         self.source = source
         self.entry = entry
 
     def fail(self, field: str, problem: str):
-        raise ScoringConfigError(self.source, self.entry, field, problem)
+        raise ConfigError(self.source, self.entry, field, problem)
 
     def mapping(self, value, field: str) -> dict:
         if not isinstance(value, Mapping):

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from .errors import RiskkitError
 
 __all__ = ["Condition", "parse_condition", "ConditionError", "OPERATORS"]
 
@@ -40,7 +41,7 @@ _AST_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: "
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
-class ConditionError(ValueError):
+class ConditionError(RiskkitError, ValueError):
     """A condition cannot be parsed; ``where`` says which part of it."""
 
     def __init__(self, where: str, problem: str):

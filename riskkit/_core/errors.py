@@ -1,0 +1,15 @@
+"""The base of every exception the kit raises on purpose.
+
+Every riskkit error derives from :class:`RiskkitError` *and* from the built-in class a
+caller would expect (``ValueError`` for bad values, ``KeyError`` for unknown keys), so
+``except rk.RiskkitError`` catches everything the kit reports while existing
+``except ValueError`` code keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = ["RiskkitError"]
+
+
+class RiskkitError(Exception):
+    """Base class of every error raised by riskkit on purpose (bad data, config, input)."""
