@@ -30,6 +30,7 @@ notebooks: data
 	$(BIN)/riskkit report --all --refresh
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval tests notebooks
 
 bench: $(STAMP)

@@ -20,7 +20,7 @@ from riskkit.data import generate_portfolio  # noqa: F401  (import cost outside 
 n = int(sys.argv[1])
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
-book = rk.data.generate_portfolio(n, seed=42)
+book = rk.datasets.generate_portfolio(n, seed=42)
 seconds = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 truth = book.truth

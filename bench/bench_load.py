@@ -21,7 +21,7 @@ def peak_rss_gb() -> float:
 
 def main(n_customers: int = 100_000) -> None:
     t0 = time.perf_counter()
-    portfolio = rk.data.generate_portfolio(n_customers, seed=1)
+    portfolio = rk.datasets.generate_portfolio(n_customers, seed=1)
     t_gen = time.perf_counter() - t0
     rows = sum(len(t) for t in portfolio.tables.values())
 

@@ -159,11 +159,11 @@ def quick_portfolio(n: int, seed: int = 1) -> Portfolio:
 def load_portfolio(n: int, quick: bool) -> tuple[Portfolio, str]:
     if not quick:
         try:
-            from riskkit.data.synthetic import generate_portfolio
+            from riskkit.datasets.synthetic import generate_portfolio
         except ImportError:
             pass
         else:
-            return generate_portfolio(n, seed=1), "rk.data.generate_portfolio(seed=1)"
+            return generate_portfolio(n, seed=1), "rk.datasets.generate_portfolio(seed=1)"
     return quick_portfolio(n, seed=1), "bench quick ledger (seed=1)"
 
 

@@ -10,16 +10,17 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("data", "profile", "scoring", "limits", "graph", "validation", "reports", "plots")
+_SUBPACKAGES = ("data", "datasets", "profile", "scoring", "limits", "graph", "validation", "assess", "reports", "plots")
 
 #: top-level name -> subpackage that defines it
 _ENTRY_POINTS = {
     **dict.fromkeys(("RiskkitError", "ConfigError", "check_as_of"), "_core"),
-    **dict.fromkeys(("Portfolio", "DataValidationError", "load_portfolio", "load_sample", "generate_portfolio",
-                     "load_german_credit", "mask_pii"), "data"),
+    **dict.fromkeys(("Portfolio", "DataValidationError", "load_portfolio", "mask_pii"), "data"),
+    **dict.fromkeys(("load_sample", "generate_portfolio", "load_german_credit"), "datasets"),
     **dict.fromkeys(("build_profile", "default_flags", "development_sample"), "profile"),
-    **dict.fromkeys(("WoEBinner", "Scorecard", "ExpertScorecard", "RatingRules", "MasterScale", "apply_overrides",
-                     "assess_portfolio", "fit_portfolio_scorecard"), "scoring"),
+    **dict.fromkeys(("WoEBinner", "Scorecard", "ExpertScorecard", "RatingRules", "MasterScale", "apply_overrides"),
+                    "scoring"),
+    **dict.fromkeys(("assess_portfolio", "fit_portfolio_scorecard", "customer_view"), "assess"),
     **dict.fromkeys(("exposure", "expected_loss"), "limits"),
     **dict.fromkeys(("build_graph", "control_groups", "guarantee_circles", "systemic_importance", "debtrank",
                      "threshold_cascade", "eisenberg_noe", "stress_test", "network_adjusted_pd"), "graph"),

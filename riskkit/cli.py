@@ -9,7 +9,7 @@ __all__ = ["main"]
 
 
 def _synth(args) -> int:
-    from .data.io import write_sample
+    from .datasets import write_sample
 
     folder = write_sample(args.output, n_customers=args.n_customers, seed=args.seed)
     print(f"wrote {args.n_customers} synthetic customers (seed {args.seed}) to {folder}")

@@ -9,7 +9,7 @@ import pytest
 
 import riskkit as rk
 from riskkit.data import DataValidationError
-from riskkit.data.german import GERMAN_CATEGORICAL, GERMAN_NUMERIC, default_german_path, load_german_credit
+from riskkit.datasets.german import GERMAN_CATEGORICAL, GERMAN_NUMERIC, default_german_path, load_german_credit
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def raw_rows():
 
 
 def test_shape_columns_and_target(raw_rows):
-    data = rk.data.load_german_credit()
+    data = rk.datasets.load_german_credit()
     assert data.shape == (1000, 21)
     header = list(raw_rows[0].keys())
     assert list(data.columns) == [c for c in header if c != "creditability"] + ["bad"]

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from riskkit.data import Portfolio
+from riskkit.assess import default_capital, portfolio_graph_features
 from riskkit.graph import GRAPH_FEATURES, build_graph, graph_features, systemic_importance
 
 
@@ -38,7 +39,7 @@ def portfolio():
 
 def test_features_by_hand(portfolio):
     ead = pd.Series({"A": 10.0, "B": 20.0, "C": 30.0, "D": 40.0})
-    f = graph_features(None, portfolio, "2024-01-01", exposure=ead)
+    f = portfolio_graph_features(portfolio, "2024-01-01", exposure=ead)
     assert list(f.columns) == list(GRAPH_FEATURES)
     assert list(f.index) == ["A", "B", "C", "D"] and f.index.name == "customer_id"
     assert f["group_id"].to_dict() == {"A": "H", "B": "B", "C": "H", "D": "D"}
@@ -54,10 +55,15 @@ def test_features_by_hand(portfolio):
     pd.testing.assert_series_equal(f["debtrank_impact"], si["debtrank_linear"].reindex(f.index),
                                    check_names=False)
     assert f.loc["D", "debtrank_impact"] == 0.0
+    # the pure graph function gives the same with the same inputs
+    pure = graph_features(G, ["A", "B", "C", "D"], exposure=ead, capital=default_capital(G, portfolio, "2024-01-01"))
+    pd.testing.assert_frame_equal(pure, f)
 
 
 def test_prebuilt_graph_must_cover_the_customers(portfolio):
     G = nx.MultiDiGraph()
     G.add_node("A")
-    with pytest.raises(ValueError, match="lacks customers"):
-        graph_features(G, portfolio, "2024-01-01", exposure=pd.Series({"A": 1.0}))
+    with pytest.raises(ValueError, match="not in G"):
+        graph_features(G, ["A", "B"], exposure=pd.Series({"A": 1.0}))
+    with pytest.raises(ValueError, match="not in G"):
+        portfolio_graph_features(portfolio, "2024-01-01", G=G, exposure=pd.Series({"A": 1.0}))

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from riskkit.data import Portfolio
+from riskkit.assess import portfolio_stress_test
 from riskkit.graph import GraphInputError, StressScenario, build_graph, network_adjusted_pd, stress_test
 
 AS_OF = "2024-06-30"
@@ -63,7 +64,7 @@ def portfolio():
 
 
 def test_named_default_by_hand(portfolio):
-    res = stress_test(portfolio, {"kind": "default", "nodes": ["A"]}, as_of=AS_OF, exposure=EAD)
+    res = portfolio_stress_test(portfolio, AS_OF, {"kind": "default", "nodes": ["A"]}, exposure=EAD)
     a = res.affected
     assert a["status"].to_dict() == {
         "A": "initial_default", "B": "contagion_default", "F": "contagion_default",
@@ -89,7 +90,7 @@ def test_named_default_by_hand(portfolio):
 def test_graph_input_gives_the_same_result(portfolio):
     G = build_graph(portfolio, AS_OF)
     a = stress_test(G, StressScenario("default", nodes=("A",)), exposure=EAD).affected
-    b = stress_test(portfolio, {"kind": "default", "nodes": ["A"]}, as_of=AS_OF, exposure=EAD).affected
+    b = portfolio_stress_test(portfolio, AS_OF, {"kind": "default", "nodes": ["A"]}, exposure=EAD).affected
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -103,31 +104,31 @@ def test_higher_buffer_stops_the_cascade(portfolio):
 
 def test_segment_share_by_highest_pd_and_by_seed(portfolio):
     sc = {"kind": "industry", "segment": "construction", "default_share": 0.5}
-    res = stress_test(portfolio, sc, as_of=AS_OF, exposure=EAD, pd=PD)
+    res = portfolio_stress_test(portfolio, AS_OF, sc, exposure=EAD, pd=PD)
     assert res.affected.index[res.affected["status"] == "initial_default"].tolist() == ["F"]  # PD 4% > 2%
     rand = {**sc, "select": "random", "seed": 7}
-    r1 = stress_test(portfolio, rand, as_of=AS_OF, exposure=EAD)
-    r2 = stress_test(portfolio, rand, as_of=AS_OF, exposure=EAD)
+    r1 = portfolio_stress_test(portfolio, AS_OF, rand, exposure=EAD)
+    r2 = portfolio_stress_test(portfolio, AS_OF, rand, exposure=EAD)
     pd.testing.assert_frame_equal(r1.affected, r2.affected)
     assert r1.totals["initial_defaults"] == 1
 
 
 def test_region_full_default(portfolio):
-    res = stress_test(portfolio, {"kind": "region", "segment": "south", "default_share": 1.0},
-                      as_of=AS_OF, exposure=EAD, pd=PD)
+    res = portfolio_stress_test(portfolio, AS_OF, {"kind": "region", "segment": "south", "default_share": 1.0},
+                      exposure=EAD, pd=PD)
     assert set(res.affected.index[res.affected["status"] == "initial_default"]) == {"C", "D", "E"}
 
 
 def test_largest_guarantor(portfolio):
-    res = stress_test(portfolio, {"kind": "largest_guarantor"}, as_of=AS_OF, exposure=EAD)
+    res = portfolio_stress_test(portfolio, AS_OF, {"kind": "largest_guarantor"}, exposure=EAD)
     assert res.affected.index[res.affected["status"] == "initial_default"].tolist() == ["B"]
     # C guaranteed B's debt: 10 of 50 lost
     assert res.affected.loc["C", "distress"] == pytest.approx(0.2)
 
 
 def test_pd_multiplier_scenario(portfolio):
-    res = stress_test(portfolio, {"kind": "industry", "segment": "construction", "pd_multiplier": 3.0},
-                      as_of=AS_OF, exposure=EAD, pd=PD, lgd=0.5)
+    res = portfolio_stress_test(portfolio, AS_OF, {"kind": "industry", "segment": "construction", "pd_multiplier": 3.0},
+                      exposure=EAD, pd=PD, lgd=0.5)
     G = build_graph(portfolio, AS_OF)
     stressed = PD.copy()
     stressed[["A", "F"]] *= 3
@@ -162,19 +163,21 @@ def test_pd_multiplier_scenario(portfolio):
 )
 def test_scenario_validation(portfolio, scenario, match):
     with pytest.raises(GraphInputError, match=match):
-        stress_test(portfolio, scenario, as_of=AS_OF, exposure=EAD, pd=PD)
+        portfolio_stress_test(portfolio, AS_OF, scenario, exposure=EAD, pd=PD)
 
 
 def test_other_bad_input(portfolio):
-    with pytest.raises(GraphInputError, match="as_of is required"):
+    with pytest.raises(GraphInputError, match="G must be a networkx graph"):
         stress_test(portfolio, {"kind": "default", "nodes": ["A"]}, exposure=EAD)
     with pytest.raises(GraphInputError, match="needs pd="):
-        stress_test(portfolio, {"kind": "industry", "segment": "retail", "pd_multiplier": 2.0},
-                    as_of=AS_OF, exposure=EAD)
+        portfolio_stress_test(portfolio, AS_OF, {"kind": "industry", "segment": "retail", "pd_multiplier": 2.0},
+                              exposure=EAD)
     with pytest.raises(GraphInputError, match="negative EAD"):
-        stress_test(portfolio, {"kind": "default", "nodes": ["A"]}, as_of=AS_OF, exposure=-EAD)
-    with pytest.raises(GraphInputError, match="expected a riskkit Portfolio"):
+        portfolio_stress_test(portfolio, AS_OF, {"kind": "default", "nodes": ["A"]}, exposure=-EAD)
+    with pytest.raises(GraphInputError, match="G must be a networkx graph"):
         stress_test([1, 2], {"kind": "default", "nodes": ["A"]})
+    with pytest.raises(GraphInputError, match="expected a riskkit Portfolio"):
+        portfolio_stress_test([1, 2], AS_OF, {"kind": "default", "nodes": ["A"]})
     import networkx as nx
 
     G = nx.MultiDiGraph()
@@ -197,7 +200,7 @@ def test_latest_published_equity_is_the_buffer(portfolio):
         }
     )
     pf = Portfolio(portfolio.customers, relations=portfolio.relations, financials=fin)
-    res = stress_test(pf, {"kind": "default", "nodes": ["A"]}, as_of=AS_OF, exposure=EAD)
+    res = portfolio_stress_test(pf, AS_OF, {"kind": "default", "nodes": ["A"]}, exposure=EAD)
     assert res.affected.loc["B", "status"] == "distressed"
     assert res.affected.loc["B", "distress"] == pytest.approx(30 / 40)
     assert res.affected.loc["B", "capital"] == 40.0
@@ -216,5 +219,5 @@ def test_scenario_from_text():
 
 
 def test_scenario_from_text_runs_on_the_portfolio(portfolio):
-    res = stress_test(portfolio, StressScenario.from_text("customers:A"), as_of=AS_OF, exposure=EAD)
+    res = portfolio_stress_test(portfolio, AS_OF, StressScenario.from_text("customers:A"), exposure=EAD)
     assert res.totals["contagion_defaults"] == 2  # B and F, as in the hand case above

@@ -17,7 +17,7 @@ NOTEBOOK = NOTEBOOKS / "scorecard_development.ipynb"
 def test_german_configuration_test_auc_at_least_080():
     """The notebook's defaults (seed 42, 30 % stratified test, default Scorecard) must keep a
     test AUC of at least 0.80; the notebook only shows the number."""
-    data = rk.data.load_german_credit()
+    data = rk.datasets.load_german_credit()
     X, y = data.drop(columns="bad"), data["bad"]
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=42)
     card = rk.scoring.Scorecard().fit(X_train, y_train)

@@ -31,7 +31,7 @@ def _close_figures():
 @pytest.fixture(scope="module")
 def german_card():
     """The scorecard_development notebook's default configuration (seed 42, 30 % test)."""
-    data = rk.data.load_german_credit()
+    data = rk.datasets.load_german_credit()
     X, y = data.drop(columns="bad"), data["bad"]
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=42)
     card = rk.scoring.Scorecard().fit(X_train, y_train)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import riskkit as rk
 from riskkit.data import Portfolio
 from riskkit.profile import FEATURES, build_profile, feature_table
 from riskkit.profile.financials import altman_zone
@@ -512,7 +513,7 @@ def test_features_are_point_in_time_without_the_snapshot(profile):
 def test_include_graph_joins_relationship_features(tables):
     portfolio = Portfolio(**tables)
     plain = build_profile(portfolio, "2021-06-30")
-    joined = build_profile(portfolio, "2021-06-30", include_graph=True)
+    joined = rk.assess.network_profile(portfolio, "2021-06-30")
     pd.testing.assert_frame_equal(joined[plain.columns], plain)
     # in the tiny book C1 and C2 guarantee each other (100k and 50k): a guarantee circle of two
     assert joined.loc["C1", "guarantees_given"] == 1e5 and joined.loc["C1", "guarantees_received"] == 5e4

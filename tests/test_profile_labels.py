@@ -197,8 +197,8 @@ def test_development_sample_on_dask_cluster_equals_pandas():
 
 def test_first_default_dates_match_the_synthetic_ground_truth():
     # an independent implementation of the same definition: the synthetic generator draws
-    # default dates first and writes a ledger consistent with them (riskkit.data.synthetic)
-    synthetic = pytest.importorskip("riskkit.data.synthetic")
+    # default dates first and writes a ledger consistent with them (riskkit.datasets.synthetic)
+    synthetic = pytest.importorskip("riskkit.datasets.synthetic")
     p = synthetic.generate_portfolio(1000, seed=3)
     truth = p.truth.set_index("customer_id")["default_date"]
     first = first_default_dates(p)

@@ -20,7 +20,7 @@ DAY = pd.Timedelta(days=1)
 
 @pytest.fixture(scope="module")
 def book():
-    synthetic = pytest.importorskip("riskkit.data.synthetic")
+    synthetic = pytest.importorskip("riskkit.datasets.synthetic")
     p = synthetic.generate_portfolio(400, seed=11)
     return p, build_profile(p, AS_OF)
 

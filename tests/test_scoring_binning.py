@@ -13,7 +13,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from riskkit.data.german import load_german_credit
+from riskkit.datasets.german import load_german_credit
 from riskkit.scoring import WoEBinner, woe_iv
 from riskkit.scoring._optimal import optimal_partition
 

@@ -16,7 +16,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from riskkit.data.german import load_german_credit
+from riskkit.datasets.german import load_german_credit
 from riskkit.scoring import (
     Scorecard,
     WoEBinner,

@@ -15,7 +15,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 import riskkit as rk
-from riskkit.data.synthetic import SyntheticOptions
+from riskkit.datasets.synthetic import SyntheticOptions
 
 START, END = pd.Timestamp("2021-01-01"), pd.Timestamp("2025-12-31")
 N = 2000
@@ -23,7 +23,7 @@ N = 2000
 
 @pytest.fixture(scope="module")
 def book():
-    return rk.data.generate_portfolio(N, seed=11)
+    return rk.datasets.generate_portfolio(N, seed=11)
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +117,12 @@ def test_customer_mix(book):
 
 # --------------------------------------------------------------------------- determinism
 def test_same_seed_same_portfolio_and_other_seed_differs():
-    a = rk.data.generate_portfolio(300, seed=3)
-    b = rk.data.generate_portfolio(300, seed=3)
+    a = rk.datasets.generate_portfolio(300, seed=3)
+    b = rk.datasets.generate_portfolio(300, seed=3)
     for name in rk.data.TABLE_ORDER:
         pd.testing.assert_frame_equal(a.tables[name], b.tables[name], check_exact=True)
     pd.testing.assert_frame_equal(a.truth, b.truth, check_exact=True)
-    c = rk.data.generate_portfolio(300, seed=4)
+    c = rk.datasets.generate_portfolio(300, seed=4)
     assert not a.invoices.equals(c.invoices)
     assert not np.array_equal(a.truth["true_pd"], c.truth["true_pd"])
 
@@ -150,7 +150,7 @@ def test_defaults_concentrate_in_weak_customers(truth):
 
 def test_pd_calibrated_to_target():
     # mean true PD equals the target: reference is a direct average of Phi(.)
-    book = rk.data.generate_portfolio(1000, seed=2, target_default_rate=0.05, contagion_strength=0.0)
+    book = rk.datasets.generate_portfolio(1000, seed=2, target_default_rate=0.05, contagion_strength=0.0)
     assert book.truth["true_pd"].mean() == pytest.approx(0.05, abs=1e-6)
     assert not book.truth["contagion_default"].any()
 
@@ -311,8 +311,8 @@ def test_contagion_defaults_follow_a_linked_partys_default(book, truth):
 def test_contagion_raises_defaults_of_linked_parties():
     # same seed, contagion on vs off: the stand-alone draws are identical, so every extra
     # default with contagion on is a contagion default
-    on = rk.data.generate_portfolio(3000, seed=8).truth
-    off = rk.data.generate_portfolio(3000, seed=8, contagion_strength=0.0).truth
+    on = rk.datasets.generate_portfolio(3000, seed=8).truth
+    off = rk.datasets.generate_portfolio(3000, seed=8, contagion_strength=0.0).truth
     assert not off["contagion_default"].any()
     # contagion only adds defaults (or brings them forward): every stand-alone default of
     # the run without contagion is a default with it, and the extra ones are contagion
@@ -335,7 +335,7 @@ def test_contagion_raises_defaults_of_linked_parties():
 ])
 def test_bad_arguments_raise_clear_errors(kwargs, error, message):
     with pytest.raises(error, match=message):
-        rk.data.generate_portfolio(**kwargs)
+        rk.datasets.generate_portfolio(**kwargs)
 
 
 def test_options_defaults_documented():
@@ -346,7 +346,7 @@ def test_options_defaults_documented():
 
 
 def test_custom_window():
-    book = rk.data.generate_portfolio(200, seed=1, start="2019-07-01", end="2021-06-30")
+    book = rk.datasets.generate_portfolio(200, seed=1, start="2019-07-01", end="2021-06-30")
     assert book.invoices["issue_date"].between("2019-07-01", "2021-06-30").all()
     _, violations = rk.data.validate_portfolio(book.tables)
     assert violations.empty

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,15 +10,10 @@ from .portfolio import Portfolio, validate_portfolio
 from .schemas import TABLE_ORDER
 from .validation import DataValidationError
 
-__all__ = ["load_portfolio", "save_portfolio", "load_sample", "sample_path", "project_root"]
+__all__ = ["load_portfolio", "save_portfolio"]
 
 _FORMATS = {"parquet": ".parquet", "csv": ".csv"}
 _TRUTH = "truth"
-
-
-def project_root() -> Path:
-    """The repository root (the folder holding ``riskkit/``, ``data/``, ``notebooks/``)."""
-    return Path(__file__).resolve().parents[2]
 
 
 def save_portfolio(portfolio: Portfolio, path, format: str = "parquet") -> None:
@@ -141,44 +133,3 @@ def _parse_truth_csv(truth: pd.DataFrame) -> pd.DataFrame:
                 if numeric.notna().sum() == out[col].notna().sum():
                     out[col] = numeric
     return out
-
-
-# --------------------------------------------------------------------------- sample
-SAMPLE_CUSTOMERS = 2000
-SAMPLE_SEED = 42
-
-
-def sample_path() -> Path:
-    """Where the sample portfolio lives: ``$RISKKIT_SAMPLE_DIR`` or ``<repo>/data/sample``."""
-    return Path(os.environ.get("RISKKIT_SAMPLE_DIR", project_root() / "data" / "sample"))
-
-
-def load_sample(regenerate: bool = False) -> Portfolio:
-    """The sample portfolio: 2,000 synthetic customers, seed 42 (``make data``).
-
-    It is generated into :func:`sample_path` on first use (or when ``regenerate``), then
-    read back from the files, so every caller sees exactly what is on disk.
-    """
-    folder = sample_path()
-    if regenerate or not (folder / "customers.parquet").exists():
-        write_sample(folder)
-    return load_portfolio(folder)
-
-
-def write_sample(folder, n_customers: int = SAMPLE_CUSTOMERS, seed: int = SAMPLE_SEED) -> Path:
-    """Generate the sample portfolio and write it atomically into ``folder``."""
-    from .synthetic import generate_portfolio
-
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    portfolio = generate_portfolio(n_customers, seed=seed)
-    staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=folder.parent))
-    try:
-        portfolio.save(staging, format="parquet")
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return folder

@@ -7,7 +7,6 @@ to the dst, so contagion runs from dst to src. See :mod:`riskkit.graph.build`.
 """
 
 from ._common import GraphInputError
-from ._portfolio import default_capital
 from .build import (
     MONEY_LAYERS,
     build_graph,
@@ -24,13 +23,6 @@ from .centrality import pagerank_sparse, systemic_importance
 from .circles import GuaranteeCircles, guarantee_circles, mutual_guarantees
 from .clearing import ClearingResult, eisenberg_noe
 from .debtrank import DebtRankResult, debtrank, debtrank_linear_impact, impact_matrix
-from .evaluation import (
-    NetworkPDEvaluation,
-    StrengthCalibration,
-    calibrate_transmission_strength,
-    evaluate_network_pd,
-    network_pd_scores,
-)
 from .features import GRAPH_FEATURES, graph_features
 from .network_pd import DEFAULT_TRANSMISSION, network_adjusted_pd, transmission_matrix
 from .ownership import control_groups, group_totals, integrated_ownership, ownership_matrix, ultimate_controllers
@@ -47,7 +39,6 @@ __all__ = [
     "node_capital",
     "edge_types",
     "layer_summary",
-    "default_capital",
     "MONEY_LAYERS",
     # ownership and groups
     "ownership_matrix",
@@ -78,12 +69,6 @@ __all__ = [
     "network_adjusted_pd",
     "transmission_matrix",
     "DEFAULT_TRANSMISSION",
-    # does the network adjustment recover contagion defaults?
-    "network_pd_scores",
-    "evaluate_network_pd",
-    "NetworkPDEvaluation",
-    "calibrate_transmission_strength",
-    "StrengthCalibration",
     "graph_features",
     "GRAPH_FEATURES",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
@@ -9,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import GraphInputError
-from ._portfolio import default_capital, resolve_exposure
-from .build import build_graph, layer
+from .build import layer
 from .centrality import systemic_importance
 from .circles import guarantee_circles
 from .ownership import control_groups
@@ -33,36 +33,35 @@ GRAPH_FEATURES = (
 
 
 def graph_features(
-    G: nx.Graph | None,
-    portfolio: Any,
-    as_of: Any,
+    G: nx.Graph,
+    customer_ids: Iterable[Any] | None = None,
     *,
     exposure: pd.DataFrame | pd.Series | None = None,
     threshold: float = 0.5,
     capital: Any = None,
 ) -> pd.DataFrame:
-    """Relationship features of every customer on ``as_of``.
+    """Relationship features of customers in the graph ``G``.
 
     Parameters
     ----------
-    G : networkx graph or None
-        The graph of ``portfolio`` on ``as_of`` (built with :func:`build_graph`
-        when None).
-    portfolio : riskkit.data.Portfolio
-    as_of : date-like
+    G : networkx graph
+        A relationship graph (:func:`build_graph`).
+    customer_ids : iterable, optional
+        The customers to describe (all must be nodes of ``G``); default every node
+        with ``is_customer=True`` (as :func:`build_graph` marks the customers).
     exposure : DataFrame with ``ead`` or Series, optional
-        Default ``rk.limits.exposure(portfolio, as_of)``.
+        Our EAD per customer (for ``group_exposure``); NaN when not given.
     threshold : float
         Control threshold of the groups.
     capital : optional
-        Buffers for the DebtRank impact (default: latest equity, else
-        registered capital).
+        Buffers for the DebtRank impact, as :func:`node_capital` takes them; the
+        portfolio-aware default (latest equity, else registered capital) is
+        :func:`riskkit.assess.default_capital`.
 
     Returns
     -------
     DataFrame
-        Indexed by ``customer_id`` (every customer of the portfolio known on
-        ``as_of``), columns :data:`GRAPH_FEATURES`:
+        Indexed by ``customer_id``, columns :data:`GRAPH_FEATURES`:
 
         * ``group_id``, ``group_size``: control group (:func:`control_groups`)
           and its number of customers;
@@ -76,27 +75,33 @@ def graph_features(
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> customers = pd.DataFrame({"customer_id": ["A", "B"], "registered_capital": [10.0, 5.0]})
-    >>> relations = pd.DataFrame({"src": ["A", "B"], "dst": ["B", "A"], "type": "guarantee",
-    ...     "weight": [3.0, 2.0], "start": pd.NaT, "end": pd.NaT})
-    >>> pf = SimpleNamespace(customers=customers, relations=relations)
-    >>> f = graph_features(None, pf, "2024-01-01", exposure=pd.Series({"A": 1.0, "B": 2.0}))
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_nodes_from([("A", {"is_customer": True, "registered_capital": 10.0}),
+    ...                   ("B", {"is_customer": True, "registered_capital": 5.0})])
+    >>> _ = G.add_edge("A", "B", type="guarantee", weight=3.0)
+    >>> _ = G.add_edge("B", "A", type="guarantee", weight=2.0)
+    >>> f = graph_features(G, exposure=pd.Series({"A": 1.0, "B": 2.0}))
     >>> f[["guarantees_given", "in_guarantee_circle", "group_exposure"]].to_dict("index")["A"]
     {'guarantees_given': 3.0, 'in_guarantee_circle': True, 'group_exposure': 1.0}
     """
-    if G is None:
-        G = build_graph(portfolio, as_of)
-    customers = portfolio.customers
-    ts = pd.Timestamp(as_of)
-    if "onboarded" in customers.columns:
-        customers = customers[customers["onboarded"].isna() | (customers["onboarded"] <= ts)]
-    ids = pd.Index(customers["customer_id"], name="customer_id")
+    if not isinstance(G, nx.Graph):
+        raise GraphInputError(f"G must be a networkx graph (rk.graph.build_graph), got {type(G).__name__}")
+    if customer_ids is None:
+        customer_ids = [v for v, is_customer in G.nodes(data="is_customer") if is_customer]
+    ids = pd.Index(list(customer_ids), name="customer_id")
     missing = ids.difference(pd.Index(list(G)))
     if len(missing):
-        raise GraphInputError(f"G lacks customers of the portfolio (build it on the same as_of): {missing[:10].tolist()}")
-    exp = resolve_exposure(portfolio, as_of, exposure)
-    ead = exp["ead"].reindex(ids).fillna(0.0) if exp is not None else pd.Series(np.nan, index=ids)
+        raise GraphInputError(f"customer_ids not in G (build it on the same as_of): {missing[:10].tolist()}")
+    if exposure is None:
+        ead = pd.Series(np.nan, index=ids)
+    else:
+        if isinstance(exposure, pd.DataFrame):
+            if "ead" not in exposure.columns:
+                raise GraphInputError("exposure: needs an 'ead' column (as rk.limits.exposure returns)")
+            exposure = exposure["ead"]
+        if (exposure < 0).any():
+            raise GraphInputError(f"exposure: negative EAD for customers {exposure.index[exposure < 0][:10].tolist()}")
+        ead = exposure.reindex(ids).fillna(0.0).astype("float64")
 
     groups = control_groups(G, threshold, customers_only=False).reindex(ids)
     group_exposure = ead.groupby(groups["group_id"]).sum()
@@ -111,9 +116,7 @@ def graph_features(
     size = circles.membership.map(circles.circles["size"]) if len(circles.membership) else pd.Series(dtype="int64")
     circle_size = size.reindex(ids).fillna(0).astype("int64")
 
-    if capital is None:
-        capital = default_capital(G, portfolio, as_of)
-    si = systemic_importance(G, capital=capital, top_k=0)
+    si = systemic_importance(G, capital="registered_capital" if capital is None else capital, top_k=0)
     impact = si["debtrank_linear"].reindex(ids).fillna(0.0)
 
     out = pd.DataFrame(

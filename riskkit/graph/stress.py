@@ -13,7 +13,6 @@ import pandas
 import pandas as pd
 
 from ._common import GraphInputError, _fmt_ids
-from ._portfolio import default_capital, resolve_exposure, resolve_graph
 from .build import MONEY_LAYERS, edge_types, layer
 from .cascade import _run_cascade, trace_paths
 from .centrality import network_matrices
@@ -262,10 +261,9 @@ def _hop_relations(G: nx.Graph, path: tuple, layers: tuple[str, ...]) -> tuple[s
 
 
 def stress_test(
-    data: Any,
+    G: nx.Graph,
     scenario: StressScenario | Mapping[str, Any],
     *,
-    as_of: Any = None,
     pd: Any = None,
     lgd: float | pd.Series = 0.45,
     exposure: pd.DataFrame | pd.Series | None = None,
@@ -281,25 +279,25 @@ def stress_test(
 
     Parameters
     ----------
-    data : Portfolio or networkx graph
-        A Portfolio (the graph is built on ``as_of`` and the EAD taken from
-        ``rk.limits.exposure(portfolio, as_of)``) or a graph from
-        :func:`build_graph` (pass ``exposure`` to get losses).
+    G : networkx graph
+        A relationship graph from :func:`build_graph`
+        (:func:`riskkit.assess.portfolio_stress_test` builds it, with exposure and
+        capital, from a Portfolio).
     scenario : StressScenario or mapping
         See :class:`StressScenario`; a mapping is validated by
         :meth:`StressScenario.from_dict`.
-    as_of : date-like
-        Required with a Portfolio.
     pd : Series or mapping, optional
         Stand-alone PD per customer; needed by PD-multiplier scenarios and by
         ``select="highest_pd"``.
     lgd : float or Series
         Our loss given default per customer (for the loss to us).
     exposure : DataFrame with ``ead`` or Series, optional
-        EAD per customer; default ``rk.limits.exposure(portfolio, as_of)``.
+        EAD per customer (losses to us are NaN without it).
     capital : str, mapping, Series or None
-        Buffers of the parties; default: equity of the latest statement
-        published by ``as_of``, else ``registered_capital``, else the party's
+        Buffers of the parties, as :func:`node_capital` takes them (the kit's
+        portfolio default is :func:`riskkit.assess.default_capital`: equity of
+        the latest statement published by ``as_of``, else ``registered_capital``,
+        else the party's
         total exposure (see :func:`node_capital`).
     contagion_lgd : float
         Share of an exposure between parties that is lost when the
@@ -358,16 +356,18 @@ def stress_test(
     # the ``pd`` parameter (the kit's name for a PD) hides pandas inside this function
     pd_values, pd = pd, pandas
     sc = StressScenario.from_dict(scenario)
-    G, portfolio = resolve_graph(data, as_of)
+    if not isinstance(G, nx.Graph):
+        raise GraphInputError(f"G must be a networkx graph (rk.graph.build_graph; "
+                              f"rk.assess.portfolio_stress_test takes a Portfolio), got {type(G).__name__}")
+    if G.number_of_nodes() == 0:
+        raise GraphInputError("the graph is empty (no nodes)")
     layers = tuple(layers)
-    exp = resolve_exposure(portfolio, as_of, exposure)
+    exp = _check_exposure(exposure)
     groups = control_groups(G, threshold, customers_only=False)["group_id"]
     if sc.pd_multiplier is not None:
         return _pd_scenario(G, sc, pd_values, lgd, exp, groups, transmission)
     init = _initial_defaults(G, sc, pd_values)
-    if capital is None:
-        capital = default_capital(G, portfolio, as_of)
-    W, E, nodes = network_matrices(G, capital=capital, layers=layers, trade_credit_days=trade_credit_days)
+    W, E, nodes = network_matrices(G, capital="registered_capital" if capital is None else capital, layers=layers, trade_credit_days=trade_credit_days)
     n = len(nodes)
     index = {v: i for i, v in enumerate(nodes)}
     if not 0 <= contagion_lgd <= 1:
@@ -419,6 +419,20 @@ def stress_test(
     }
     totals["loss_total"] = totals["loss_initial"] + totals["loss_contagion"]
     return StressResult(scenario=sc, affected=affected, losses=losses, groups=group_table, totals=totals)
+
+
+def _check_exposure(exposure: Any) -> pd.DataFrame | None:
+    """EAD per customer as a frame with an ``ead`` column, or None when not given."""
+    if exposure is None:
+        return None
+    if isinstance(exposure, pd.Series):
+        exposure = exposure.to_frame("ead")
+    if "ead" not in exposure.columns:
+        raise GraphInputError("exposure: needs an 'ead' column (as rk.limits.exposure returns)")
+    if (exposure["ead"] < 0).any():
+        bad = exposure.index[exposure["ead"] < 0].tolist()
+        raise GraphInputError(f"exposure: negative EAD for customers {bad[:10]}")
+    return exposure
 
 
 def _lgd_for(index: pd.Index, lgd: Any) -> pd.Series:

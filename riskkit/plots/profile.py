@@ -1,4 +1,4 @@
-"""Figures of one customer's risk profile (``riskkit.profile.customer``).
+"""Figures of one customer's risk profile (``riskkit.assess.customer``).
 
 Every function takes ``ax=None`` and returns the Axes it drew on.
 """
@@ -33,7 +33,7 @@ def plot_payment_history(history: pd.DataFrame, payment_terms_days: float | None
     Parameters
     ----------
     history : DataFrame
-        :func:`riskkit.profile.customer.payment_history` (index ``month``; columns
+        :func:`riskkit.assess.customer.payment_history` (index ``month``; columns
         ``invoiced_amount``, ``weighted_days_to_pay``, ``weighted_days_beyond_terms``).
     payment_terms_days : float, optional
         Drawn as a dashed reference line on the days axis: a customer paying on time has
@@ -48,7 +48,7 @@ def plot_payment_history(history: pd.DataFrame, payment_terms_days: float | None
     missing = [c for c in ("invoiced_amount", "weighted_days_to_pay", "weighted_days_beyond_terms")
                if c not in history.columns]
     if missing:
-        raise KeyError(f"history lacks the columns {missing} (use riskkit.profile.customer.payment_history)")
+        raise KeyError(f"history lacks the columns {missing} (use riskkit.assess.customer.payment_history)")
     ax = _axes(ax)
     months = history.index.to_timestamp(how="start") if isinstance(history.index, pd.PeriodIndex) \
         else pd.DatetimeIndex(history.index)
@@ -81,7 +81,7 @@ def plot_altman_z_history(financials: pd.DataFrame, ax=None):
     Parameters
     ----------
     financials : DataFrame
-        :func:`riskkit.profile.customer.financial_history` (index ``period_end``, column
+        :func:`riskkit.assess.customer.financial_history` (index ``period_end``, column
         ``altman_z``).
     ax : Axes, optional
 
@@ -90,7 +90,7 @@ def plot_altman_z_history(financials: pd.DataFrame, ax=None):
     Axes
     """
     if "altman_z" not in financials.columns:
-        raise KeyError("financials lacks the column 'altman_z' (use riskkit.profile.customer.financial_history)")
+        raise KeyError("financials lacks the column 'altman_z' (use riskkit.assess.customer.financial_history)")
     ax = _axes(ax, (7, 3.5))
     z = financials["altman_z"]
     finite = z[np.isfinite(z.to_numpy(dtype=float))]

@@ -2,7 +2,7 @@
 distributions and PSI bins, migration heatmap, default rate over time, challenger AUCs.
 
 Every function takes the tidy output of :mod:`riskkit.validation` (or of
-:mod:`riskkit.validation.oot`), draws on ``ax`` (a new figure when None) and returns the
+:mod:`riskkit.assess.backtest`), draws on ``ax`` (a new figure when None) and returns the
 Axes. Confidence bands of default rates are Jeffreys intervals,
 ``Beta.ppf((1 -/+ level)/2; D + 1/2, N - D + 1/2)`` (Brown, Cai & DasGupta 2001; the
 interval behind the ECB 2019 Jeffreys test), with the lower bound 0 when D = 0 and the

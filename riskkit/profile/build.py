@@ -32,8 +32,7 @@ def feature_table() -> pd.DataFrame:
 
 
 def build_profile(portfolio, as_of, *, customer_ids=None,
-                  orders_drop_threshold: float = orders.DEFAULT_DROP_THRESHOLD,
-                  include_graph: bool = False) -> pd.DataFrame:
+                  orders_drop_threshold: float = orders.DEFAULT_DROP_THRESHOLD) -> pd.DataFrame:
     """Point-in-time risk profile: one row per customer known on ``as_of``.
 
     Parameters
@@ -51,11 +50,6 @@ def build_profile(portfolio, as_of, *, customer_ids=None,
     orders_drop_threshold : float, default 0.5
         ``orders_drop_flag`` is 1 when the last 90 days' orders fall below this share of
         the trailing year's quarterly run rate.
-    include_graph : bool, default False
-        Also join the relationship features of :func:`riskkit.graph.graph_features`
-        (control group and its exposure, guarantees given/received, guarantee-circle
-        membership, DebtRank impact) from the relations in force on ``as_of``.  Off by
-        default because building the graph costs more than the rest of the profile.
 
     Returns
     -------
@@ -80,12 +74,13 @@ def build_profile(portfolio, as_of, *, customer_ids=None,
     See Also
     --------
     feature_table : definition and unit of every column.
+    riskkit.assess.network_profile : this profile joined with the relationship features.
     default_flags : the label for the year after ``as_of``.
 
     Examples
     --------
     >>> import riskkit as rk
-    >>> p = rk.data.load_sample()                                   # doctest: +SKIP
+    >>> p = rk.datasets.load_sample()                                   # doctest: +SKIP
     >>> profile = rk.profile.build_profile(p, "2024-06-30")         # doctest: +SKIP
     >>> profile[["dso_days", "current_dpd", "altman_zone"]].head()  # doctest: +SKIP
     """
@@ -113,11 +108,6 @@ def build_profile(portfolio, as_of, *, customer_ids=None,
     parts = [g.iloc[positions].set_axis(ids, axis=0) for g in groups]
     parts.append(static.static_features(customers, T))
     profile = pd.concat(parts, axis=1).loc[:, list(FEATURES)]
-    if include_graph:
-        from ..graph import graph_features
-
-        relationship = graph_features(None, portfolio, as_of)
-        profile = profile.join(relationship.reindex(profile.index))
     return profile
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import Feature, customer_codes, days, floats, last_per_group, safe_divide
+from ._common import Feature, check_as_of, customer_codes, day_number, days, floats, last_per_group, safe_divide
 
-__all__ = ["financial_features", "altman_z_double_prime", "altman_zone", "FEATURES",
+__all__ = ["financial_features", "latest_statements", "altman_z_double_prime", "altman_zone", "FEATURES",
            "ALTMAN_SAFE_ABOVE", "ALTMAN_DISTRESS_BELOW"]
 
 #: Altman Z'' zone cut-offs (Altman 2002, table "Z''-score model")
@@ -87,6 +87,48 @@ def altman_zone(z) -> pd.Series:
     return out
 
 
+def _latest_rows(financials: pd.DataFrame, code: np.ndarray, as_of_day: int) -> np.ndarray:
+    """Row positions of each customer's statement in use on ``as_of_day`` (the rule above)."""
+    published = days(financials, "financials", "published_date")
+    period_end = days(financials, "financials", "period_end")
+    known = np.flatnonzero(published <= as_of_day)
+    return known[last_per_group(code[known], period_end[known], published[known])]
+
+
+def latest_statements(financials: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The statement in use on ``as_of`` of every customer that has one.
+
+    The kit's one "latest statement as of" lookup: among the statements published on or
+    before ``as_of``, the one with the latest ``period_end`` (ties: the latest published).
+
+    Parameters
+    ----------
+    financials : DataFrame
+        The ``financials`` table of a Portfolio.
+    as_of : date-like
+
+    Returns
+    -------
+    DataFrame
+        The chosen rows, indexed by ``customer_id`` (sorted); customers without a
+        published statement are absent.
+
+    Examples
+    --------
+    >>> fin = pd.DataFrame({"customer_id": ["A", "A"], "equity": [1.0, 2.0],
+    ...     "period_end": pd.to_datetime(["2022-12-31", "2023-12-31"]),
+    ...     "published_date": pd.to_datetime(["2023-04-30", "2024-04-30"])})
+    >>> latest_statements(fin, "2024-01-31")["equity"].tolist()
+    [1.0]
+    """
+    as_of_day = day_number(check_as_of(as_of))
+    ids = pd.Index(pd.unique(financials["customer_id"]))
+    code = customer_codes(ids, financials["customer_id"], "financials")
+    rows = _latest_rows(financials, code, as_of_day)
+    out = financials.iloc[rows].set_index("customer_id")
+    return out.sort_index(kind="stable")
+
+
 def financial_features(financials: pd.DataFrame, customer_ids: pd.Index, as_of_day: int
                        ) -> pd.DataFrame:
     """Ratios of the latest statement known on as_of for every customer in ``customer_ids``.
@@ -107,10 +149,8 @@ def financial_features(financials: pd.DataFrame, customer_ids: pd.Index, as_of_d
     """
     n = len(customer_ids)
     code = customer_codes(customer_ids, financials["customer_id"], "financials")
-    published = days(financials, "financials", "published_date")
     period_end = days(financials, "financials", "period_end")
-    known = np.flatnonzero(published <= as_of_day)
-    rows = known[last_per_group(code[known], period_end[known], published[known])]
+    rows = _latest_rows(financials, code, as_of_day)
     target = code[rows]
 
     def column(name: str) -> np.ndarray:

@@ -7,14 +7,17 @@ import datetime as _dt
 import os
 from pathlib import Path
 
-from ..data.io import project_root
-
 __all__ = ["run_report", "list_reports", "report_parameters", "notebooks_dir", "refresh_notebook", "render_html"]
 
 
+#: the report notebooks ship inside the package (package data), so an installed kit renders
+#: reports from any folder; the repository's ``notebooks/`` is a link to this folder
+PACKAGE_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
 def notebooks_dir() -> Path:
-    """The folder of report notebooks: ``$RISKKIT_NOTEBOOKS_DIR`` or ``<repo>/notebooks``."""
-    return Path(os.environ.get("RISKKIT_NOTEBOOKS_DIR", project_root() / "notebooks"))
+    """The folder of report notebooks: ``$RISKKIT_NOTEBOOKS_DIR`` or the package's own."""
+    return Path(os.environ.get("RISKKIT_NOTEBOOKS_DIR") or PACKAGE_NOTEBOOKS)
 
 
 def list_reports() -> list[str]:

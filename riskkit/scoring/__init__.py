@@ -1,5 +1,5 @@
 """Scoring: WoE binning, statistical and expert scorecards, rating rules, master scale,
-overrides (DESIGN.md section 4).
+overrides (``docs/architecture.md``).
 
 Conventions: ``y = 1`` is an event (bad); WoE = ln(%good / %bad) so high WoE is low risk;
 scorecard points rise with creditworthiness (PDO scaling, Siddiqi 2006); expert scores are
@@ -7,7 +7,6 @@ scorecard points rise with creditworthiness (PDO scaling, Siddiqi 2006); expert 
 """
 
 
-from .assessment import MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
 from .binning import FeatureBinning, WoEBinner, woe_iv
 from .challenger import compare_models, fit_challenger
 from .._core.conditions import Condition, ConditionError, parse_condition
@@ -19,10 +18,6 @@ from .scorecard import Scorecard
 from .selection import variance_inflation_factors
 
 __all__ = [
-    "fit_portfolio_scorecard",
-    "assess_portfolio",
-    "development_dates",
-    "MODEL_FEATURES",
     "WoEBinner",
     "FeatureBinning",
     "woe_iv",

@@ -328,7 +328,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import riskkit as rk
-    >>> data = rk.data.load_german_credit()
+    >>> data = rk.datasets.load_german_credit()
     >>> binner = rk.scoring.WoEBinner().fit(data.drop(columns="bad"), data["bad"])
     >>> binner.information_value_.index[0]
     'status_of_existing_checking_account'

@@ -114,7 +114,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> import riskkit as rk
-    >>> data = rk.data.load_german_credit()
+    >>> data = rk.datasets.load_german_credit()
     >>> card = rk.scoring.Scorecard().fit(data.drop(columns="bad"), data["bad"])
     >>> card.points_table().columns.tolist()
     ['feature', 'bin', 'woe', 'coefficient', 'points']

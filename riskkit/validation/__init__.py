@@ -20,16 +20,6 @@ from .calibration import (
     traffic_light,
     vasicek_default_rate_quantile,
 )
-from .oot import (
-    PREDICTION_COLUMNS,
-    DevelopedModels,
-    HoldoutBacktest,
-    champion_vs_challengers,
-    develop_models,
-    holdout_backtest,
-    out_of_time_backtest,
-    summarise_verdicts,
-)
 from .config import ValidationConfigError, load_validation_config
 from .discrimination import (
     accuracy_ratio,
@@ -55,14 +45,6 @@ from .results import AUCResult, ValidationResult
 from .stability import csi, herfindahl_index, herfindahl_test, psi
 
 __all__ = [
-    "out_of_time_backtest",
-    "develop_models",
-    "holdout_backtest",
-    "champion_vs_challengers",
-    "summarise_verdicts",
-    "DevelopedModels",
-    "HoldoutBacktest",
-    "PREDICTION_COLUMNS",
     # discrimination
     "auc", "AUCResult", "delong_test", "delong_test_unpaired", "auc_initial_test",
     "auc_variance_bound", "gini", "accuracy_ratio", "ks", "pietra_index", "roc_curve", "cap_curve",

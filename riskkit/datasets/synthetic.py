@@ -181,7 +181,7 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
     Examples
     --------
     >>> import riskkit as rk
-    >>> book = rk.data.generate_portfolio(500, seed=1)
+    >>> book = rk.datasets.generate_portfolio(500, seed=1)
     >>> book.truth[["customer_id", "true_pd", "defaulted"]].shape
     (500, 3)
     """
@@ -211,7 +211,7 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
         "defaults": _defaults_table(paths, customer_ids),
     }
     truth = _truth_table(pop, net, paths, customer_ids)
-    from .portfolio import Portfolio
+    from ..data.portfolio import Portfolio
 
     return Portfolio(**tables, truth=truth, validate=False)
 

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from .expert import ExpertScorecard
-from .rules import RatingRules
-from .scorecard import Scorecard
+from ..limits import expected_loss, exposure
+from ..profile import build_profile, development_sample
+from ..scoring import ExpertScorecard, RatingRules, Scorecard
 
 __all__ = ["MODEL_FEATURES", "fit_portfolio_scorecard", "assess_portfolio", "development_dates", "DEFAULT_LGD"]
 
@@ -92,8 +92,6 @@ def fit_portfolio_scorecard(portfolio, as_of_dates: Sequence, horizon_days: int 
     -------
     (fitted Scorecard, development sample DataFrame)
     """
-    from ..profile import development_sample
-
     if sample is None:
         sample = development_sample(portfolio, list(as_of_dates), horizon_days=horizon_days)
     missing = [f for f in features if f not in sample.columns]
@@ -133,9 +131,6 @@ def assess_portfolio(portfolio, as_of, scorecard: Scorecard, expert: ExpertScore
     ``utilisation`` and ``expected_loss`` = PD x LGD x EAD (Basel), where the PD is the
     final grade's PD (1 for D, the scorecard PD for grades off the master scale such as S).
     """
-    from ..limits import exposure, expected_loss
-    from ..profile import build_profile
-
     if profile is None:
         profile = build_profile(portfolio, as_of)
     expert = ExpertScorecard.default() if expert is None else expert

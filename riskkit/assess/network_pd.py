@@ -20,11 +20,12 @@ import pandas
 import pandas as pd
 from scipy import optimize, stats
 
-from ..data.describe import first_defaults
-from ._common import GraphInputError, _fmt_ids
-from ._portfolio import is_portfolio, latest_statement_value
-from .build import build_graph
-from .network_pd import _Channels, _channels, _network_adjusted_pd
+from ..graph import GraphInputError, build_graph
+from ..graph._common import _fmt_ids
+from ..graph.network_pd import _Channels, _channels, _network_adjusted_pd
+from ..profile import first_default_dates
+from ..validation import auc, delong_test
+from ._graph import default_capital, is_portfolio, latest_statement_value
 
 __all__ = [
     "NetworkPDEvaluation",
@@ -82,6 +83,8 @@ def _standalone_pd(portfolio: Any, pd_values: Any, ids: pd.Index) -> pd.Series:
 
 
 def _capital(portfolio: Any, as_of: pd.Timestamp, G: nx.Graph, capital: Any) -> pd.Series | str:
+    if capital is None:
+        return default_capital(G, portfolio, as_of).dropna()
     if not isinstance(capital, str) or capital == "registered_capital":
         return capital
     if capital not in ("total_assets", "equity"):
@@ -113,7 +116,8 @@ def _setup(portfolio: Any, as_of: Any, pd_values: Any, *, horizon_days: int, cap
     known = pd.Index(cust.loc[onboarded.isna() | (onboarded <= ts), "customer_id"])
     if known.empty:
         raise GraphInputError(f"no customer is onboarded on or before as_of {ts.date()}")
-    first = first_defaults(portfolio)
+    # the kit's one default definition (90+ DPD, bankruptcy or a recorded default)
+    first = first_default_dates(portfolio).dropna()
     prior = first[first <= ts]
     population = known[~known.isin(prior.index)]
     if population.empty:
@@ -159,7 +163,7 @@ def network_pd_scores(
     horizon_days: int = 365,
     strength: float = 1.0,
     transmission: Any = None,
-    capital: Any = "total_assets",
+    capital: Any = None,
     lookback_days: int = 365,
     max_hops: int = 3,
     graph: nx.Graph | None = None,
@@ -180,9 +184,11 @@ def network_pd_scores(
         Outcome window ``(as_of, as_of + horizon_days]``.
     strength, transmission, max_hops
         Passed to :func:`riskkit.graph.network_adjusted_pd`.
-    capital : {"total_assets", "equity", "registered_capital"}, mapping or Series
-        Size used for materiality: by default total assets of the latest statement
-        published by ``as_of`` (registered capital where there is none).
+    capital : None, {"total_assets", "equity", "registered_capital"}, mapping or Series
+        Size used for materiality: by default the kit's one capital definition,
+        :func:`riskkit.assess.default_capital` (equity of the latest statement published
+        by ``as_of``, else registered capital); a statement column name picks that
+        column instead.
     lookback_days : int
         A party whose default is recorded in ``(as_of - lookback_days, as_of]`` enters
         the adjustment with PD 1; an older default with PD 0 (it has transmitted already).
@@ -256,7 +262,7 @@ def evaluate_network_pd(
     horizon_days: int = 365,
     strength: float = 1.0,
     transmission: Any = None,
-    capital: Any = "total_assets",
+    capital: Any = None,
     lookback_days: int = 365,
     max_hops: int = 3,
     graph: nx.Graph | None = None,
@@ -283,7 +289,6 @@ def evaluate_network_pd(
     adds to a *perfect* stand-alone model; with a fitted model it also picks up
     whatever the network proxies for.
     """
-    from ..validation import auc, delong_test
 
     pd_values, pd = pd, pandas
     setup = _setup(portfolio, as_of, pd_values, horizon_days=horizon_days, capital=capital,
@@ -375,7 +380,7 @@ def calibrate_transmission_strength(
     bounds: tuple[float, float] = (0.0, 2.0),
     grid_size: int = 21,
     transmission: Any = None,
-    capital: Any = "total_assets",
+    capital: Any = None,
     lookback_days: int = 365,
     max_hops: int = 3,
     graph: nx.Graph | None = None,

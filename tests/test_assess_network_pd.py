@@ -17,13 +17,8 @@ from sklearn.metrics import roc_auc_score
 
 import riskkit as rk
 from riskkit.data import Portfolio
-from riskkit.graph import (
-    GraphInputError,
-    calibrate_transmission_strength,
-    evaluate_network_pd,
-    network_adjusted_pd,
-    network_pd_scores,
-)
+from riskkit.assess import calibrate_transmission_strength, evaluate_network_pd, network_pd_scores
+from riskkit.graph import GraphInputError, network_adjusted_pd
 
 AS_OF = "2024-06-30"
 
@@ -112,7 +107,7 @@ def test_calibration_by_hand(tiny):
 @pytest.fixture(scope="module")
 def book():
     # strong, frequent contagion so that a small book has enough contagion-induced defaults
-    return rk.data.generate_portfolio(1500, seed=2, contagion_strength=3.0, guarantee_chains_per_1000=30)
+    return rk.datasets.generate_portfolio(1500, seed=2, contagion_strength=3.0, guarantee_chains_per_1000=30)
 
 
 def test_network_pd_recovers_contagion_defaults_out_of_time(book):

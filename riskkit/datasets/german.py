@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .validation import VIOLATION_COLUMNS, DataValidationError
+from ..data.validation import VIOLATION_COLUMNS, DataValidationError
 
 __all__ = ["load_german_credit", "GERMAN_NUMERIC", "GERMAN_CATEGORICAL", "default_german_path"]
 
@@ -52,8 +52,12 @@ _SHOWN = 5
 
 
 def default_german_path() -> Path:
-    """``data/raw/german_credit.csv`` of the repository holding the package."""
-    return Path(__file__).resolve().parents[2] / "data" / "raw" / "german_credit.csv"
+    """The copy of ``data/raw/german_credit.csv`` shipped inside the package.
+
+    It is package data (``riskkit/datasets/files/``) so that a plain ``pip install`` can
+    load it; a test checks that it is byte-identical to the repository's raw file.
+    """
+    return Path(__file__).resolve().parent / "files" / "german_credit.csv"
 
 
 def _violation(column: str, check: str, keys, values) -> pd.DataFrame:
@@ -98,7 +102,7 @@ def load_german_credit(path=None) -> pd.DataFrame:
     Examples
     --------
     >>> import riskkit as rk
-    >>> data = rk.data.load_german_credit()
+    >>> data = rk.datasets.load_german_credit()
     >>> data.shape, int(data["bad"].sum())
     ((1000, 21), 300)
     """

@@ -7,7 +7,7 @@ when the relations table is assembled.  Directions follow ``riskkit.data.schemas
 debt, ``supply`` src supplies dst, ``common_director`` is symmetric.
 
 Contagion channel intensities (the expected number of "hits" a target takes when the
-trigger defaults; see :mod:`riskkit.data._synth_defaults` for how they are used):
+trigger defaults; see :mod:`riskkit.datasets._synth_defaults` for how they are used):
 
 * guarantee src->dst: dst's default calls the guarantee, ``k_g * amount / assets_src``;
 * control owner->owned: the owner's default hits the subsidiary with ``k_down * share``

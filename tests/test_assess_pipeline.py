@@ -7,12 +7,12 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import riskkit as rk
-from riskkit.scoring.assessment import assess_portfolio, fit_portfolio_scorecard
+from riskkit.assess.pipeline import assess_portfolio, fit_portfolio_scorecard
 
 
 @pytest.fixture(scope="module")
 def book():
-    portfolio = rk.data.generate_portfolio(800, seed=7)
+    portfolio = rk.datasets.generate_portfolio(800, seed=7)
     card, sample = fit_portfolio_scorecard(portfolio, ["2022-12-31", "2023-12-31"])
     return portfolio, card, sample
 

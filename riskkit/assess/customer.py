@@ -8,7 +8,7 @@ linked parties (group, guarantees, ego network), exposure and limit, and the war
 signals that call for a next step.  It only joins the kit's own pipeline
 (:func:`~riskkit.profile.build_profile`,
 :func:`~riskkit.scoring.fit_portfolio_scorecard`,
-:func:`~riskkit.scoring.assess_portfolio`, :func:`~riskkit.graph.build_graph`,
+:func:`~riskkit.assess.assess_portfolio`, :func:`~riskkit.graph.build_graph`,
 :func:`~riskkit.graph.graph_features`, :func:`~riskkit.limits.exposure`); nothing is
 re-derived here except the per-month and per-statement histories, which use the same
 definitions as the profile columns.
@@ -27,23 +27,20 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..data.privacy import mask_pii
-from ..graph import build_graph, control_groups, graph_features
-from ..limits import exposure as exposure_table
-from ..scoring import (
-    ExpertScorecard,
-    RatingRules,
-    assess_portfolio,
-    development_dates,
-    fit_portfolio_scorecard,
-    parse_condition,
-)
-from ..scoring.assessment import DEFAULT_LGD
-from ._common import NEVER, check_as_of, check_portfolio, day_number, safe_divide
-from .build import build_profile
-from .financials import financial_features
-from .payment import AGING_BUCKETS
+from .._core.arrays import NEVER, day_number, safe_divide
+from .._core.conditions import parse_condition
+from .._core.dates import check_as_of
 from .._core.errors import RiskkitError
+from ..data.portfolio import Portfolio, check_portfolio
+from ..data.privacy import mask_pii
+from ..graph import build_graph, control_groups
+from ..limits import exposure as exposure_table
+from ..profile import build_profile
+from ..profile.financials import financial_features
+from ..profile.payment import AGING_BUCKETS
+from ..scoring import ExpertScorecard, RatingRules
+from ._graph import portfolio_graph_features
+from .pipeline import DEFAULT_LGD, assess_portfolio, development_dates, fit_portfolio_scorecard
 
 __all__ = [
     "CustomerView",
@@ -115,13 +112,13 @@ def check_customer(portfolio, customer_id, as_of) -> str:
     Examples
     --------
     >>> import riskkit as rk
-    >>> p = rk.data.generate_portfolio(20, seed=1)
+    >>> p = rk.datasets.generate_portfolio(20, seed=1)
     >>> check_customer(p, "C000007", "2024-12-31")
     'C000007'
     >>> check_customer(p, "c000007", "2024-12-31")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    riskkit.profile.customer.UnknownCustomerError: customer_id 'c000007' is not in the portfolio (20 customers); did you mean 'C000007', ...?
+    riskkit.assess.customer.UnknownCustomerError: customer_id 'c000007' is not in the portfolio (20 customers); did you mean 'C000007', ...?
     """
     as_of = check_as_of(as_of)
     check_portfolio(portfolio)
@@ -193,7 +190,7 @@ def showcase_customer(portfolio, as_of) -> str:
 # -- histories --------------------------------------------------------------------------------------
 def _customer_snapshot(portfolio, customer_id: str, as_of: pd.Timestamp):
     """The point-in-time snapshot (Portfolio.as_of) of one customer's own records."""
-    from ..data.portfolio import Portfolio
+
 
     tables = {name: getattr(portfolio, name) for name in _TABLES}
     tables = {name: df[(df["customer_id"] == customer_id).to_numpy()] for name, df in tables.items()}
@@ -670,7 +667,7 @@ def customer_view(portfolio, customer_id, as_of, *, scorecard=None, expert: Expe
     profile = build_profile(portfolio, as_of)
     assessment = assess_portfolio(portfolio, as_of, scorecard, expert=expert, rules=rules, lgd=lgd, profile=profile)
     G = build_graph(portfolio, as_of) if graph is None else graph
-    network = graph_features(G, portfolio, as_of, exposure=assessment[["ead"]])
+    network = portfolio_graph_features(portfolio, as_of, G=G, exposure=assessment[["ead"]])
     controllers = control_groups(G)["ultimate_controller"]
     known = _customer_snapshot(portfolio, customer_id, as_of)
     ead = exposure_table(portfolio, as_of).loc[customer_id]

@@ -1,7 +1,7 @@
 """Noisy signals of credit quality: financial statements, bureau reports, events.
 
 Each signal is a function of the latent quality ``q`` plus noise, shifted by the stress
-``d`` before a default (see :func:`riskkit.data._synth_defaults.stress`).  Financial
+``d`` before a default (see :func:`riskkit.datasets._synth_defaults.stress`).  Financial
 statements use a slower two-year deterioration before stand-alone defaults and none
 before contagion defaults (an external shock does not show in last year's accounts).
 """

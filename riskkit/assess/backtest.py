@@ -30,6 +30,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+from sklearn.model_selection import train_test_split
+
+from ..profile import build_profile, default_flags, development_sample
+from ..scoring import MasterScale, RatingRules, Scorecard, fit_challenger
+from ..validation.config import resolve_thresholds, threshold_text, verdict
+from .pipeline import MODEL_FEATURES, assess_portfolio, fit_portfolio_scorecard
 
 __all__ = [
     "PREDICTION_COLUMNS",
@@ -152,7 +159,6 @@ def _check_point_in_time(model_dates: list[pd.Timestamp], test_dates: list[pd.Ti
 
 def _labels(portfolio, as_of: pd.Timestamp, horizon_days: int, allow_censored: bool) -> pd.Series:
     """``rk.profile.default_flags`` with its right-censoring warning turned into an error."""
-    from ..profile import default_flags
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
@@ -176,8 +182,6 @@ def _labels(portfolio, as_of: pd.Timestamp, horizon_days: int, allow_censored: b
 def _rate(portfolio, as_of: pd.Timestamp, profile: pd.DataFrame, labels: pd.Series, scorecard,
           challenger, challenger_features: Sequence[str], rules, expert, keep_features: bool) -> pd.DataFrame:
     """Tidy prediction rows of the labelled customers on one date."""
-    from ..scoring import RatingRules
-    from ..scoring.assessment import assess_portfolio
 
     rules = RatingRules.default() if rules is None else rules
     rows = profile.loc[labels.index]
@@ -222,11 +226,11 @@ def develop_models(portfolio, model_dates: Sequence, horizon_days: int = 365, *,
         The book with its full history.
     model_dates : sequence of dates
         Observation dates of the development sample (e.g.
-        :func:`riskkit.scoring.assessment.development_dates`); each gets its profile and
+        :func:`riskkit.assess.pipeline.development_dates`); each gets its profile and
         the default label over the following ``horizon_days``.
     horizon_days : int, default 365
     features : sequence of str, optional
-        Candidate features; default ``riskkit.scoring.assessment.MODEL_FEATURES``.
+        Candidate features; default ``riskkit.assess.pipeline.MODEL_FEATURES``.
     scorecard : Scorecard, optional
         An unfitted scorecard with the wanted parameters (default ``Scorecard()``).
     challenger : bool, default True
@@ -242,8 +246,6 @@ def develop_models(portfolio, model_dates: Sequence, horizon_days: int = 365, *,
     -------
     DevelopedModels
     """
-    from ..profile import development_sample
-    from ..scoring.assessment import MODEL_FEATURES, fit_portfolio_scorecard
 
     dates = _dates(model_dates, "model_dates")
     horizon_days = _horizon(horizon_days)
@@ -253,7 +255,6 @@ def develop_models(portfolio, model_dates: Sequence, horizon_days: int = 365, *,
                                            features=features, scorecard=scorecard, sample=sample)
     model = None
     if challenger:
-        from ..scoring import fit_challenger
 
         model = fit_challenger(sample[list(features)], sample["default"], seed=seed,
                                **dict(challenger_params or {}))
@@ -329,13 +330,12 @@ def out_of_time_backtest(portfolio, model_dates: Sequence, test_dates: Sequence,
     Examples
     --------
     >>> import riskkit as rk
-    >>> from riskkit.scoring.assessment import development_dates
-    >>> book = rk.data.generate_portfolio(300, seed=1)
+    >>> from riskkit.assess import development_dates
+    >>> book = rk.datasets.generate_portfolio(300, seed=1)
     >>> oot = out_of_time_backtest(book, development_dates("2023-12-31"), ["2023-12-31"])
     >>> oot.columns[:4].tolist()
     ['as_of', 'customer_id', 'pd', 'pd_grade']
     """
-    from ..scoring.assessment import MODEL_FEATURES
 
     dev_dates = _dates(model_dates, "model_dates")
     dates = _dates(test_dates, "test_dates")
@@ -365,7 +365,6 @@ def out_of_time_backtest(portfolio, model_dates: Sequence, test_dates: Sequence,
     if model is not None and not hasattr(model, "predict_proba"):
         raise ValueError(f"challenger must have predict_proba, got {type(model).__name__}")
 
-    from ..profile import build_profile
 
     parts = []
     for as_of in dates:
@@ -413,9 +412,7 @@ def holdout_backtest(X: pd.DataFrame, y: Any, *, test_size: float = 0.3, seed: i
         ``challenger_pd``, ``default`` and the features; development rows first, each
         part in the order of ``X``.
     """
-    from sklearn.model_selection import train_test_split
 
-    from ..scoring import MasterScale, Scorecard, fit_challenger
 
     if not isinstance(X, pd.DataFrame):
         raise ValueError(f"X must be a DataFrame of features, got {type(X).__name__}")
@@ -487,9 +484,7 @@ def champion_vs_challengers(comparison, champion: str, *, exclude: Sequence[str]
         ``auc_champion``, ``auc_challenger``, ``difference`` (challenger - champion),
         ``statistic`` (z), ``pvalue``, ``verdict``, ``threshold``.
     """
-    from scipy import stats
 
-    from .config import resolve_thresholds, threshold_text, verdict
 
     pairs = getattr(comparison, "pairwise", None)
     if not isinstance(pairs, pd.DataFrame):

@@ -12,8 +12,8 @@ import pytest
 from scipy import stats
 
 import riskkit as rk
-from riskkit.scoring.assessment import MODEL_FEATURES, assess_portfolio, development_dates
-from riskkit.validation.oot import (
+from riskkit.assess.pipeline import MODEL_FEATURES, assess_portfolio, development_dates
+from riskkit.assess.backtest import (
     PREDICTION_COLUMNS,
     DevelopedModels,
     champion_vs_challengers,
@@ -30,7 +30,7 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "model_validation
 
 @pytest.fixture(scope="module")
 def book():
-    return rk.data.generate_portfolio(600, seed=5)
+    return rk.datasets.generate_portfolio(600, seed=5)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,7 @@ def test_bad_arguments(book, models):
 def test_docstring_examples():
     import doctest
 
-    import riskkit.validation.oot as module
+    import riskkit.assess.backtest as module
 
     assert doctest.testmod(module).failed == 0
 
@@ -231,7 +231,7 @@ def test_hand_made_book(tables):
 
 @pytest.fixture(scope="module")
 def german():
-    return rk.data.load_german_credit()
+    return rk.datasets.load_german_credit()
 
 
 @pytest.fixture(scope="module")

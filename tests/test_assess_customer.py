@@ -1,4 +1,4 @@
-"""One customer's view (riskkit.profile.customer) on the tiny hand-made portfolio.
+"""One customer's view (riskkit.assess.customer) on the tiny hand-made portfolio.
 
 Every expected number below is worked out by hand from ``tests/conftest.py::tiny_tables``
 (as of 2021-06-30 unless said otherwise); the statistical scorecard is replaced by a stub
@@ -27,7 +27,7 @@ from riskkit.plots.profile import (  # noqa: E402
     plot_expert_contributions,
     plot_payment_history,
 )
-from riskkit.profile.customer import (  # noqa: E402
+from riskkit.assess.customer import (  # noqa: E402
     WARNING_CHECKS,
     UnknownCustomerError,
     WarningCheck,

@@ -1,0 +1,88 @@
+"""Orchestration: the only layer that combines the sibling model layers.
+
+``scoring``, ``graph``, ``limits`` and ``validation`` are pure and never import each
+other; this layer wires them to a Portfolio:
+
+- :mod:`~riskkit.assess.pipeline`: develop a scorecard on the book's history and rate the
+  book on a date (profile -> expert score -> scorecard PD -> grade -> exposure -> EL);
+- :mod:`~riskkit.assess.customer`: the one-customer view;
+- :mod:`~riskkit.assess.network_pd`: does the network adjustment recover contagion
+  defaults (out-of-sample evaluation, strength calibration);
+- :mod:`~riskkit.assess.backtest`: out-of-time and hold-out back-test runners;
+- :mod:`~riskkit.assess._graph`: the portfolio-aware inputs of the graph algorithms (the
+  kit's one definition of a party's loss-absorbing capital).
+
+See ``docs/architecture.md``.
+"""
+
+from ._graph import default_capital, network_profile, portfolio_graph_features, portfolio_stress_test
+from .backtest import (
+    PREDICTION_COLUMNS,
+    DevelopedModels,
+    HoldoutBacktest,
+    champion_vs_challengers,
+    develop_models,
+    holdout_backtest,
+    out_of_time_backtest,
+    summarise_verdicts,
+)
+from .customer import (
+    WARNING_CHECKS,
+    CustomerView,
+    UnknownCustomerError,
+    WarningCheck,
+    check_customer,
+    customer_view,
+    financial_history,
+    payment_history,
+    showcase_customer,
+    warning_signals,
+)
+from .network_pd import (
+    NetworkPDEvaluation,
+    StrengthCalibration,
+    calibrate_transmission_strength,
+    evaluate_network_pd,
+    network_pd_scores,
+)
+from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
+
+__all__ = [
+    # pipeline
+    "fit_portfolio_scorecard",
+    "assess_portfolio",
+    "development_dates",
+    "MODEL_FEATURES",
+    "DEFAULT_LGD",
+    # graph inputs
+    "default_capital",
+    "network_profile",
+    "portfolio_graph_features",
+    "portfolio_stress_test",
+    # one customer
+    "CustomerView",
+    "UnknownCustomerError",
+    "WarningCheck",
+    "WARNING_CHECKS",
+    "check_customer",
+    "customer_view",
+    "showcase_customer",
+    "payment_history",
+    "financial_history",
+    "warning_signals",
+    # network PD evaluation
+    "network_pd_scores",
+    "evaluate_network_pd",
+    "NetworkPDEvaluation",
+    "calibrate_transmission_strength",
+    "StrengthCalibration",
+    # back-tests
+    "out_of_time_backtest",
+    "develop_models",
+    "holdout_backtest",
+    "champion_vs_challengers",
+    "summarise_verdicts",
+    "DevelopedModels",
+    "HoldoutBacktest",
+    "PREDICTION_COLUMNS",
+]

@@ -1,0 +1,25 @@
+"""Datasets: the synthetic book with known truth, the sample book, German Credit.
+
+- :func:`generate_portfolio`: a synthetic enterprise book (latent credit quality,
+  signals, relationship network, defaults with contagion) whose ``truth`` table keeps
+  the true PD and whether each default was contagion-induced;
+- :func:`load_sample` / :func:`write_sample`: the 2,000-customer, seed-42 sample book;
+- :func:`load_german_credit`: the UCI Statlog German Credit data (shipped as package data).
+"""
+
+from .german import default_german_path, load_german_credit
+from .sample import SAMPLE_CUSTOMERS, SAMPLE_SEED, load_sample, sample_path, write_portfolio, write_sample
+from .synthetic import SyntheticOptions, generate_portfolio
+
+__all__ = [
+    "generate_portfolio",
+    "SyntheticOptions",
+    "load_sample",
+    "write_sample",
+    "write_portfolio",
+    "sample_path",
+    "SAMPLE_CUSTOMERS",
+    "SAMPLE_SEED",
+    "load_german_credit",
+    "default_german_path",
+]
