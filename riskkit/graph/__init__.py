@@ -24,6 +24,7 @@ from .circles import GuaranteeCircles, guarantee_circles, mutual_guarantees
 from .clearing import ClearingResult, eisenberg_noe
 from .debtrank import DebtRankResult, debtrank, debtrank_linear_impact, impact_matrix
 from .features import GRAPH_FEATURES, graph_features
+from .links import LINK_RELATIONS, linked_parties
 from .network_pd import DEFAULT_TRANSMISSION, network_adjusted_pd, transmission_matrix
 from .ownership import control_groups, group_totals, integrated_ownership, ownership_matrix, ultimate_controllers
 from .stress import StressResult, StressScenario, stress_test
@@ -70,5 +71,7 @@ __all__ = [
     "transmission_matrix",
     "DEFAULT_TRANSMISSION",
     "graph_features",
+    "linked_parties",
+    "LINK_RELATIONS",
     "GRAPH_FEATURES",
 ]
