@@ -14,6 +14,10 @@ event          condition                                             raised?
                customer left the book)
 =============  ====================================================  ==========
 
+A ``change``, ``downgrade``, ``event`` or ``network`` alert reports something that happened
+between two runs, so it closes at the next run unless it happens again; a ``threshold`` or
+``limit_breach`` alert describes a state and stays open (raised once) while the state lasts.
+
 ``first_seen`` is the ``as_of`` of the run that opened the alert and is carried over for
 as long as it stays open; an alert closed and raised again later opens anew.  Open alerts
 of a rule that was not evaluated in this run (``evaluated_rules``) are carried over
@@ -47,11 +51,13 @@ class AlertReconciliation:
     ----------
     events : DataFrame
         One row per key that changed or persisted: ``customer_id, rule, event``
-        (:data:`ALERT_EVENTS`), ``level_before`` (level of the open alert, None if
-        opened), ``level_after`` (None if closed), ``first_seen`` and ``as_of``.
+        (:data:`ALERT_EVENTS`), ``level_before`` (level of the open alert, missing if
+        opened), ``level_after`` (missing if closed), ``first_seen`` and ``as_of``;
+        sorted by event (in the order of :data:`ALERT_EVENTS`), customer and rule.
     to_raise : DataFrame
         The new alerts to notify (opened or escalated), with their columns plus
-        ``status`` (opened/escalated), ``first_seen`` and ``previous_level``.
+        ``status`` (opened/escalated), ``first_seen`` and ``previous_level`` (missing if
+        opened), in the order of ``new_alerts``.
     open_alerts : DataFrame
         The open alerts after this run (to store for the next run): every new alert with
         ``first_seen``, ``last_seen`` (= as_of) and ``raised_level``, plus the open
@@ -176,8 +182,6 @@ def reconcile_alerts(new_alerts: pd.DataFrame, open_alerts: pd.DataFrame | None,
         "first_seen": first_seen.to_numpy(),
         "as_of": as_of,
     })
-    events["level_before"] = events["level_before"].where(events["level_before"].notna(), None)
-    events["level_after"] = events["level_after"].where(events["level_after"].notna(), None)
     order = events["event"].map({e: i for i, e in enumerate(ALERT_EVENTS)})
     events = events.assign(_o=order).sort_values(["_o", "customer_id", "rule"], kind="stable") \
         .drop(columns="_o").reset_index(drop=True)
@@ -190,7 +194,6 @@ def reconcile_alerts(new_alerts: pd.DataFrame, open_alerts: pd.DataFrame | None,
     to_raise = new[raised].assign(status=state["event"][raised].to_numpy(),
                                   first_seen=state["first_seen"][raised].to_numpy(),
                                   previous_level=state["level_before"][raised].to_numpy(dtype=object))
-    to_raise["previous_level"] = to_raise["previous_level"].where(to_raise["previous_level"].notna(), None)
     now_open = new.assign(first_seen=state["first_seen"].to_numpy(), last_seen=as_of,
                           raised_level=raised_level.to_numpy(dtype=object))
     open_after = pd.concat([now_open, carried], ignore_index=True) if len(carried) else now_open

@@ -98,7 +98,7 @@ def grade_codes(values: pd.Series, grade_order: Sequence[str], where: str) -> np
     LinksInputError
         A grade that is not in ``grade_order`` (``where`` names rule, table and column).
     """
-    codes = pd.Categorical(values, categories=list(grade_order)).codes.astype(float)
+    codes = pd.Index(list(grade_order)).get_indexer(values.astype(object)).astype(float)
     present = values.notna().to_numpy()
     unknown = present & (codes < 0)
     if unknown.any():
@@ -132,7 +132,7 @@ def party_changes(current: pd.DataFrame, previous: pd.DataFrame, *, grade_column
         and not before).  Customers absent from ``previous`` are not changed: they are
         new to the book, nothing is known about their grade before.
     """
-    both = current.index[current.index.isin(previous.index)]
+    both = current.index[previous.index.get_indexer(current.index) >= 0]
     after = current.loc[both, grade_column]
     before = previous[grade_column].reindex(both)
     codes_after = grade_codes(after, grade_order, f"{where}: current.{grade_column}")
@@ -159,7 +159,8 @@ def linked_party_hits(links: pd.DataFrame, changes: pd.DataFrame, customers: pd.
         Roles of the linked party that count (subset of :data:`RELATIONS`).
     events : sequence of str
         ``default`` (the party newly entered the default grade) and/or ``downgrade``
-        (worsened by at least ``notches`` notches, default included).
+        (worsened by at least ``notches`` notches without entering default: the two
+        events are disjoint, so a rule on downgrades does not repeat a rule on defaults).
     notches : int
 
     Returns
@@ -174,10 +175,13 @@ def linked_party_hits(links: pd.DataFrame, changes: pd.DataFrame, customers: pd.
     if "default" in events:
         hit |= changes["defaulted"].to_numpy(dtype=bool)
     if "downgrade" in events:
-        hit |= (changes["notches"] >= notches).to_numpy(dtype=bool, na_value=False)
+        hit |= (changes["notches"] >= notches).to_numpy(dtype=bool, na_value=False) \
+            & ~changes["defaulted"].to_numpy(dtype=bool)
     moved = changes[hit]
-    use = links[links["relation"].isin(list(relations)) & links["linked_id"].isin(moved.index)
-                & links["customer_id"].isin(customers) & (links["customer_id"] != links["linked_id"])]
+    # filter on the few moved parties first; ids are hashed once (get_indexer), never isin'ed in bulk
+    use = links[links["relation"].isin(list(relations)).to_numpy(dtype=bool)
+                & (moved.index.get_indexer(links["linked_id"]) >= 0)]
+    use = use[(customers.get_indexer(use["customer_id"]) >= 0) & (use["customer_id"] != use["linked_id"]).to_numpy()]
     if use.empty:
         return pd.DataFrame({"linked_parties": pd.Series(dtype=object), "n_linked": pd.Series(dtype="int64"),
                              "detail": pd.Series(dtype="str")}, index=pd.Index([], name="customer_id"))

@@ -63,9 +63,11 @@ Rule kinds
     One alert per customer, listing every matching event.
 ``network``
     A linked party (``links`` frame, :mod:`riskkit.monitoring.network_rules`) whose role
-    is in ``relations`` newly defaulted (``events: [default]``) and/or was downgraded by
-    at least ``notches`` (``events: [downgrade]``) between the previous and the current
-    snapshot; the evidence names the party and the relation.
+    is in ``relations`` newly defaulted (``events: [default]``: entered the default grade)
+    and/or was downgraded by at least ``notches`` without defaulting (``events:
+    [downgrade]``) between the previous and the current snapshot; the evidence names the
+    party, the relation and the grades.  Network PD and stress results are plain
+    ``threshold`` rules on the ``network_pd`` and ``stress_distress`` columns.
 ``combination``
     ``all: [rule, ...]`` or ``any: [rule, ...]`` of other rules (their tags and ``where``
     included), with its own level.
@@ -82,11 +84,18 @@ Top level::
       red: [cro@example.com]                           # per level
       orange: [credit-manager@example.com]
       by_tag:                                          # per level and tag filter
-        - {levels: [red, orange], tags: {region: [East]}, to: [east-credit@example.com]}
+        - {levels: [red, orange], tags: {region: [east]}, to: [east-credit@example.com]}
     rules: [...]
 
 An alert's recipients are the rule's own, then the level's, then those of every
-``by_tag`` route whose levels and tags match, each address once, in that order.
+``by_tag`` route whose levels and tags match (a route without ``levels`` takes every
+level), each address once, in that order.
+
+Inputs not supplied to :meth:`MonitoringRules.evaluate` (no previous snapshot on the first
+run, no events, links or history) make the rules that need them find nothing; each such
+rule is listed with the reason in ``alerts.attrs["skipped_rules"]``.  A column missing
+from a supplied frame is an error (:class:`MissingColumnError`) unless the rule is
+``optional``.
 """
 
 from __future__ import annotations
@@ -128,6 +137,7 @@ __all__ = [
     "MonitoringRule",
     "MonitoringRules",
     "RecipientRoute",
+    "UnknownRuleError",
     "level_rank",
 ]
 
@@ -164,6 +174,13 @@ def level_rank(level) -> int:
 
 class MonitoringInputError(RiskkitError, ValueError):
     """An input of :meth:`MonitoringRules.evaluate` cannot serve a rule (names the rule)."""
+
+
+class UnknownRuleError(MonitoringInputError, KeyError):
+    """A rule name that the rule set does not have."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return self.args[0]
 
 
 class MissingColumnError(MonitoringInputError, KeyError):
@@ -279,11 +296,25 @@ class RecipientRoute:
 
 @dataclass
 class _Hit:
-    """Result of one rule: mask over the current rows, evidence and detail of the hits."""
+    """Result of one rule over the current rows (positional, no label lookups).
+
+    ``mask`` has one entry per current row; ``evidence`` maps a field to ``(before,
+    after, present)`` arrays aligned with the hit rows ``np.flatnonzero(mask)``
+    (``present`` None when every hit row has the field); ``detail`` is the readable text
+    per hit row.
+    """
 
     mask: np.ndarray
-    evidence: dict = field(default_factory=dict)  # field -> DataFrame(before, after) indexed by hit ids
-    detail: pd.Series | None = None  # readable text per hit id
+    evidence: dict = field(default_factory=dict)
+    detail: np.ndarray | None = None
+
+    @property
+    def rows(self) -> np.ndarray:
+        return np.flatnonzero(self.mask)
+
+
+def _no_hit(n: int) -> _Hit:
+    return _Hit(np.zeros(n, dtype=bool), {}, np.empty(0, dtype=object))
 
 
 # -- the rule set --------------------------------------------------------------------------------
@@ -320,7 +351,8 @@ class MonitoringRules:
         self.source = source
         self._by_name = {rule.name: rule for rule in self.rules}
         if len(self._by_name) != len(self.rules):
-            raise ValueError("rule names must be unique")
+            dupes = sorted({r.name for r in self.rules if sum(q.name == r.name for q in self.rules) > 1})
+            raise ConfigError(source, "rules", "name", f"rule names must be unique; duplicated: {dupes}")
         self._order = _evaluation_order(self.rules)
 
     # -- loading --------------------------------------------------------------------------------
@@ -392,6 +424,8 @@ class MonitoringRules:
         return iter(self.rules)
 
     def __getitem__(self, name: str) -> MonitoringRule:
+        if name not in self._by_name:
+            raise UnknownRuleError(f"no rule named {name!r}; rules: {self.names}")
         return self._by_name[name]
 
     def to_frame(self) -> pd.DataFrame:
@@ -482,14 +516,15 @@ class MonitoringRules:
             reason = run.missing(rule)
             if reason is not None:
                 skipped[rule.name] = reason
-                hits[rule.name] = _Hit(np.zeros(len(current), dtype=bool))
+                hits[rule.name] = _no_hit(len(current))
                 continue
             hit = _EVALUATORS[rule.kind](rule, run, hits)
-            hits[rule.name] = _restrict(hit, run.scope(rule), current.index)
+            hits[rule.name] = _restrict(hit, run.scope(rule))
             if run.unsupplied:
                 skipped[rule.name] = run.unsupplied
                 run.unsupplied = None
         parts = [run.alerts(rule, hits[rule.name]) for rule in self.rules if not rule.silent]
+        parts = [part for part in parts if len(part)]
         out = pd.concat(parts, ignore_index=True) if parts else _empty_alerts()
         rank = {name: i for i, name in enumerate(self.names)}
         out = out.assign(_lv=out["level"].map(level_rank), _ru=out["rule"].map(rank))
@@ -770,6 +805,8 @@ def _numbers(frame: pd.DataFrame, column: str, rule: MonitoringRule, table: str)
 
 
 # -- evaluation ----------------------------------------------------------------------------------
+# Everything below works on row positions of the current snapshot: ids are hashed once per
+# input table (Index.get_indexer), never looked up label by label.
 class _Run:
     """Inputs of one evaluation, shared by the rule evaluators."""
 
@@ -782,9 +819,13 @@ class _Run:
         self.history = history
         self.as_of = as_of
         self.previous_as_of = previous_as_of
+        self.n = len(current)
         self.unsupplied: str | None = None  # set by an evaluator whose input is missing
-        self.in_previous = np.zeros(len(current), dtype=bool) if previous is None else \
-            current.index.isin(previous.index)
+        #: position in ``previous`` of each current customer, -1 if absent
+        self.prev_pos = np.full(self.n, -1, dtype=np.int64) if previous is None else \
+            previous.index.get_indexer(current.index)
+        self.in_previous = self.prev_pos >= 0
+        self._values: dict[tuple[str, str], np.ndarray] = {}
         self._changes = None
 
     # columns ----------------------------------------------------------------------------------
@@ -837,18 +878,38 @@ class _Run:
 
     def scope(self, rule: MonitoringRule) -> np.ndarray:
         """Customers the rule applies to: its tags and its ``where`` condition."""
-        mask = np.ones(len(self.current), dtype=bool)
+        mask = np.ones(self.n, dtype=bool)
         for column, values in rule.tags:
             mask &= _isin(self.current[column], values)
         if rule.where is not None:
             mask &= _evaluate(rule.where, self.current, rule, "current", "where")
         return mask
 
-    def before(self, column: str) -> pd.Series:
-        """Previous value of ``column`` aligned to the current rows (NaN when unknown)."""
-        if self.previous is None or column not in self.previous.columns:
-            return pd.Series(np.nan, index=self.current.index, dtype=object)
-        return self.previous[column].reindex(self.current.index)
+    def values(self, column: str) -> np.ndarray:
+        """Current values of ``column`` (float if numeric, else object)."""
+        key = ("current", column)
+        if key not in self._values:
+            self._values[key] = _as_array(self.current[column])
+        return self._values[key]
+
+    def before(self, column: str) -> np.ndarray:
+        """Previous values of ``column`` aligned to the current rows (missing when unknown)."""
+        key = ("previous", column)
+        if key not in self._values:
+            if self.previous is None or column not in self.previous.columns:
+                out = np.full(self.n, None, dtype=object)
+            else:
+                source = _as_array(self.previous[column])
+                out = source[np.where(self.in_previous, self.prev_pos, 0)] if len(source) else \
+                    np.full(self.n, None, dtype=object)
+                out = out.astype(float if out.dtype.kind == "f" else object)
+                out[~self.in_previous] = np.nan if out.dtype.kind == "f" else None
+            self._values[key] = out
+        return self._values[key]
+
+    def previous_rows(self) -> pd.DataFrame:
+        """The previous snapshot's rows of the customers present in both, in current order."""
+        return self.previous.iloc[self.prev_pos[self.in_previous]]
 
     def changes(self) -> pd.DataFrame:
         if self._changes is None:
@@ -862,37 +923,36 @@ class _Run:
 
     # alerts -----------------------------------------------------------------------------------
     def alerts(self, rule: MonitoringRule, hit: _Hit) -> pd.DataFrame:
-        ids = self.current.index[hit.mask]
-        if len(ids) == 0:
+        rows = hit.rows
+        if rows.size == 0:
             return _empty_alerts()
-        detail = hit.detail.reindex(ids).fillna("").astype("str").to_numpy(dtype=object)
+        detail = hit.detail.astype(object)
         message = np.where(detail == "", rule.label + ".", rule.label + ": " + detail + ".")
         return pd.DataFrame({
-            "customer_id": ids.astype("str").to_numpy(dtype=object),
+            "customer_id": self.current.index[rows].astype("str").to_numpy(dtype=object),
             "rule": rule.name,
             "level": rule.level,
             "message": message,
-            "evidence": _evidence_json(hit.evidence, ids),
-            "recipients": self.recipients(rule, ids),
-            "tags": self.tags_json(ids),
+            "evidence": _evidence_json(hit.evidence, rows.size),
+            "recipients": self.recipients(rule, rows),
+            "tags": self.tags_json(rows),
             "kind": rule.kind,
         })
 
-    def recipients(self, rule: MonitoringRule, ids: pd.Index) -> list[tuple[str, ...]]:
+    def recipients(self, rule: MonitoringRule, rows: np.ndarray) -> list[tuple[str, ...]]:
         base = rule.recipients + self.rules.level_recipients.get(rule.level, ())
         routes = [r for r in self.rules.routes if rule.level in r.levels]
-        code = np.zeros(len(ids), dtype=np.int64)
-        rows = self.current.loc[ids]
+        code = np.zeros(rows.size, dtype=np.int64)
         for k, route in enumerate(routes):
-            match = np.ones(len(ids), dtype=bool)
+            match = np.ones(rows.size, dtype=bool)
             for column, values in route.tags:
-                if column not in rows.columns:
+                if column not in self.current.columns:
                     raise MonitoringInputError(f"recipients.by_tag route to {list(route.to)} filters on column "
                                                f"{column!r}, absent from current (needed for rule {rule.name!r})")
-                match &= _isin(rows[column], values)
+                match &= _isin(self.current[column].iloc[rows], values)
             code |= match.astype(np.int64) << k
         lists = {}
-        for c in np.unique(code):
+        for c in np.unique(code):  # one address list per combination of matching routes
             addresses = list(base)
             for k, route in enumerate(routes):
                 if c >> k & 1:
@@ -900,18 +960,22 @@ class _Run:
             lists[c] = tuple(dict.fromkeys(addresses))
         return [lists[c] for c in code]
 
-    def tags_json(self, ids: pd.Index) -> np.ndarray:
+    def tags_json(self, rows: np.ndarray) -> np.ndarray:
         present = [c for c in TAG_COLUMNS if c in self.current.columns]
-        rows = self.current.loc[ids, present]
-        out = np.full(len(ids), "", dtype=object)
+        out = np.full(rows.size, "", dtype=object)
         for c in present:
-            piece = json.dumps(c) + ": " + _json_values(rows[c])
+            piece = json.dumps(c) + ": " + _json_values(self.current[c].iloc[rows])
             out = np.where(out == "", piece, out + ", " + piece)
         return "{" + out + "}"
 
 
+def _as_array(values: pd.Series) -> np.ndarray:
+    numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    return values.to_numpy(dtype=float, na_value=np.nan) if numeric else values.to_numpy(dtype=object)
+
+
 def _isin(values: pd.Series, options) -> np.ndarray:
-    """Membership that matches numbers with numbers and text with text (never coerces)."""
+    """Membership in a short list that matches numbers with numbers and text with text (never coerces)."""
     options = list(options)
     numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
     if numeric:
@@ -927,21 +991,21 @@ def _evaluate(condition: Condition, frame: pd.DataFrame, rule: MonitoringRule, t
                                    f"{exc.args[0] if exc.args else exc}") from None
 
 
-def _restrict(hit: _Hit, scope: np.ndarray, index: pd.Index) -> _Hit:
-    mask = hit.mask & scope
-    ids = index[mask]
-    evidence = {name: table[table.index.isin(ids)] for name, table in hit.evidence.items()}
-    detail = (hit.detail if hit.detail is not None else pd.Series("", index=index[hit.mask], dtype=object))
-    return _Hit(mask, evidence, detail[detail.index.isin(ids)])
+def _restrict(hit: _Hit, scope: np.ndarray) -> _Hit:
+    keep = scope[hit.rows]
+    if keep.all():
+        return hit
+    evidence = {name: (b[keep], a[keep], None if p is None else p[keep]) for name, (b, a, p) in hit.evidence.items()}
+    return _Hit(hit.mask & scope, evidence, hit.detail[keep])
 
 
-def _pair(before, after, index) -> pd.DataFrame:
-    return pd.DataFrame({"before": before, "after": after}, index=index)
+def _nulls(m: int) -> np.ndarray:
+    return np.full(m, None, dtype=object)
 
 
 def _fmt(value) -> str:
     """A number for a message: thousands separators for large, 4 significant digits otherwise."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value)).lower()
@@ -957,9 +1021,8 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def _fmt_series(values) -> pd.Series:
-    values = pd.Series(values)
-    return values.astype(object).map(_fmt)
+def _fmt_array(values) -> np.ndarray:
+    return np.array([_fmt(v) for v in np.asarray(values, dtype=object)], dtype=object).reshape(-1)
 
 
 def _plain(value):
@@ -979,20 +1042,33 @@ def _plain(value):
     return str(value)
 
 
-def _json_values(values: pd.Series) -> np.ndarray:
-    return np.array([json.dumps(_plain(v), ensure_ascii=False) for v in values.astype(object).tolist()],
-                    dtype=object)
+def _json_values(values) -> np.ndarray:
+    """JSON text of each value: numbers formatted in bulk, other values once per distinct value."""
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if arr.dtype.kind == "b":
+        return np.where(arr, "true", "false").astype(object)
+    if arr.dtype.kind in "iu":
+        return arr.astype(str).astype(object)
+    if arr.dtype.kind == "f":
+        # numpy prints the shortest repr that round-trips (as json.dumps does); JSON has no NaN
+        return np.where(np.isfinite(arr), arr.astype(str), "null").astype(object)
+    arr = arr.astype(object)
+    try:
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists of events or linked parties)
+        return np.array([json.dumps(_plain(v), ensure_ascii=False) for v in arr], dtype=object)
+    texts = [json.dumps(_plain(u), ensure_ascii=False) for u in uniques] + ["null"]
+    return np.asarray(texts, dtype=object)[codes]
 
 
-def _evidence_json(evidence: dict, ids: pd.Index) -> np.ndarray:
-    """``{field: {"before": b, "after": a}, ...}`` per id; a field only where its table has the id."""
-    out = np.full(len(ids), "", dtype=object)
-    for name, table in evidence.items():
-        table = table.reindex(ids)
-        has = ids.isin(evidence[name].index)
-        piece = json.dumps(name, ensure_ascii=False) + ': {"before": ' + _json_values(table["before"]) \
-            + ', "after": ' + _json_values(table["after"]) + "}"
-        piece = np.where(has, piece, "")
+def _evidence_json(evidence: dict, m: int) -> np.ndarray:
+    """``{field: {"before": b, "after": a}, ...}`` per hit row; a field only where present."""
+    out = np.full(m, "", dtype=object)
+    for name, (before, after, present) in evidence.items():
+        piece = json.dumps(name, ensure_ascii=False) + ': {"before": ' + _json_values(before) \
+            + ', "after": ' + _json_values(after) + "}"
+        if present is not None:
+            piece = np.where(present, piece, "")
         joiner = np.where((out != "") & (piece != ""), ", ", "")
         out = out + joiner + piece
     return "{" + out + "}"
@@ -1012,108 +1088,103 @@ def _compare_change(after: np.ndarray, reference: np.ndarray, direction: str, by
     return mask & np.isfinite(change), change
 
 
-def _change_text(column: str, before, after, change, unit: str, reference: str = "") -> pd.Series:
-    sign = np.where(np.asarray(change) >= 0, "+", "")
+def _change_text(column: str, before, after, change, unit: str, reference: str = "") -> np.ndarray:
+    change = np.asarray(change, dtype=float)
+    sign = np.where(change >= 0, "+", "").astype(object)
     if unit == "relative":
-        amount = pd.Series(np.asarray(change) * 100).map(lambda v: f"{v:.0f} %").to_numpy(dtype=object)
+        amount = np.array([f"{v * 100:.0f} %" for v in change], dtype=object)
     else:
-        amount = _fmt_series(change).to_numpy(dtype=object)
-    return (column + " " + reference + _fmt_series(before).to_numpy(dtype=object) + " -> "
-            + _fmt_series(after).to_numpy(dtype=object) + " (" + sign + amount + ")")
+        amount = _fmt_array(change)
+    return column + " " + reference + _fmt_array(before) + " -> " + _fmt_array(after) + " (" + sign + amount + ")"
+
+
+def _previous_numbers(run: _Run, column: str, rule) -> np.ndarray:
+    """Numeric previous values aligned to the current rows, NaN where absent."""
+    out = np.full(run.n, np.nan)
+    out[run.in_previous] = _numbers(run.previous, column, rule, "previous")[run.prev_pos[run.in_previous]]
+    return out
 
 
 # one evaluator per kind: (rule, run, earlier hits) -> _Hit over the current rows ----------------
 def _eval_threshold(rule, run: _Run, hits) -> _Hit:
-    current = run.current
-    mask = _evaluate(rule.spec.when, current, rule, "current", "when")
+    mask = _evaluate(rule.spec.when, run.current, rule, "current", "when")
     return _condition_hit(rule.spec.when, mask, run)
 
 
 def _condition_hit(condition: Condition, mask: np.ndarray, run: _Run) -> _Hit:
-    ids = run.current.index[mask]
-    evidence, detail = {}, None
-    for column in condition.columns:
-        after = run.current.loc[ids, column]
-        before = run.before(column).loc[ids]
-        evidence[column] = _pair(before.astype(object).to_numpy(), after.astype(object).to_numpy(), ids)
-        text = column + " = " + _fmt_series(after.to_numpy(dtype=object)).to_numpy(dtype=object)
-        detail = text if detail is None else detail + ", " + text
-    return _Hit(mask, evidence, pd.Series(detail if detail is not None else "", index=ids, dtype=object))
+    rows = np.flatnonzero(mask)
+    evidence, detail = {}, np.full(rows.size, "", dtype=object)
+    for i, column in enumerate(condition.columns):
+        after = run.values(column)[rows]
+        evidence[column] = (run.before(column)[rows], after, None)
+        text = column + " = " + _fmt_array(after)
+        detail = text if i == 0 else detail + ", " + text
+    return _Hit(mask, evidence, detail)
 
 
 def _eval_change(rule, run: _Run, hits) -> _Hit:
     spec: ChangeSpec = rule.spec
-    current = run.current
     if run.previous is None:
         run.unsupplied = "no previous snapshot: nothing can have changed"
-        return _Hit(np.zeros(len(current), dtype=bool))
+        return _no_hit(run.n)
     if spec.newly is not None:
-        now = _evaluate(spec.newly, current, rule, "current", "newly")
-        prev_rows = run.previous.reindex(current.index[run.in_previous])
-        was = np.zeros(len(current), dtype=bool)
-        was[run.in_previous] = _evaluate(spec.newly, prev_rows, rule, "previous", "newly")
-        mask = now & run.in_previous & ~was
-        return _condition_hit(spec.newly, mask, run)
-    after = _numbers(current, spec.column, rule, "current")
-    before = np.full(len(current), np.nan)
-    before[run.in_previous] = _numbers(run.previous, spec.column, rule, "previous")[
-        run.previous.index.get_indexer(current.index[run.in_previous])]
+        now = _evaluate(spec.newly, run.current, rule, "current", "newly")
+        was = np.zeros(run.n, dtype=bool)
+        was[run.in_previous] = _evaluate(spec.newly, run.previous_rows(), rule, "previous", "newly")
+        return _condition_hit(spec.newly, now & run.in_previous & ~was, run)
+    after = _numbers(run.current, spec.column, rule, "current")
+    before = _previous_numbers(run, spec.column, rule)
     mask, change = _compare_change(after, before, spec.direction, spec.by, spec.unit)
-    ids = current.index[mask]
-    evidence = {spec.column: _pair(before[mask], after[mask], ids)}
-    detail = _change_text(spec.column, before[mask], after[mask], change[mask], spec.unit)
-    return _Hit(mask, evidence, pd.Series(detail, index=ids, dtype=object))
+    evidence = {spec.column: (before[mask], after[mask], None)}
+    return _Hit(mask, evidence, _change_text(spec.column, before[mask], after[mask], change[mask], spec.unit))
 
 
 def _eval_trailing(rule, run: _Run, hits) -> _Hit:
     spec: TrailingSpec = rule.spec
-    current = run.current
     if run.history is None:
         run.unsupplied = "no history of earlier snapshots supplied"
-        return _Hit(np.zeros(len(current), dtype=bool))
+        return _no_hit(run.n)
     history = run.history
     dates = history["as_of"].drop_duplicates()
     if run.as_of is not None:
         dates = dates[dates < run.as_of]
     window = np.sort(dates.to_numpy())[-spec.window:]
     rows = history[history["as_of"].isin(window)]
-    values = pd.Series(_numbers(rows, spec.column, rule, "history"), index=rows["customer_id"].to_numpy())
-    grouped = values.groupby(level=0)
-    reference = grouped.agg(spec.stat).where(grouped.count() >= spec.min_periods)
-    reference = reference.reindex(current.index).to_numpy(dtype=float)
-    after = _numbers(current, spec.column, rule, "current")
+    position = run.current.index.get_indexer(rows["customer_id"])
+    known = position >= 0
+    values = pd.Series(_numbers(rows, spec.column, rule, "history")[known])
+    grouped = values.groupby(position[known])
+    stat, count = grouped.agg(spec.stat), grouped.count()
+    stat = stat[count >= spec.min_periods]
+    reference = np.full(run.n, np.nan)
+    reference[stat.index.to_numpy(dtype=np.int64)] = stat.to_numpy(dtype=float)
+    after = _numbers(run.current, spec.column, rule, "current")
     mask, change = _compare_change(after, reference, spec.direction, spec.by, spec.unit)
-    ids = current.index[mask]
-    evidence = {spec.column: _pair(reference[mask], after[mask], ids)}
+    evidence = {spec.column: (reference[mask], after[mask], None)}
     label = f"{spec.stat} of the last {len(window)} snapshots "
-    detail = _change_text(spec.column, reference[mask], after[mask], change[mask], spec.unit, reference=label)
-    return _Hit(mask, evidence, pd.Series(detail, index=ids, dtype=object))
+    return _Hit(mask, evidence, _change_text(spec.column, reference[mask], after[mask], change[mask], spec.unit,
+                                             reference=label))
 
 
 def _eval_downgrade(rule, run: _Run, hits) -> _Hit:
     spec: DowngradeSpec = rule.spec
-    current = run.current
     if run.previous is None:
         run.unsupplied = "no previous snapshot: nothing can have changed"
-        return _Hit(np.zeros(len(current), dtype=bool))
+        return _no_hit(run.n)
     column = spec.column or run.rules.grade_column
     order = run.rules.grade_order
     try:
-        after = grade_codes(current[column], order, f"rule {rule.name!r}: current.{column}")
-        before = grade_codes(run.before(column), order, f"rule {rule.name!r}: previous.{column}")
+        after = grade_codes(run.current[column], order, f"rule {rule.name!r}: current.{column}")
+        before = grade_codes(pd.Series(run.before(column)), order, f"rule {rule.name!r}: previous.{column}")
     except LinksInputError as exc:
         raise MonitoringInputError(str(exc)) from None
     with np.errstate(invalid="ignore"):
         notches = after - before
         mask = (notches >= spec.notches) & run.in_previous
-    ids = current.index[mask]
-    grade_after = current.loc[ids, column]
-    grade_before = run.before(column).loc[ids]
-    evidence = {column: _pair(grade_before.to_numpy(dtype=object), grade_after.to_numpy(dtype=object), ids)}
-    detail = (column + " " + grade_before.astype("str").to_numpy(dtype=object) + " -> "
-              + grade_after.astype("str").to_numpy(dtype=object) + " ("
-              + pd.Series(notches[mask]).map(lambda n: f"{n:.0f}").to_numpy(dtype=object) + " notches down)")
-    return _Hit(mask, evidence, pd.Series(detail, index=ids, dtype=object))
+    grade_before, grade_after = run.before(column)[mask], run.values(column)[mask]
+    detail = (column + " " + _fmt_array(grade_before) + " -> " + _fmt_array(grade_after) + " ("
+              + _fmt_array(notches[mask]) + " notches down)")
+    return _Hit(mask, {column: (grade_before, grade_after, None)}, detail)
 
 
 def _breach(frame: pd.DataFrame, spec: LimitBreachSpec, rule, table: str) -> np.ndarray:
@@ -1127,85 +1198,79 @@ def _breach(frame: pd.DataFrame, spec: LimitBreachSpec, rule, table: str) -> np.
 
 def _eval_limit_breach(rule, run: _Run, hits) -> _Hit:
     spec: LimitBreachSpec = rule.spec
-    current = run.current
-    mask = _breach(current, spec, rule, "current")
+    mask = _breach(run.current, spec, rule, "current")
     if spec.newly:
         if run.previous is None:
             run.unsupplied = "no previous snapshot: no breach can be new"
-            return _Hit(np.zeros(len(current), dtype=bool))
-        was = np.zeros(len(current), dtype=bool)
-        prev_rows = run.previous.reindex(current.index[run.in_previous])
-        was[run.in_previous] = _breach(prev_rows, spec, rule, "previous")
+            return _no_hit(run.n)
+        was = np.zeros(run.n, dtype=bool)
+        was[run.in_previous] = _breach(run.previous_rows(), spec, rule, "previous")
         mask = mask & run.in_previous & ~was
-    ids = current.index[mask]
-    columns = [c for c in ("utilisation", "ead", "credit_limit") if c in current.columns]
-    evidence = {c: _pair(run.before(c).loc[ids].astype(object).to_numpy(),
-                         current.loc[ids, c].astype(object).to_numpy(), ids) for c in columns}
-    detail = None
-    for c in columns:
-        text = c + " " + _fmt_series(current.loc[ids, c].to_numpy(dtype=object)).to_numpy(dtype=object)
-        detail = text if detail is None else detail + ", " + text
-    return _Hit(mask, evidence, pd.Series(detail if detail is not None else "", index=ids, dtype=object))
+    rows = np.flatnonzero(mask)
+    columns = [c for c in ("utilisation", "ead", "credit_limit") if c in run.current.columns]
+    evidence = {c: (run.before(c)[rows], run.values(c)[rows], None) for c in columns}
+    detail = np.full(rows.size, "", dtype=object)
+    for i, c in enumerate(columns):
+        text = c + " " + _fmt_array(run.values(c)[rows])
+        detail = text if i == 0 else detail + ", " + text
+    return _Hit(mask, evidence, detail)
 
 
 def _eval_event(rule, run: _Run, hits) -> _Hit:
     spec: EventSpec = rule.spec
-    current = run.current
     if run.events is None:
         run.unsupplied = "no events table supplied"
-        return _Hit(np.zeros(len(current), dtype=bool))
+        return _no_hit(run.n)
     if run.as_of is None:
         raise MonitoringInputError(f"rule {rule.name!r} (event): as_of is required to select the events of the run")
     start = run.previous_as_of if run.previous_as_of is not None else run.as_of - pd.Timedelta(days=spec.lookback_days)
     ev = run.events
-    keep = ((ev["date"] > start) & (ev["date"] <= run.as_of) & ev["customer_id"].isin(current.index)).to_numpy(dtype=bool, copy=True)
+    keep = ((ev["date"] > start) & (ev["date"] <= run.as_of)).to_numpy(dtype=bool, na_value=False)
+    keep = keep & (ev["severity"] >= spec.min_severity).to_numpy(dtype=bool, na_value=False)
     if spec.categories:
-        keep &= ev["category"].isin(spec.categories).to_numpy()
-    keep &= (ev["severity"] >= spec.min_severity).to_numpy(dtype=bool, na_value=False)
+        keep = keep & ev["category"].isin(list(spec.categories)).to_numpy(dtype=bool)
+    sel = ev[keep]
     if spec.keywords:
         alternatives = "|".join(re.escape(k) for k in spec.keywords)
         pattern = rf"\b(?:{alternatives})\b" if spec.match == "word" else alternatives
-        keep &= ev["text"].astype("str").str.contains(pattern, case=False, regex=True).to_numpy(dtype=bool,
-                                                                                            na_value=False)
-    sel = ev[keep].sort_values(["customer_id", "severity", "date", "event_id"], ascending=[True, False, True, True],
-                               kind="stable")
+        sel = sel[sel["text"].astype("str").str.contains(pattern, case=False, regex=True).to_numpy(dtype=bool,
+                                                                                               na_value=False)]
+    position = run.current.index.get_indexer(sel["customer_id"])
+    sel = sel[position >= 0].assign(_row=position[position >= 0])
     if sel.empty:
-        return _Hit(np.zeros(len(current), dtype=bool))
+        return _no_hit(run.n)
+    # per customer: the most severe event first, then by date
+    sel = sel.sort_values(["_row", "severity", "date", "event_id"], ascending=[True, False, True, True],
+                          kind="stable")
     line = (sel["date"].dt.strftime("%Y-%m-%d") + " " + sel["category"].astype("str") + " (severity "
             + sel["severity"].astype("int64").astype("str") + "): " + sel["text"].astype("str") + " ["
             + sel["event_id"].astype("str") + "]")
-    grouped = line.groupby(sel["customer_id"].to_numpy(), sort=True)
-    listed = grouped.agg(list)
-    count = grouped.size()
-    worst = sel.groupby("customer_id", sort=True)["severity"].max()
-    first = grouped.first()  # the most severe event, earliest first
-    mask = current.index.isin(listed.index)
-    ids = current.index[mask]
+    grouped = line.groupby(sel["_row"].to_numpy(), sort=True)
+    listed, count, first = grouped.agg(list), grouped.size(), grouped.first()
+    worst = sel.groupby("_row", sort=True)["severity"].max()
+    mask = np.zeros(run.n, dtype=bool)
+    mask[listed.index.to_numpy(dtype=np.int64)] = True  # groups are sorted by row, like np.flatnonzero(mask)
+    evidence = {"events": (_nulls(mask.sum()), listed.to_numpy(dtype=object), None),
+                "max_severity": (_nulls(mask.sum()), worst.to_numpy(), None)}
     window = f"({start.date()}, {run.as_of.date()}]"
-    evidence = {
-        "events": _pair(None, listed.reindex(ids).to_numpy(dtype=object), ids),
-        "max_severity": _pair(None, worst.reindex(ids).to_numpy(dtype=object), ids),
-    }
-    n = count.reindex(ids).to_numpy()
-    detail = (pd.Series(n).map(lambda k: f"{k} event(s)").to_numpy(dtype=object) + " dated in " + window
-              + ", most severe " + first.reindex(ids).to_numpy(dtype=object))
-    return _Hit(mask, evidence, pd.Series(detail, index=ids, dtype=object))
+    detail = (count.to_numpy().astype(str).astype(object) + " event(s) dated in " + window + ", most severe "
+              + first.to_numpy(dtype=object))
+    return _Hit(mask, evidence, detail)
 
 
 def _eval_network(rule, run: _Run, hits) -> _Hit:
     spec: NetworkSpec = rule.spec
-    current = run.current
     if run.previous is None or run.links is None:
         run.unsupplied = "no previous snapshot" if run.previous is None else "no links frame supplied"
-        return _Hit(np.zeros(len(current), dtype=bool))
-    found = linked_party_hits(run.links, run.changes(), current.index, relations=spec.relations,
+        return _no_hit(run.n)
+    found = linked_party_hits(run.links, run.changes(), run.current.index, relations=spec.relations,
                               events=spec.events, notches=spec.notches)
-    mask = current.index.isin(found.index)
-    ids = current.index[mask]
-    found = found.reindex(ids)
-    evidence = {"linked_parties": _pair(None, found["linked_parties"].to_numpy(dtype=object), ids)}
-    return _Hit(mask, evidence, pd.Series(("linked party " + found["detail"]).to_numpy(dtype=object), index=ids,
-                                          dtype=object))
+    position = run.current.index.get_indexer(found.index)
+    found = found.iloc[np.argsort(position, kind="stable")]
+    mask = np.zeros(run.n, dtype=bool)
+    mask[position] = True
+    evidence = {"linked_parties": (_nulls(len(found)), found["linked_parties"].to_numpy(dtype=object), None)}
+    return _Hit(mask, evidence, "linked party " + found["detail"].to_numpy(dtype=object))
 
 
 def _eval_combination(rule, run: _Run, hits) -> _Hit:
@@ -1213,33 +1278,38 @@ def _eval_combination(rule, run: _Run, hits) -> _Hit:
     parts = [hits[name] for name in spec.rules]
     masks = np.vstack([p.mask for p in parts])
     mask = masks.all(axis=0) if spec.mode == "all" else masks.any(axis=0)
-    ids = run.current.index[mask]
-    evidence: dict[str, pd.DataFrame] = {}
-    for part in parts:  # the first component that holds a field for a customer gives its evidence
-        for name, table in part.evidence.items():
-            table = table[table.index.isin(ids)]
-            if name in evidence:
-                table = table[~table.index.isin(evidence[name].index)]
-                table = pd.concat([evidence[name], table])
-            evidence[name] = table
-    detail = np.full(len(ids), "", dtype=object)
+    rows = np.flatnonzero(mask)
+    evidence: dict[str, tuple] = {}
+    detail = np.full(rows.size, "", dtype=object)
     for name, part in zip(spec.rules, parts):
-        hit_here = part.mask[mask]
-        joiner = np.where((detail != "") & hit_here, " + ", "")
-        detail = detail + joiner + np.where(hit_here, name, "")
-    return _Hit(mask, evidence, pd.Series("triggered " + detail, index=ids, dtype=object))
+        part_rows = part.rows
+        here = part.mask[rows]
+        detail = detail + np.where((detail != "") & here, " + ", "") + np.where(here, name, "")
+        if part_rows.size == 0:
+            continue
+        lookup = np.full(run.n, -1, dtype=np.int64)
+        lookup[part_rows] = np.arange(part_rows.size)
+        take = np.where(here, lookup[rows], 0)
+        # the first component that holds a field for a customer gives its evidence
+        for field_name, (before, after, present) in part.evidence.items():
+            has = here if present is None else here & present[take]
+            b, a = before.astype(object)[take], after.astype(object)[take]
+            if field_name in evidence:
+                eb, ea, ep = evidence[field_name]
+                fill = has & ~ep
+                evidence[field_name] = (np.where(fill, b, eb), np.where(fill, a, ea), ep | has)
+            else:
+                evidence[field_name] = (np.where(has, b, None), np.where(has, a, None), has)
+    return _Hit(mask, evidence, "triggered " + detail)
 
 
 def _eval_review_due(rule, run: _Run, hits) -> _Hit:
     spec: ReviewDueSpec = rule.spec
-    current = run.current
-    days = _numbers(current, "review_overdue_days", rule, "current")
+    days = _numbers(run.current, "review_overdue_days", rule, "current")
     with np.errstate(invalid="ignore"):
         mask = days > spec.min_days
-    ids = current.index[mask]
-    evidence = {"review_overdue_days": _pair(None, days[mask].astype(object), ids)}
-    detail = "periodic review " + _fmt_series(days[mask]).to_numpy(dtype=object) + " day(s) overdue"
-    return _Hit(mask, evidence, pd.Series(detail, index=ids, dtype=object))
+    evidence = {"review_overdue_days": (_nulls(int(mask.sum())), days[mask], None)}
+    return _Hit(mask, evidence, "periodic review " + _fmt_array(days[mask]) + " day(s) overdue")
 
 
 _EVALUATORS = {"threshold": _eval_threshold, "change": _eval_change, "trailing": _eval_trailing,
