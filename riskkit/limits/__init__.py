@@ -5,5 +5,7 @@ For now: :func:`exposure` (EAD = open AR + open orders, limit utilisation) and
 """
 
 from .exposure import expected_loss, exposure
+from .portfolio_loss import LossInputError, PortfolioLossResult, portfolio_loss, vasicek_quantile
 
-__all__ = ["exposure", "expected_loss"]
+__all__ = ["exposure", "expected_loss",
+           "LossInputError", "PortfolioLossResult", "portfolio_loss", "vasicek_quantile"]
