@@ -5,7 +5,9 @@ For now: :func:`exposure` (EAD = open AR + open orders, limit utilisation) and
 """
 
 from .exposure import expected_loss, exposure
+from .creditrisk_plus import CreditRiskPlusResult, creditrisk_plus
 from .portfolio_loss import LossInputError, PortfolioLossResult, portfolio_loss, vasicek_quantile
 
 __all__ = ["exposure", "expected_loss",
-           "LossInputError", "PortfolioLossResult", "portfolio_loss", "vasicek_quantile"]
+           "LossInputError", "PortfolioLossResult", "portfolio_loss", "vasicek_quantile",
+           "CreditRiskPlusResult", "creditrisk_plus"]

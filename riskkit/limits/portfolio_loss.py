@@ -403,7 +403,7 @@ def _sector_model(factor: Any, factor_correlation: Any, n: int, index: _pandas.I
         raise LossInputError(f"{func}: factor_correlation (the sector correlation matrix) is "
                              f"required when factor is given")
     codes, uniques = _pandas.factorize(labels_in, sort=True)
-    labels = list(uniques)
+    labels = [x.item() if isinstance(x, np.generic) else x for x in uniques]
     if isinstance(factor_correlation, _pandas.DataFrame):
         unknown = [x for x in labels if x not in factor_correlation.index
                    or x not in factor_correlation.columns]
