@@ -16,8 +16,13 @@ import pytest
 from scipy.stats import norm
 
 from riskkit._core.errors import RiskkitError
-from riskkit.limits import (LossInputError, capital_requirement, irb_capital, irb_correlation,
-                            irb_risk_weight)
+from riskkit.limits import (
+    LossInputError,
+    capital_requirement,
+    irb_capital,
+    irb_correlation,
+    irb_risk_weight,
+)
 
 ANNEX5_PD = [0.0003, 0.0005, 0.0010, 0.0025, 0.0040, 0.0050, 0.0075, 0.0100, 0.0130, 0.0150,
              0.0200, 0.0250]

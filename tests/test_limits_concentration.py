@@ -201,14 +201,14 @@ def test_capital_override_and_series():
 
 
 @pytest.mark.parametrize("kwargs, pattern", [
-    (dict(ead=[1.0, 2.0], pd=[0.01, 1.0]), r"granularity_adjustment: pd must be finite and in \[0, 1\)"),
-    (dict(ead=[1.0, 2.0], pd=[0.01, 0.02], lgd=0.0), r"lgd must be finite and in \(0, 1\]"),
-    (dict(ead=[0.0, 0.0], pd=[0.01, 0.02]), "the total ead is 0"),
-    (dict(ead=[1.0, -2.0], pd=[0.01, 0.02]), "ead must be"),
-    (dict(ead=[1.0, 2.0], pd=[0.01, 0.02], q=1.0), "q must be in"),
-    (dict(ead=[1.0, 2.0], pd=[0.01, 0.02], lgd_variance=2.0), "lgd_variance must be"),
-    (dict(ead=[1.0, 2.0], pd=[0.01, 0.02], capital=[0.0, 0.0]), "K\\* = sum s_i K_i is 0"),
-    (dict(ead=[1.0, 2.0], pd=[0.01, 0.02], asset_class="bank"), "asset_class must be one of"),
+    ({"ead": [1.0, 2.0], "pd": [0.01, 1.0]}, r"granularity_adjustment: pd must be finite and in \[0, 1\)"),
+    ({"ead": [1.0, 2.0], "pd": [0.01, 0.02], "lgd": 0.0}, r"lgd must be finite and in \(0, 1\]"),
+    ({"ead": [0.0, 0.0], "pd": [0.01, 0.02]}, "the total ead is 0"),
+    ({"ead": [1.0, -2.0], "pd": [0.01, 0.02]}, "ead must be"),
+    ({"ead": [1.0, 2.0], "pd": [0.01, 0.02], "q": 1.0}, "q must be in"),
+    ({"ead": [1.0, 2.0], "pd": [0.01, 0.02], "lgd_variance": 2.0}, "lgd_variance must be"),
+    ({"ead": [1.0, 2.0], "pd": [0.01, 0.02], "capital": [0.0, 0.0]}, "K\\* = sum s_i K_i is 0"),
+    ({"ead": [1.0, 2.0], "pd": [0.01, 0.02], "asset_class": "bank"}, "asset_class must be one of"),
 ])
 def test_granularity_adjustment_bad_input(kwargs, pattern):
     with pytest.raises(LossInputError, match=pattern):

@@ -17,7 +17,12 @@ import pytest
 from scipy import integrate, stats
 
 from riskkit._core.errors import RiskkitError
-from riskkit.limits import LossInputError, PortfolioLossResult, portfolio_loss, vasicek_quantile
+from riskkit.limits import (
+    LossInputError,
+    PortfolioLossResult,
+    portfolio_loss,
+    vasicek_quantile,
+)
 
 N = stats.norm
 
@@ -53,11 +58,11 @@ def test_vasicek_quantile_limits_vectorised_and_series():
 
 
 @pytest.mark.parametrize("kwargs, name", [
-    (dict(pd=1.2, rho=0.1, q=0.99), "pd"),
-    (dict(pd=0.01, rho=1.0, q=0.99), "rho"),
-    (dict(pd=0.01, rho=-0.1, q=0.99), "rho"),
-    (dict(pd=0.01, rho=0.1, q=1.0), "q"),
-    (dict(pd=np.nan, rho=0.1, q=0.9), "pd"),
+    ({"pd": 1.2, "rho": 0.1, "q": 0.99}, "pd"),
+    ({"pd": 0.01, "rho": 1.0, "q": 0.99}, "rho"),
+    ({"pd": 0.01, "rho": -0.1, "q": 0.99}, "rho"),
+    ({"pd": 0.01, "rho": 0.1, "q": 1.0}, "q"),
+    ({"pd": np.nan, "rho": 0.1, "q": 0.9}, "pd"),
 ])
 def test_vasicek_quantile_bad_input_names_the_parameter(kwargs, name):
     with pytest.raises(LossInputError, match=f"vasicek_quantile: {name} "):
@@ -279,8 +284,8 @@ def test_standard_errors_match_the_spread_over_replications():
         est["el"].append(res.el), se["el"].append(res.el_se)
         lo, hi = res.var_ci(q, 0.95)
         covered += lo <= true_var <= hi
-    for key in est:
-        ratio = np.mean(se[key]) / np.std(est[key], ddof=1)
+    for key, values in est.items():
+        ratio = np.mean(se[key]) / np.std(values, ddof=1)
         assert 0.8 < ratio < 1.25, (key, ratio)
     # coverage 95 % +/- 4 binomial sd (the order-statistic interval is slightly conservative)
     assert abs(covered / reps - 0.95) <= 4 * math.sqrt(0.95 * 0.05 / reps) + 0.01
@@ -305,38 +310,38 @@ def test_to_frame_and_summary():
 
 # ---------------------------------------------------------------------- bad input
 
-GOOD = dict(pd=[0.01, 0.02], lgd=0.45, ead=[1.0, 2.0], rho=0.12, n_sims=10, seed=1)
+GOOD = {"pd": [0.01, 0.02], "lgd": 0.45, "ead": [1.0, 2.0], "rho": 0.12, "n_sims": 10, "seed": 1}
 
 
 @pytest.mark.parametrize("change, pattern", [
-    (dict(pd=[0.01, 1.5]), r"portfolio_loss: pd must be finite and in \[0, 1\]; 1 bad value\(s\) at \[1\]"),
-    (dict(pd=[0.01, np.nan]), "portfolio_loss: pd must be finite"),
-    (dict(lgd=-0.1), "portfolio_loss: lgd must be"),
-    (dict(ead=[1.0, -2.0]), "portfolio_loss: ead must be finite and in"),
-    (dict(ead=[1.0, np.inf]), "portfolio_loss: ead must be finite"),
-    (dict(rho=1.0), r"portfolio_loss: rho must be finite and in \[0, 1\)"),
-    (dict(rho=[0.1, 0.2, 0.3]), "portfolio_loss: rho has 3 values but pd has 2"),
-    (dict(pd=[[0.01, 0.02]]), "portfolio_loss: pd must be a number or one-dimensional"),
-    (dict(pd=["a", "b"]), "portfolio_loss: pd must be numeric"),
-    (dict(pd=[True, False]), "portfolio_loss: pd must be numeric"),
-    (dict(pd=[], ead=[]), "portfolio_loss: the book is empty"),
-    (dict(n_sims=0), "portfolio_loss: n_sims must be a positive integer"),
-    (dict(n_sims=10.0), "portfolio_loss: n_sims must be a positive integer"),
-    (dict(n_sims=True), "portfolio_loss: n_sims must be a positive integer"),
-    (dict(seed=None), "portfolio_loss: seed must be"),
-    (dict(seed=-1), "portfolio_loss: seed must be"),
-    (dict(chunk_size=0), "portfolio_loss: chunk_size must be a positive integer"),
-    (dict(progress="yes"), "portfolio_loss: progress must be True or False"),
-    (dict(factor=["a", "b"]), "factor_correlation .* is required"),
-    (dict(factor_correlation=np.eye(2)), "factor_correlation was given without factor"),
-    (dict(factor=["a"]), "factor must hold one sector label per obligor"),
-    (dict(factor=["a", None], factor_correlation=np.eye(2)), "factor has 1 missing sector label"),
-    (dict(factor=["a", "b"], factor_correlation=np.eye(3)), "factor_correlation must be 2 x 2"),
-    (dict(factor=["a", "b"], factor_correlation=[[1, 0.5], [0.4, 1]]), "must be symmetric"),
-    (dict(factor=["a", "b"], factor_correlation=[[2, 0.5], [0.5, 1]]), "unit diagonal"),
-    (dict(factor=["a", "b"], factor_correlation=[[1, 1.0], [1.0, 1]]), "not positive definite"),
-    (dict(factor=["a", "b"], factor_correlation=pd.DataFrame(np.eye(2), index=["a", "c"],
-                                                             columns=["a", "c"])),
+    ({"pd": [0.01, 1.5]}, r"portfolio_loss: pd must be finite and in \[0, 1\]; 1 bad value\(s\) at \[1\]"),
+    ({"pd": [0.01, np.nan]}, "portfolio_loss: pd must be finite"),
+    ({"lgd": -0.1}, "portfolio_loss: lgd must be"),
+    ({"ead": [1.0, -2.0]}, "portfolio_loss: ead must be finite and in"),
+    ({"ead": [1.0, np.inf]}, "portfolio_loss: ead must be finite"),
+    ({"rho": 1.0}, r"portfolio_loss: rho must be finite and in \[0, 1\)"),
+    ({"rho": [0.1, 0.2, 0.3]}, "portfolio_loss: rho has 3 values but pd has 2"),
+    ({"pd": [[0.01, 0.02]]}, "portfolio_loss: pd must be a number or one-dimensional"),
+    ({"pd": ["a", "b"]}, "portfolio_loss: pd must be numeric"),
+    ({"pd": [True, False]}, "portfolio_loss: pd must be numeric"),
+    ({"pd": [], "ead": []}, "portfolio_loss: the book is empty"),
+    ({"n_sims": 0}, "portfolio_loss: n_sims must be a positive integer"),
+    ({"n_sims": 10.0}, "portfolio_loss: n_sims must be a positive integer"),
+    ({"n_sims": True}, "portfolio_loss: n_sims must be a positive integer"),
+    ({"seed": None}, "portfolio_loss: seed must be"),
+    ({"seed": -1}, "portfolio_loss: seed must be"),
+    ({"chunk_size": 0}, "portfolio_loss: chunk_size must be a positive integer"),
+    ({"progress": "yes"}, "portfolio_loss: progress must be True or False"),
+    ({"factor": ["a", "b"]}, "factor_correlation .* is required"),
+    ({"factor_correlation": np.eye(2)}, "factor_correlation was given without factor"),
+    ({"factor": ["a"]}, "factor must hold one sector label per obligor"),
+    ({"factor": ["a", None], "factor_correlation": np.eye(2)}, "factor has 1 missing sector label"),
+    ({"factor": ["a", "b"], "factor_correlation": np.eye(3)}, "factor_correlation must be 2 x 2"),
+    ({"factor": ["a", "b"], "factor_correlation": [[1, 0.5], [0.4, 1]]}, "must be symmetric"),
+    ({"factor": ["a", "b"], "factor_correlation": [[2, 0.5], [0.5, 1]]}, "unit diagonal"),
+    ({"factor": ["a", "b"], "factor_correlation": [[1, 1.0], [1.0, 1]]}, "not positive definite"),
+    ({"factor": ["a", "b"], "factor_correlation": pd.DataFrame(np.eye(2), index=["a", "c"],
+                                                             columns=["a", "c"])},
      r"no row/column for sector\(s\) \['b'\]"),
 ])
 def test_bad_input_names_the_parameter(change, pattern):

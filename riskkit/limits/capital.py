@@ -19,7 +19,7 @@ import numpy as np
 import pandas as _pandas
 from scipy import special
 
-from .portfolio_loss import (LossInputError, _check_range, _float_array, _obligor_arrays)
+from .portfolio_loss import LossInputError, _check_range, _float_array, _obligor_arrays
 
 __all__ = ["ASSET_CLASSES", "irb_correlation", "irb_capital", "irb_risk_weight",
            "capital_requirement"]
@@ -131,9 +131,9 @@ def _irb(func: str, pd, lgd, maturity, asset_class, turnover, pd_floor, el_best_
         k[live] *= ma[live]
     # para 272 (defaulted exposure): K = max(0, LGD - EL best estimate)
     k[defaulted] = np.maximum(0.0, lgd_a[defaulted] - elbe[defaulted])
-    return dict(index=index, pd=p, lgd=lgd_a, maturity=m, correlation=r,
-                maturity_adjustment=np.where(defaulted, np.nan, ma), k=k,
-                defaulted=defaulted, el_best_estimate=elbe)
+    return {"index": index, "pd": p, "lgd": lgd_a, "maturity": m, "correlation": r,
+                "maturity_adjustment": np.where(defaulted, np.nan, ma), "k": k,
+                "defaulted": defaulted, "el_best_estimate": elbe}
 
 
 def _check_scaling(scaling: Any, func: str) -> float:

@@ -18,8 +18,14 @@ import pandas as _pandas
 from scipy import special, stats
 
 from .capital import _check_class, _correlation, _turnover
-from .portfolio_loss import (LossInputError, _check_q, _check_range, _float_array, _listed,
-                             _obligor_arrays)
+from .portfolio_loss import (
+    LossInputError,
+    _check_q,
+    _check_range,
+    _float_array,
+    _listed,
+    _obligor_arrays,
+)
 
 __all__ = ["ConcentrationResult", "concentration", "GranularityAdjustmentResult",
            "granularity_adjustment"]

@@ -36,8 +36,15 @@ import numpy as np
 import pandas as _pandas
 from scipy import signal
 
-from .portfolio_loss import (LossInputError, _check_q, _check_range, _float_array, _listed,
-                             _obligor_arrays, _positive_int)
+from .portfolio_loss import (
+    LossInputError,
+    _check_q,
+    _check_range,
+    _float_array,
+    _listed,
+    _obligor_arrays,
+    _positive_int,
+)
 
 __all__ = ["CreditRiskPlusResult", "creditrisk_plus"]
 
@@ -157,12 +164,12 @@ class CreditRiskPlusResult:
                                   "adjusted_pd": self.adjusted_pd}, index=self.index)
 
     def summary(self, q: tuple[float, ...] = (0.95, 0.99, 0.999)) -> str:
-        lines = [f"CreditRisk+ loss distribution: {self.exposure_units.size:,} obligors, "
-                 f"{len(self.sectors)} sector(s), loss unit {self.loss_unit:,.4g}",
+        lines = [(f"CreditRisk+ loss distribution: {self.exposure_units.size:,} obligors, "
+                 f"{len(self.sectors)} sector(s), loss unit {self.loss_unit:,.4g}"),
                  f"  expected loss (model)   {self.expected_loss:,.2f}",
                  f"  mean of distribution    {self.el:,.2f}",
-                 f"  standard deviation      {math.sqrt(self.variance):,.2f} "
-                 f"(closed form), {self.std:,.2f} (distribution)",
+                 (f"  standard deviation      {math.sqrt(self.variance):,.2f} "
+                 f"(closed form), {self.std:,.2f} (distribution)"),
                  f"  truncated tail mass     {self.truncated_mass:.2e}"]
         for level in q:
             if 1.0 - level > self.truncated_mass:

@@ -162,7 +162,7 @@ def _check_q(q: Any, name: str = "q", func: str = "") -> float:
 def _ceil_rank(x: float) -> int:
     """``ceil(x)`` after rounding ``x`` to 9 decimals, so that ``n * q`` = 99.00000000000001
     for n = 100, q = 0.99 (binary floating point) counts as the integer 99."""
-    return int(math.ceil(round(x, 9)))
+    return math.ceil(round(x, 9))
 
 
 # ----------------------------------------------------------------------------------------
