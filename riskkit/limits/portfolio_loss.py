@@ -499,7 +499,12 @@ class _Sampler:
     def losses(self, c: int) -> np.ndarray:
         bk, m, n = self.bk, self.m, self.n
         k = self.chol.shape[0]
-        z = self.g_factor.standard_normal((c, k)) @ self.chol.T      # correlated sector factors
+        g = self.g_factor.standard_normal((c, k))
+        # correlated sector factors Z = G C^T, summed column by column in a fixed order
+        # (a BLAS product may round differently for different chunk shapes)
+        z = g[:, :1] * self.chol[:, 0]
+        for j in range(1, k):
+            z += g[:, j:j + 1] * self.chol[:, j]
         if n == 0:
             return np.zeros(c)
         zb = z[:, bk.bucket_sector]                                  # (c, m)
@@ -640,9 +645,13 @@ def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
     Bernoulli(``p_i(Z)``) and conditionally independent, at a cost proportional to the
     number of candidates (about the number of defaults) instead of the number of
     obligors.  Where ``p_max > 0.25`` (stressed scenarios, high-PD buckets) the bucket is
-    drawn densely, one uniform per obligor.  Losses are summed in float64 in a fixed
-    order; each random stream is consumed in scenario order, so results are identical
-    for any ``chunk_size``.
+    drawn densely, one uniform per obligor.  (Hit positions are ``floor(u n_b)`` of 53-bit
+    uniforms: a relative bias below ``n_b 2^-53``.)  Losses are summed in float64 in a
+    fixed order; each of five random streams (factors, hit counts, positions, acceptance,
+    dense uniforms) is consumed in scenario order, so results are identical for any
+    ``chunk_size``.  No float32 shortcut is needed: nothing of size ``n_sims x
+    n_obligors`` is ever drawn.  Measured: 10,000 obligors x 100,000 scenarios in about
+    2 s of CPU time (``bench/bench_portfolio_loss.py``).
 
     Obligors with ``pd = 0`` or ``lgd * ead = 0`` never contribute; ``pd = 1`` obligors
     lose ``lgd * ead`` in every scenario.
