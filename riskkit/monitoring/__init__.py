@@ -9,8 +9,12 @@
 
 from .archive import (SCHEMA_VERSION, Archive, ArchiveBusyError, ArchiveError, ArchiveInputError,
                       ArchiveVersionError, Outbox, Run, RunDiff, RunInfo, VerifyResult)
+from .notify import (ChannelConfigError, ChannelError, DeliveryReport, EmailChannel, Message, WebhookChannel,
+                     compose_digests, deliver_outbox, mask_text)
 
 __all__ = [
     "Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "SCHEMA_VERSION",
     "ArchiveError", "ArchiveBusyError", "ArchiveVersionError", "ArchiveInputError",
+    "Message", "compose_digests", "mask_text", "EmailChannel", "WebhookChannel", "deliver_outbox", "DeliveryReport",
+    "ChannelError", "ChannelConfigError",
 ]

@@ -267,7 +267,7 @@ def _where(frame: pd.DataFrame, mask) -> str:
     mask = np.asarray(mask, dtype=bool)
     n = int(mask.sum())
     if "customer_id" in frame.columns:
-        ids = frame.loc[mask, "customer_id"].astype("str").tolist()[:5]
+        ids = [str(v) for v in frame.loc[mask, "customer_id"].tolist()[:5]]
         return f"{n} row(s), e.g. customer_id {', '.join(ids)}"
     return f"{n} row(s), e.g. rows {', '.join(map(str, np.flatnonzero(mask)[:5]))}"
 
@@ -399,19 +399,29 @@ def _append(con, table: str, frame: pd.DataFrame, extra: pd.DataFrame | None = N
                 cols.append("CAST(to_json(x) AS VARCHAR) AS extra")
             else:
                 cols.append(f'CAST(n."{c.name}" AS {c.sql_type}) AS "{c.name}"')
-        source = "_rk_new n POSITIONAL JOIN _rk_extra x" if use_extra else "_rk_new n"
+        select = f"SELECT CAST(? AS BIGINT) + n._rk_pos AS seq, {', '.join(cols)} FROM _rk_new n"
+        if use_extra:
+            # to_json is the costly part: compute it once into a staging table
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _rk_stage AS {select} POSITIONAL JOIN _rk_extra x",
+                            [start])
+            except duckdb.Error as exc:
+                raise ArchiveInputError(f"{table}: the frame could not be stored: {exc}") from exc
+            source, params = "_rk_stage", []
+        else:
+            # plain casts are cheap and deterministic: hash and insert the same SELECT
+            source, params = f"({select})", [start]
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _rk_stage AS SELECT CAST(? AS BIGINT) + n._rk_pos AS seq, "
-                        f"{', '.join(cols)} FROM {source}", [start])
+            contents = [r[0] for r in con.execute(
+                f"SELECT sha256({spec.canonical_sql()}) FROM {source} ORDER BY seq", params).fetchall()]
         except duckdb.Error as exc:
             raise ArchiveInputError(f"{table}: the frame could not be stored: {exc}") from exc
-        contents = [r[0] for r in con.execute(
-            f"SELECT sha256({spec.canonical_sql()}) FROM _rk_stage ORDER BY seq").fetchall()]
         hashes = pd.DataFrame({"seq": np.arange(start, start + n, dtype="int64"), "row_hash": chain(contents, prev)})
         con.register("_rk_hash", hashes)
         con.execute(f"INSERT INTO {table} ({spec.quoted()}, seq, row_hash) SELECT {spec.quoted('s')}, "
-                    f"s.seq, h.row_hash FROM _rk_stage s JOIN _rk_hash h ON s.seq = h.seq ORDER BY s.seq")
-        con.execute("DROP TABLE _rk_stage")
+                    f"s.seq, h.row_hash FROM {source} s JOIN _rk_hash h ON s.seq = h.seq ORDER BY s.seq", params)
+        if use_extra:
+            con.execute("DROP TABLE _rk_stage")
     finally:
         for view in ("_rk_new", "_rk_extra", "_rk_hash"):
             try:
@@ -961,7 +971,7 @@ class Archive:
                 continue  # a consequence of the gap/duplicate already reported
             out.append({"table": table, "seq": s, "key": self._key(con, table, s),
                         "reason": "the row's contents or row_hash do not match its hash chain: "
-                                  "edited outside the archive API"})
+                                  "edited (or inserted) outside the archive API"})
         out.sort(key=lambda p: p["seq"])
         del expected
         return out
@@ -971,6 +981,7 @@ class Archive:
         out = []
         seals = con.execute("SELECT seq, kind, run_id, heads FROM commits ORDER BY seq").fetchall()
         last = {t: 0 for t in SEALED_TABLES}
+        short: set = set()
         for seq, kind, run_id, heads in seals:
             try:
                 heads = json.loads(heads)
@@ -981,7 +992,14 @@ class Archive:
             for t in SEALED_TABLES:
                 n, h = heads.get(t, [0, None])
                 last[t] = n
-                if n and stored[t].get(n - 1) != h:
+                if t in short:
+                    continue
+                if n > rows[t]:
+                    short.add(t)
+                    out.append({"table": t, "seq": rows[t], "key": {},
+                                "reason": f"commit seq {seq} ({kind} {run_id}) sealed {n} rows but {rows[t]} remain: "
+                                          "rows were deleted outside the archive API"})
+                elif n and stored[t].get(n - 1) != h:
                     out.append({"table": t, "seq": n - 1, "key": {},
                                 "reason": f"does not match the seal of commit seq {seq} ({kind} {run_id}): "
                                           f"rows up to seq {n - 1} were changed or deleted"})
@@ -990,10 +1008,6 @@ class Archive:
                 out.append({"table": t, "seq": last[t], "key": {},
                             "reason": f"{rows[t] - last[t]} row(s) from seq {last[t]} on are not covered by any "
                                       "commit seal: inserted outside the archive API"})
-            elif rows[t] < last[t]:
-                out.append({"table": t, "seq": rows[t], "key": {},
-                            "reason": f"the last commit seal records {last[t]} rows but {rows[t]} remain: "
-                                      "rows were deleted outside the archive API"})
         return out
 
     @staticmethod
@@ -1144,7 +1158,8 @@ class Run:
         self._alerts_added = True
         out = source.copy()
         out["alert_id"], out["event"] = alert_id, event
-        out["previous_level"] = events["previous_level"].to_numpy()
+        out["previous_level"] = pd.Series([v if isinstance(v, str) else None for v in events["previous_level"]],
+                                          index=out.index, dtype=object)
         out["first_seen_run"] = first_seen
         return out
 
@@ -1154,7 +1169,7 @@ class Run:
         for i, rec in enumerate(work["recipients"]):  # one small tuple per alert
             if rec is None or (isinstance(rec, float) and np.isnan(rec)):
                 rec = ()
-            if isinstance(rec, str) or not isinstance(rec, (tuple, list)) or \
+            if not isinstance(rec, tuple) or \
                     not all(isinstance(r, str) for r in rec):
                 who = work["customer_id"].iloc[i] if "customer_id" in work.columns else i
                 raise ArchiveInputError(f"alerts: column 'recipients' must hold tuples of str; row {i} "
