@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -127,8 +128,8 @@ def test_row_hashes_match_a_hand_computed_sha256_chain():
 def test_latest_run_previous_snapshot_and_ties():
     archive = Archive(":memory:")
     assert archive.latest_run() is None and archive.previous_snapshot("2024-01-31") is None
-    for run_id, day, grade in [("jan", "2024-01-31", "A"), ("feb", "2024-02-29", "BBB"), ("feb-rerun", "2024-02-29", "BB"),
-                               ("mar", "2024-03-31", "B")]:
+    for run_id, day, grade in [("jan", "2024-01-31", "A"), ("feb", "2024-02-29", "BBB"),
+                               ("feb-rerun", "2024-02-29", "BB"), ("mar", "2024-03-31", "B")]:
         with archive.run(day, run_id=run_id) as run:
             run.add_snapshots(ratings(["C1"], [grade], [0.01], [1.0]))
     assert archive.latest_run().run_id == "mar"
@@ -171,7 +172,8 @@ def test_decisions_actions_overrides_and_timeline():
     tl = archive.customer_timeline("C2")
     assert tl["run_id"].tolist() == ["r1", "r2", "r3"]
     assert tl["grade"].tolist() == ["BBB", "BB", "BB"]
-    assert tl["alerts"].tolist()[:2] == ["yellow:dpd_30 (opened)", "orange:dpd_30 (escalated); orange:downgrade (opened)"]
+    assert tl["alerts"].tolist()[:2] == ["yellow:dpd_30 (opened)",
+                                         "orange:dpd_30 (escalated); orange:downgrade (opened)"]
     assert tl["closed_alerts"].tolist()[2] == "dpd_30; downgrade"
     assert tl["decided_limit"].tolist()[1] == 2e4 and tl["actions"].tolist()[1] == "reduce_limit; call_customer"
     assert archive.customer_timeline("C1")["overrides"].fillna("-").tolist() == ["-", "A->AA", "-"]
@@ -338,13 +340,21 @@ def test_two_concurrent_writers_take_turns_and_never_corrupt(tmp_path):
 
 # ------------------------------------------------------------------------------- tampering
 
-def _two_runs(path) -> Archive:
+@pytest.fixture(scope="module")
+def two_run_file(tmp_path_factory):
+    """An archive file with two runs, built once; each test tampers with its own copy."""
+    path = tmp_path_factory.mktemp("base") / "base.duckdb"
     archive = Archive(path)
     for run_id, day in [("r1", "2024-01-31"), ("r2", "2024-02-29")]:
         with archive.run(day, run_id=run_id) as run:
             run.add_snapshots(ratings([f"C{i:03d}" for i in range(10)], "A", 0.01, 1e5))
             run.add_alerts(alerts([("C001", "dpd", "red"), ("C002", "drop", "yellow")]))
-    return archive
+    return path
+
+
+def _copy(base, path) -> Archive:
+    shutil.copyfile(base, path)
+    return Archive(path)
 
 
 def _tamper(path, *statements):
@@ -361,17 +371,17 @@ def seq_of(path, table, where, params):
     return seq
 
 
-def test_untouched_archive_verifies(tmp_path):
-    archive = _two_runs(tmp_path / "a.duckdb")
+def test_untouched_archive_verifies(tmp_path, two_run_file):
+    archive = _copy(two_run_file, tmp_path / "a.duckdb")
     result = archive.verify()
     assert result.ok and result.table is None and result.problems.empty
     assert result.rows["snapshots"] == 20 and result.rows["runs"] == 2
     assert "intact" in result.summary()
 
 
-def test_updated_value_is_named_by_table_and_row(tmp_path):
+def test_updated_value_is_named_by_table_and_row(tmp_path, two_run_file):
     path = tmp_path / "a.duckdb"
-    archive = _two_runs(path)
+    archive = _copy(two_run_file, path)
     seq = seq_of(path, "snapshots", "run_id = ? AND customer_id = ?", ["r1", "C003"])
     _tamper(path, ("UPDATE snapshots SET pd = 0.5 WHERE run_id = ? AND customer_id = ?", ["r1", "C003"]))
     result = archive.verify()
@@ -380,9 +390,9 @@ def test_updated_value_is_named_by_table_and_row(tmp_path):
     assert "edited" in result.reason and "C003" in result.summary()
 
 
-def test_deleted_row_is_named(tmp_path):
+def test_deleted_row_is_named(tmp_path, two_run_file):
     path = tmp_path / "a.duckdb"
-    archive = _two_runs(path)
+    archive = _copy(two_run_file, path)
     seq = seq_of(path, "alerts", "run_id = ? AND customer_id = ?", ["r1", "C001"])
     _tamper(path, ("DELETE FROM alerts WHERE run_id = ? AND customer_id = ?", ["r1", "C001"]))
     result = archive.verify()
@@ -390,9 +400,9 @@ def test_deleted_row_is_named(tmp_path):
     assert "missing" in result.reason and "deleted" in result.reason
 
 
-def test_inserted_row_is_named(tmp_path):
+def test_inserted_row_is_named(tmp_path, two_run_file):
     path = tmp_path / "a.duckdb"
-    archive = _two_runs(path)
+    archive = _copy(two_run_file, path)
     _tamper(path, ("INSERT INTO runs SELECT * REPLACE ('r9' AS run_id, seq + 1 AS seq) FROM runs "
                    "WHERE seq = (SELECT max(seq) FROM runs)", []))
     result = archive.verify()
@@ -401,31 +411,31 @@ def test_inserted_row_is_named(tmp_path):
     assert any("not covered by any commit seal" in r for r in result.problems["reason"])
 
 
-def test_deleted_last_rows_caught_by_commit_seal(tmp_path):
+def test_deleted_last_rows_caught_by_commit_seal(tmp_path, two_run_file):
     path = tmp_path / "a.duckdb"
-    archive = _two_runs(path)
+    archive = _copy(two_run_file, path)
     _tamper(path, ("DELETE FROM snapshots WHERE seq = (SELECT max(seq) FROM snapshots)", []))
     result = archive.verify()  # the chain of the remaining rows is intact: only the seal can tell
     assert (result.ok, result.table) == (False, "snapshots")
     assert "sealed 20 rows but 19 remain" in result.reason
 
 
-def test_edited_row_hash_and_edited_seal_are_caught(tmp_path):
+def test_edited_row_hash_and_edited_seal_are_caught(tmp_path, two_run_file):
     path = tmp_path / "a.duckdb"
-    archive = _two_runs(path)
+    archive = _copy(two_run_file, path)
     _tamper(path, ("UPDATE alert_events SET row_hash = ? WHERE seq = 1", ["f" * 64]))
     assert (archive.verify().table, archive.verify().seq) == ("alert_events", 1)
     path2 = tmp_path / "b.duckdb"
-    archive2 = _two_runs(path2)
+    archive2 = _copy(two_run_file, path2)
     _tamper(path2, ("UPDATE commits SET heads = replace(heads, '[20,', '[19,') WHERE seq = 1", []))
     assert archive2.verify().table == "commits"
 
 
-def test_consistent_removal_of_last_run_needs_an_external_anchor(tmp_path):
+def test_consistent_removal_of_last_run_needs_an_external_anchor(tmp_path, two_run_file):
     """Documented limit: an unkeyed chain cannot see a whole last transaction removed with its
     seal; a head() kept elsewhere can."""
     path = tmp_path / "a.duckdb"
-    archive = _two_runs(path)
+    archive = _copy(two_run_file, path)
     anchor = archive.head()
     _tamper(path, *[(f"DELETE FROM {t} WHERE run_id = ?", ["r2"])
                     for t in ("snapshots", "alerts", "alert_events", "runs", "commits")])

@@ -103,9 +103,9 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
-from .._core.errors import RiskkitError
-from ._archive_schema import (CHAINED_TABLES, GENESIS, SCHEMA_VERSION, SEALED_TABLES, TABLES, chain,
-                              link_ok)
+from . import _archive_rows as _rows
+from ._archive_errors import ArchiveBusyError, ArchiveError, ArchiveInputError, ArchiveVersionError
+from ._archive_schema import CHAINED_TABLES, SCHEMA_VERSION, SEALED_TABLES, TABLES, link_ok
 from ._recipients import LEVELS, RecipientError, channel_of, mask_recipient
 
 __all__ = ["Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "ArchiveError",
@@ -115,22 +115,6 @@ _SEVERITY = {lvl: len(LEVELS) - i for i, lvl in enumerate(LEVELS)}  # red 4 ... 
 _CORE = ("score", "pd", "grade", "credit_limit", "ead", "expected_loss")
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _DELIVERY_STATUS = ("sending", "sent", "failed")
-
-
-class ArchiveError(RiskkitError, RuntimeError):
-    """The archive cannot do what was asked (not an archive, run closed, unknown run, ...)."""
-
-
-class ArchiveBusyError(RiskkitError, TimeoutError):
-    """Another process holds the archive file; raised after waiting ``timeout`` seconds."""
-
-
-class ArchiveVersionError(ArchiveError):
-    """The file was written with a schema version this riskkit cannot read."""
-
-
-class ArchiveInputError(RiskkitError, ValueError):
-    """A frame handed to the archive breaks the table's contract (names table, column, rows)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -229,257 +213,6 @@ class RunDiff:
                 f"({grade} grade changes), {c.get('new', 0)} new, {c.get('dropped', 0)} dropped; alerts: "
                 f"{len(self.new_alerts)} new, {len(self.closed_alerts)} closed, "
                 f"{len(self.level_changes)} changed level")
-
-
-# --------------------------------------------------------------------------------------
-# input frames
-
-
-def _now() -> pd.Timestamp:
-    """Wall-clock time in UTC, naive, to the microsecond (DuckDB TIMESTAMP precision)."""
-    return pd.Timestamp.now(tz="UTC").tz_localize(None).floor("us")
-
-
-def _as_input(data, table: str) -> pd.DataFrame:
-    if isinstance(data, pd.Series):
-        data = data.to_frame()
-    if not isinstance(data, pd.DataFrame):
-        try:
-            data = pd.DataFrame(list(data) if not isinstance(data, dict) else [data])
-        except (TypeError, ValueError) as exc:
-            raise ArchiveInputError(f"{table}: expected a DataFrame, got {type(data).__name__}") from exc
-    frame = data
-    if "customer_id" not in frame.columns and frame.index.name == "customer_id":
-        frame = frame.reset_index()
-    else:
-        frame = frame.reset_index(drop=True)
-    if not frame.columns.is_unique:
-        dup = sorted(set(frame.columns[frame.columns.duplicated()].astype(str)))
-        raise ArchiveInputError(f"{table}: duplicate column name(s) {dup}")
-    bad = [c for c in frame.columns if not isinstance(c, str)]
-    if bad:
-        raise ArchiveInputError(f"{table}: column names must be str, got {bad[:5]}")
-    return frame
-
-
-def _where(frame: pd.DataFrame, mask) -> str:
-    """'3 row(s), e.g. customer_id C1, C7' or 'rows 0, 4' to name offending rows."""
-    mask = np.asarray(mask, dtype=bool)
-    n = int(mask.sum())
-    if "customer_id" in frame.columns:
-        ids = [str(v) for v in frame.loc[mask, "customer_id"].tolist()[:5]]
-        return f"{n} row(s), e.g. customer_id {', '.join(ids)}"
-    return f"{n} row(s), e.g. rows {', '.join(map(str, np.flatnonzero(mask)[:5]))}"
-
-
-def _is_str(s: pd.Series) -> np.ndarray:
-    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
-        return s.notna().to_numpy()
-    return s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-
-
-def _convert(s: pd.Series, kind: str, required: bool, table: str, column: str, frame: pd.DataFrame) -> pd.Series:
-    missing = s.isna().to_numpy()
-    where = f"{table}: column '{column}'"
-    if required and missing.any():
-        raise ArchiveInputError(f"{where}: missing values in {_where(frame, missing)}")
-    if kind in ("str", "json"):
-        bad = ~missing & ~_is_str(s)
-        if bad.any():
-            raise ArchiveInputError(f"{where}: values must be str, not e.g. {type(s[bad].iloc[0]).__name__}, "
-                                    f"in {_where(frame, bad)}")
-        return s.astype(object).where(~missing, None)
-    if kind in ("float", "int"):
-        if pd.api.types.is_bool_dtype(s.dtype):
-            raise ArchiveInputError(f"{where}: must be numeric, got booleans")
-        num = pd.to_numeric(s, errors="coerce") if not pd.api.types.is_numeric_dtype(s.dtype) else s
-        bad = num.isna().to_numpy() & ~missing
-        if bad.any():
-            raise ArchiveInputError(f"{where}: values are not numbers in {_where(frame, bad)}")
-        num = num.astype("float64")
-        if kind == "int":
-            frac = ~missing & (np.floor(num.to_numpy()) != num.to_numpy())
-            if frac.any():
-                raise ArchiveInputError(f"{where}: values must be whole numbers in {_where(frame, frac)}")
-            return num.astype("Int64")
-        return num
-    if kind in ("date", "timestamp"):
-        ts = pd.to_datetime(s, errors="coerce")
-        bad = ts.isna().to_numpy() & ~missing
-        if bad.any():
-            raise ArchiveInputError(f"{where}: values are not dates in {_where(frame, bad)}")
-        if getattr(ts.dt, "tz", None) is not None:
-            raise ArchiveInputError(f"{where}: dates must be timezone-naive")
-        if kind == "date" and (ts.dropna() != ts.dropna().dt.normalize()).any():
-            raise ArchiveInputError(f"{where}: must be calendar days without a time of day")
-        return ts
-    raise AssertionError(kind)
-
-
-def _prepare(table: str, data, fixed: dict, reserved: tuple = ()) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Check ``data`` against ``table``'s contract; return (columns frame, extra-columns frame)."""
-    spec = TABLES[table]
-    frame = _as_input(data, table)
-    taken = sorted(set(frame.columns) & ({"seq", "row_hash", "extra", *fixed, *reserved}))
-    if taken:
-        raise ArchiveInputError(f"{table}: column(s) {taken} are set by the archive, not by the caller")
-    out = {}
-    for col in spec.columns:
-        if col.name in fixed:
-            out[col.name] = fixed[col.name]
-        elif col.name == "extra":
-            continue
-        elif col.name in frame.columns:
-            out[col.name] = _convert(frame[col.name], col.kind, col.required, table, col.name, frame)
-        elif col.required:
-            raise ArchiveInputError(f"{table}: required column '{col.name}' is missing "
-                                    f"(has: {list(frame.columns)[:20]})")
-        else:
-            out[col.name] = None
-    prepared = pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
-    extra = None
-    if "extra" in spec.names:
-        prepared["extra"] = None
-        rest = [c for c in frame.columns if c not in spec.names]
-        if rest:
-            extra = frame[rest]
-            num = extra.select_dtypes(include="number")
-            if len(num.columns):
-                inf = np.isinf(num.to_numpy(dtype="float64", na_value=np.nan))
-                if inf.any():
-                    cols = list(num.columns[inf.any(axis=0)])
-                    raise ArchiveInputError(f"{table}: column(s) {cols}: infinite values cannot be stored "
-                                            f"as JSON, in {_where(frame, inf.any(axis=1))}")
-    return prepared, extra
-
-
-def _json_text(value, what: str, default: str) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return default
-    if isinstance(value, str):
-        try:
-            json.loads(value)
-        except ValueError as exc:
-            raise ArchiveInputError(f"{what}: not valid JSON: {value[:80]!r}") from exc
-        return value
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise ArchiveInputError(f"{what}: cannot be written as JSON: {exc}") from exc
-
-
-# --------------------------------------------------------------------------------------
-# low-level writing and reading (SQL names only whitelisted tables/columns; values are bound)
-
-
-def _append(con, table: str, frame: pd.DataFrame, extra: pd.DataFrame | None = None,
-            extra_types: dict | None = None) -> int:
-    """Insert ``frame`` (columns of ``TABLES[table]``) with seq and chained row hashes.
-
-    ``extra_types``, when given, receives the JSON types of the ``extra`` columns.
-    """
-    spec = TABLES[table]
-    n = len(frame)
-    if n == 0:
-        return 0
-    last = _one(con.execute(f"SELECT seq, row_hash FROM {table} ORDER BY seq DESC LIMIT 1"))
-    start, prev = (int(last[0]) + 1, last[1]) if last else (0, GENESIS)
-    new = frame[spec.names].copy()
-    new.insert(0, "_rk_pos", np.arange(n, dtype="int64"))
-    con.register("_rk_new", new)
-    use_extra = extra is not None and len(extra.columns) > 0
-    if use_extra:
-        con.register("_rk_extra", extra.reset_index(drop=True))
-    try:
-        if use_extra and extra_types is not None:
-            extra_types.update(_extra_types(con))
-        cols = []
-        for c in spec.columns:
-            if c.name == "extra" and use_extra:
-                cols.append("CAST(to_json(x) AS VARCHAR) AS extra")
-            else:
-                cols.append(f'CAST(n."{c.name}" AS {c.sql_type}) AS "{c.name}"')
-        select = f"SELECT CAST(? AS BIGINT) + n._rk_pos AS seq, {', '.join(cols)} FROM _rk_new n"
-        if use_extra:
-            # to_json is the costly part: compute it once into a staging table
-            try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE _rk_stage AS {select} POSITIONAL JOIN _rk_extra x",
-                            [start])
-            except duckdb.Error as exc:
-                raise ArchiveInputError(f"{table}: the frame could not be stored: {exc}") from exc
-            source, params = "_rk_stage", []
-        else:
-            # plain casts are cheap and deterministic: hash and insert the same SELECT
-            source, params = f"({select})", [start]
-        try:
-            contents = [r[0] for r in con.execute(
-                f"SELECT sha256({spec.canonical_sql()}) FROM {source} ORDER BY seq", params).fetchall()]
-        except duckdb.Error as exc:
-            raise ArchiveInputError(f"{table}: the frame could not be stored: {exc}") from exc
-        hashes = pd.DataFrame({"seq": np.arange(start, start + n, dtype="int64"), "row_hash": chain(contents, prev)})
-        con.register("_rk_hash", hashes)
-        con.execute(f"INSERT INTO {table} ({spec.quoted()}, seq, row_hash) SELECT {spec.quoted('s')}, "
-                    f"s.seq, h.row_hash FROM {source} s JOIN _rk_hash h ON s.seq = h.seq ORDER BY s.seq", params)
-        if use_extra:
-            con.execute("DROP TABLE _rk_stage")
-    finally:
-        for view in ("_rk_new", "_rk_extra", "_rk_hash"):
-            try:
-                con.unregister(view)
-            except duckdb.Error:
-                pass
-    return n
-
-
-def _heads(con) -> dict:
-    rows = con.execute(" UNION ALL ".join(
-        f"SELECT '{t}', count(*), arg_max(row_hash, seq) FROM {t}" for t in SEALED_TABLES)).fetchall()
-    return {t: [int(n), h] for t, n, h in rows}
-
-
-def _seal(con, kind: str, run_id: str | None) -> None:
-    heads = json.dumps(_heads(con), sort_keys=True)
-    _append(con, "commits", pd.DataFrame({"kind": [kind], "run_id": [run_id], "at": [_now()], "heads": [heads]}))
-
-
-def _one(cursor):
-    """First row of a result or None (fetching all: DuckDB 2 wants results finished)."""
-    rows = cursor.fetchall()
-    return rows[0] if rows else None
-
-
-def _frame(con, sql: str, params=()) -> pd.DataFrame:
-    return con.execute(sql, list(params)).fetchdf()
-
-
-def _extra_types(con) -> dict:
-    """``{column: json_transform type}`` of the registered ``_rk_extra`` frame."""
-    out = {}
-    for name, sql_type, *_ in con.execute("DESCRIBE SELECT * FROM _rk_extra").fetchall():
-        t = sql_type.upper()
-        if t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
-            out[name] = "DOUBLE"
-        elif t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-                   "HUGEINT"):
-            out[name] = "BIGINT"
-        elif t == "BOOLEAN":
-            out[name] = "BOOLEAN"
-        elif t in ("VARCHAR", "DATE") or t.startswith(("ENUM", "TIMESTAMP", "TIME")):
-            out[name] = "VARCHAR"  # to_json writes dates and categories as strings
-        else:
-            out[name] = "JSON"
-    return out
-
-
-def _fix_structure(structure: str) -> str:
-    """json_group_structure -> a json_transform target with pandas-friendly types."""
-    def fix(node):
-        if isinstance(node, dict):
-            return {k: fix(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [fix(v) for v in node]
-        return {"HUGEINT": "BIGINT", "UBIGINT": "BIGINT", "NULL": "VARCHAR"}.get(node, node)
-    return json.dumps(fix(json.loads(structure)))
 
 
 # --------------------------------------------------------------------------------------
@@ -609,14 +342,14 @@ class Archive:
                 for spec in TABLES.values():
                     con.execute(spec.ddl())
                 con.executemany("INSERT INTO meta VALUES (?, ?)", [
-                    ["schema_version", str(SCHEMA_VERSION)], ["created_at", str(_now())],
+                    ["schema_version", str(SCHEMA_VERSION)], ["created_at", str(_rows.now())],
                     ["created_by", f"riskkit {__version__}"]])
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
             return
-        row = _one(con.execute("SELECT value FROM meta WHERE key = ?", ["schema_version"]))
+        row = _rows.one(con.execute("SELECT value FROM meta WHERE key = ?", ["schema_version"]))
         try:
             version = int(row[0])
         except (TypeError, ValueError):
@@ -664,9 +397,9 @@ class Archive:
         with self._connect() as con:
             if self._in_run or self._in_outbox:
                 raise ArchiveError("a run or an outbox session is already open on this archive")
-            if _one(con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])):
+            if _rows.one(con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])):
                 raise ArchiveInputError(f"run_id {run_id!r} already exists in the archive")
-            info = RunInfo(run_id, as_of, _now(), None, __version__, rules_hash, config_hash,
+            info = RunInfo(run_id, as_of, _rows.now(), None, __version__, rules_hash, config_hash,
                            data_fingerprint, "open", note)
             con.execute("BEGIN TRANSACTION")
             self._in_run = True
@@ -692,9 +425,9 @@ class Archive:
         note = f"{type(exc).__name__}: {exc}"[:500]
         try:
             con.execute("BEGIN TRANSACTION")
-            _append(con, "runs", pd.DataFrame([{**info.to_dict(), "finished_at": _now(), "status": "failed",
+            _rows.append(con, "runs", pd.DataFrame([{**info.to_dict(), "finished_at": _rows.now(), "status": "failed",
                                                 "note": note}]))
-            _seal(con, "run_failed", info.run_id)
+            _rows.seal(con, "run_failed", info.run_id)
             con.execute("COMMIT")
         except Exception as err:  # keep the original error; say why the record is absent
             try:
@@ -733,15 +466,15 @@ class Archive:
         cols = TABLES[name].quoted() + ", seq, row_hash"
         with self._connect() as con:
             if run_id is None:
-                return _frame(con, f"SELECT {cols} FROM {name} ORDER BY seq")
+                return _rows.query_frame(con, f"SELECT {cols} FROM {name} ORDER BY seq")
             if "run_id" not in TABLES[name].names:
                 raise ArchiveInputError(f"table {name!r} has no run_id")
-            return _frame(con, f"SELECT {cols} FROM {name} WHERE run_id = ? ORDER BY seq", [run_id])
+            return _rows.query_frame(con, f"SELECT {cols} FROM {name} WHERE run_id = ? ORDER BY seq", [run_id])
 
     def runs(self) -> pd.DataFrame:
         """All runs (committed and failed), oldest first."""
         with self._connect() as con:
-            return _frame(con, f"SELECT {', '.join(TABLES['runs'].names)} FROM runs ORDER BY seq")
+            return _rows.query_frame(con, f"SELECT {', '.join(TABLES['runs'].names)} FROM runs ORDER BY seq")
 
     @staticmethod
     def _info(row) -> RunInfo:
@@ -753,7 +486,7 @@ class Archive:
     def run_info(self, run_id: str) -> RunInfo:
         """The committed (or failed) run ``run_id``; :class:`ArchiveError` if unknown."""
         with self._connect() as con:
-            row = _one(con.execute(f"SELECT {', '.join(TABLES['runs'].names)} FROM runs WHERE run_id = ? "
+            row = _rows.one(con.execute(f"SELECT {', '.join(TABLES['runs'].names)} FROM runs WHERE run_id = ? "
                               "ORDER BY seq DESC LIMIT 1", [run_id]))
         if row is None:
             raise ArchiveError(f"no run {run_id!r} in the archive")
@@ -766,7 +499,7 @@ class Archive:
         """
         cutoff = None if before is None else check_as_of(before, "before").date()
         with self._connect() as con:
-            row = _one(con.execute(
+            row = _rows.one(con.execute(
                 f"SELECT {', '.join(TABLES['runs'].names)} FROM runs WHERE status = 'committed' "
                 "AND (CAST(? AS DATE) IS NULL OR as_of < CAST(? AS DATE)) ORDER BY as_of DESC, seq DESC LIMIT 1",
                 [cutoff, cutoff]))
@@ -779,23 +512,23 @@ class Archive:
         fields stored in ``extra``, expanded into typed columns.
         """
         with self._connect() as con:
-            found = _one(con.execute("SELECT snapshot_fields FROM runs WHERE run_id = ? AND status = 'committed'",
+            found = _rows.one(con.execute("SELECT snapshot_fields FROM runs WHERE run_id = ? AND status = 'committed'",
                                      [run_id]))
             if found is not None:
                 structure = found[0]
-            elif self._in_run and _one(con.execute("SELECT 1 FROM snapshots WHERE run_id = ? LIMIT 1", [run_id])):
+            elif self._in_run and _rows.one(con.execute("SELECT 1 FROM snapshots WHERE run_id = ? LIMIT 1", [run_id])):
                 # the open run's own snapshot: its field types are not sealed yet
-                structure = _one(con.execute("SELECT json_group_structure(CAST(extra AS JSON)) FROM snapshots "
+                structure = _rows.one(con.execute("SELECT json_group_structure(CAST(extra AS JSON)) FROM snapshots "
                                              "WHERE run_id = ?", [run_id]))[0]
-                structure = _fix_structure(structure) if structure and structure.startswith("{") else None
+                structure = _rows.fix_structure(structure) if structure and structure.startswith("{") else None
             else:
                 raise ArchiveError(f"no committed run {run_id!r} in the archive")
             core = ", ".join(("customer_id", *_CORE))
             if structure is None:
-                out = _frame(con, f"SELECT {core} FROM snapshots WHERE run_id = ? ORDER BY seq", [run_id])
+                out = _rows.query_frame(con, f"SELECT {core} FROM snapshots WHERE run_id = ? ORDER BY seq", [run_id])
             else:
-                out = _frame(con, f"SELECT {core}, unnest(json_transform(CAST(extra AS JSON), ?)) FROM snapshots "
-                                  "WHERE run_id = ? ORDER BY seq", [structure, run_id])
+                out = _rows.query_frame(con, f"SELECT {core}, unnest(json_transform(CAST(extra AS JSON), ?)) "
+                                             "FROM snapshots WHERE run_id = ? ORDER BY seq", [structure, run_id])
         return out.set_index("customer_id")
 
     def previous_snapshot(self, as_of) -> pd.DataFrame | None:
@@ -816,7 +549,7 @@ class Archive:
         (tuple), ``first_seen_run, first_seen_as_of, last_run, last_as_of, last_event``.
         """
         with self._connect() as con:
-            out = _frame(con, f"""
+            out = _rows.query_frame(con, f"""
                 WITH st AS ({self._STATE_SQL})
                 SELECT st.alert_id, st.customer_id, st.rule, st.level, a.message, a.evidence, a.recipients,
                        st.first_seen_run, r1.as_of AS first_seen_as_of, st.last_run, r2.as_of AS last_as_of,
@@ -843,7 +576,7 @@ class Archive:
         if not isinstance(customer_id, str):
             raise ArchiveInputError(f"customer_id must be a str, got {type(customer_id).__name__}")
         with self._connect() as con:
-            return _frame(con, """
+            return _rows.query_frame(con, """
                 WITH r AS (SELECT run_id, as_of, seq FROM runs WHERE status = 'committed'),
                 s AS (SELECT run_id, score, pd, grade, credit_limit, ead, expected_loss
                       FROM snapshots WHERE customer_id = ?),
@@ -872,11 +605,11 @@ class Archive:
         fields = ("grade", "pd", "score", "credit_limit", "ead", "expected_loss")
         with self._connect() as con:
             for r in (run_a, run_b):
-                if not _one(con.execute("SELECT 1 FROM runs WHERE run_id = ? AND status = 'committed'", [r])):
+                if not _rows.one(con.execute("SELECT 1 FROM runs WHERE run_id = ? AND status = 'committed'", [r])):
                     raise ArchiveError(f"no committed run {r!r} in the archive")
             pick = ", ".join(f"a.{f} AS {f}_a, b.{f} AS {f}_b" for f in fields)
             differs = " OR ".join(f"a.{f} IS DISTINCT FROM b.{f}" for f in fields)
-            customers = _frame(con, f"""
+            customers = _rows.query_frame(con, f"""
                 SELECT coalesce(a.customer_id, b.customer_id) AS customer_id,
                        CASE WHEN a.customer_id IS NULL THEN 'new' WHEN b.customer_id IS NULL THEN 'dropped'
                             ELSE 'changed' END AS change, {pick}
@@ -888,9 +621,9 @@ class Archive:
                 SELECT x.customer_id, x.rule, x.level, x.message FROM alerts x
                 WHERE x.run_id = ? AND NOT EXISTS (SELECT 1 FROM alerts y WHERE y.run_id = ?
                       AND y.customer_id = x.customer_id AND y.rule = x.rule) ORDER BY x.customer_id, x.rule"""
-            new_alerts = _frame(con, one_side, [run_b, run_a])
-            closed = _frame(con, one_side, [run_a, run_b])
-            changed = _frame(con, """
+            new_alerts = _rows.query_frame(con, one_side, [run_b, run_a])
+            closed = _rows.query_frame(con, one_side, [run_a, run_b])
+            changed = _rows.query_frame(con, """
                 SELECT a.customer_id, a.rule, a.level AS level_a, b.level AS level_b
                 FROM alerts a JOIN alerts b ON a.customer_id = b.customer_id AND a.rule = b.rule
                 WHERE a.run_id = ? AND b.run_id = ? AND a.level <> b.level ORDER BY 1, 2""", [run_a, run_b])
@@ -901,8 +634,8 @@ class Archive:
     def head(self) -> dict:
         """``{table: [row count, last row_hash]}``: keep it elsewhere as an anchor for ``verify``."""
         with self._connect() as con:
-            heads = _heads(con)
-            last = _one(con.execute("SELECT count(*), arg_max(row_hash, seq) FROM commits"))
+            heads = _rows.heads(con)
+            last = _rows.one(con.execute("SELECT count(*), arg_max(row_hash, seq) FROM commits"))
         heads["commits"] = [int(last[0]), last[1]]
         return heads
 
@@ -944,7 +677,7 @@ class Archive:
     @staticmethod
     def _key(con, table: str, seq) -> dict:
         cols = TABLES[table].key
-        row = _one(con.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE seq = ? LIMIT 1", [int(seq)]))
+        row = _rows.one(con.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE seq = ? LIMIT 1", [int(seq)]))
         return {} if row is None else dict(zip(cols, row))
 
     def _check_table(self, con, table: str, data: list) -> list[dict]:
@@ -1060,7 +793,7 @@ class Run:
         keys = ["customer_id", *extra_keys]
         dup = frame.duplicated(keys, keep=False).to_numpy()
         if dup.any():
-            raise ArchiveInputError(f"{table}: duplicate {'/'.join(keys)} in {_where(frame, dup)}")
+            raise ArchiveInputError(f"{table}: duplicate {'/'.join(keys)} in {_rows.where(frame, dup)}")
 
     def add_snapshots(self, snapshots) -> int:
         """Store one row per customer: core ratings columns typed, all others in ``extra``.
@@ -1078,13 +811,13 @@ class Run:
             Rows stored.
         """
         self._check_open()
-        frame, extra = _prepare("snapshots", snapshots, {"run_id": self.run_id})
+        frame, extra = _rows.prepare("snapshots", snapshots, {"run_id": self.run_id})
         self._unique_customers(frame, "snapshots")
         ids = set(frame["customer_id"])
         if self._snap_ids is not None and (again := ids & self._snap_ids):
             raise ArchiveInputError(f"snapshots: customer_id already stored in this run: {sorted(again)[:5]}")
         types: dict = {}
-        n = _append(self._con, "snapshots", frame, extra, types)
+        n = _rows.append(self._con, "snapshots", frame, extra, types)
         for k, v in types.items():
             self._snap_fields[k] = v if self._snap_fields.get(k, v) == v else "JSON"
         self._snap_ids = ids | (self._snap_ids or set())
@@ -1114,29 +847,30 @@ class Run:
             ``alerts`` with ``alert_id, event, previous_level, first_seen_run`` added.
         """
         self._check_open()
-        source = _as_input(alerts, "alerts")
+        source = _rows.as_input(alerts, "alerts")
         work = source.copy()
         if "evidence" not in work.columns:
             work["evidence"] = None
         if "recipients" not in work.columns:
             work["recipients"] = [()] * len(work)
-        work["evidence"] = [_json_text(v, f"alerts: column 'evidence' (row {i})", "{}")
+        work["evidence"] = [_rows.json_text(v, f"alerts: column 'evidence' (row {i})", "{}")
                             for i, v in enumerate(work["evidence"])]
         work["recipients"] = self._recipients_json(work)
-        frame, extra = _prepare("alerts", work, {"run_id": self.run_id, "alert_id": None, "first_seen_run": None,
+        frame, extra = _rows.prepare("alerts", work, {"run_id": self.run_id, "alert_id": None, "first_seen_run": None,
                                                  "status": None}, reserved=("event", "previous_level"))
         bad = ~frame["level"].isin(LEVELS).to_numpy()
         if bad.any():
             raise ArchiveInputError(f"alerts: column 'level' must be one of {list(LEVELS)}; got "
-                                    f"{sorted(set(frame.loc[bad, 'level']))[:5]} in {_where(frame, bad)}")
+                                    f"{sorted(set(frame.loc[bad, 'level']))[:5]} in {_rows.where(frame, bad)}")
         self._unique_customers(frame, "alerts", ("rule",))
-        state = _frame(self._con, self._archive._STATE_SQL)
+        state = _rows.query_frame(self._con, self._archive._STATE_SQL)
         merged = frame[["customer_id", "rule", "level"]].merge(
             state[["customer_id", "rule", "alert_id", "level", "first_seen_run", "last_run"]],
             on=["customer_id", "rule"], how="left", suffixes=("", "_prev"), validate="one_to_one")
         again = (merged["last_run"] == self.run_id).to_numpy()
         if again.any():
-            raise ArchiveInputError(f"alerts: customer_id/rule already recorded in this run in {_where(frame, again)}")
+            raise ArchiveInputError("alerts: customer_id/rule already recorded in this run in "
+                                    f"{_rows.where(frame, again)}")
         new = merged["alert_id"].isna().to_numpy()
         sev_now = merged["level"].map(_SEVERITY).to_numpy()
         sev_prev = merged["level_prev"].map(_SEVERITY).to_numpy(dtype="float64", na_value=np.nan)
@@ -1148,13 +882,13 @@ class Run:
         alert_id[new] = fresh_ids
         first_seen = np.where(new, self.run_id, np.array(merged["first_seen_run"].astype(object), dtype=object))
         frame["alert_id"], frame["first_seen_run"], frame["status"] = alert_id, first_seen, event
-        _append(self._con, "alerts", frame, extra)
+        _rows.append(self._con, "alerts", frame, extra)
         events = pd.DataFrame({
             "run_id": self.run_id, "alert_id": alert_id, "customer_id": frame["customer_id"], "rule": frame["rule"],
             "event": event, "level": frame["level"],
             "previous_level": merged["level_prev"].astype(object).where(merged["level_prev"].notna(), None),
-            "at": _now()})
-        _append(self._con, "alert_events", events)
+            "at": _rows.now()})
+        _rows.append(self._con, "alert_events", events)
         self._alerts_added = True
         out = source.copy()
         out["alert_id"], out["event"] = alert_id, event
@@ -1184,9 +918,9 @@ class Run:
 
     def _add(self, table: str, data, keys=()) -> int:
         self._check_open()
-        frame, extra = _prepare(table, data, {"run_id": self.run_id})
+        frame, extra = _rows.prepare(table, data, {"run_id": self.run_id})
         self._unique_customers(frame, table, keys)
-        return _append(self._con, table, frame, extra)
+        return _rows.append(self._con, table, frame, extra)
 
     def add_overrides(self, overrides) -> int:
         """Store expert override records (``riskkit.scoring.apply_overrides``'s ``records``)."""
@@ -1239,26 +973,26 @@ class Run:
                                         f"{mask_recipient(m['recipient'])!r} (a {channel} recipient)")
             rows.append({"message_id": f"{self.run_id}.{self._n_messages + i}@riskkit", "run_id": self.run_id,
                          "channel": channel, "recipient": m["recipient"], "subject": m["subject"],
-                         "body": m["body"], "payload": _json_text(m.get("payload"), f"{where}: payload", "{}"),
-                         "created_at": _now()})
+                         "body": m["body"], "payload": _rows.json_text(m.get("payload"), f"{where}: payload", "{}"),
+                         "created_at": _rows.now()})
         if rows:
-            _append(self._con, "outbox", pd.DataFrame(rows))
+            _rows.append(self._con, "outbox", pd.DataFrame(rows))
         self._n_messages += len(rows)
         return [r["message_id"] for r in rows]
 
     def _finish(self) -> None:
         if self._alerts_added:
-            state = _frame(self._con, self._archive._STATE_SQL)
+            state = _rows.query_frame(self._con, self._archive._STATE_SQL)
             gone = state[state["last_run"] != self.run_id]
             if len(gone):
-                _append(self._con, "alert_events", pd.DataFrame({
+                _rows.append(self._con, "alert_events", pd.DataFrame({
                     "run_id": self.run_id, "alert_id": gone["alert_id"], "customer_id": gone["customer_id"],
                     "rule": gone["rule"], "event": "closed", "level": gone["level"],
-                    "previous_level": gone["level"], "at": _now()}))
+                    "previous_level": gone["level"], "at": _rows.now()}))
         fields = json.dumps(self._snap_fields) if self._snap_fields else None
-        info = self.info.to_dict() | {"finished_at": _now(), "status": "committed", "snapshot_fields": fields}
-        _append(self._con, "runs", pd.DataFrame([info]))
-        _seal(self._con, "run", self.run_id)
+        info = self.info.to_dict() | {"finished_at": _rows.now(), "status": "committed", "snapshot_fields": fields}
+        _rows.append(self._con, "runs", pd.DataFrame([info]))
+        _rows.seal(self._con, "run", self.run_id)
         self.info = RunInfo(**info)
 
 
@@ -1272,7 +1006,7 @@ class Outbox:
     def pending(self) -> pd.DataFrame:
         """Messages without a ``sent`` delivery, oldest first, with ``attempts`` so far and
         ``last_status`` (``sending`` = an attempt whose outcome was never recorded: in doubt)."""
-        return _frame(self._con, """
+        return _rows.query_frame(self._con, """
             SELECT o.message_id, o.run_id, o.channel, o.recipient, o.subject, o.body, o.payload, o.created_at,
                    coalesce(d.attempts, 0) AS attempts, d.last_status
             FROM outbox o LEFT JOIN (
@@ -1294,14 +1028,14 @@ class Outbox:
         con = self._con
         con.execute("BEGIN TRANSACTION")
         try:
-            if not _one(con.execute("SELECT 1 FROM outbox WHERE message_id = ?", [message_id])):
+            if not _rows.one(con.execute("SELECT 1 FROM outbox WHERE message_id = ?", [message_id])):
                 raise ArchiveInputError(f"deliveries: no message {message_id!r} in the outbox")
-            if _one(con.execute("SELECT 1 FROM deliveries WHERE message_id = ? AND status = 'sent'",
+            if _rows.one(con.execute("SELECT 1 FROM deliveries WHERE message_id = ? AND status = 'sent'",
                            [message_id])):
                 raise ArchiveError(f"message {message_id!r} was already delivered; it is never sent again")
-            _append(con, "deliveries", pd.DataFrame({"message_id": [message_id], "attempt": [int(attempt)],
-                                                     "status": [status], "error": [error], "at": [_now()]}))
-            _seal(con, "delivery", None)
+            _rows.append(con, "deliveries", pd.DataFrame({"message_id": [message_id], "attempt": [int(attempt)],
+                                                     "status": [status], "error": [error], "at": [_rows.now()]}))
+            _rows.seal(con, "delivery", None)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
