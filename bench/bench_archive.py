@@ -5,8 +5,9 @@ stored as JSON in ``extra``), ``--alerts`` alerts, as many actions, limit decisi
 of the customers and one digest per recipient, written as one transaction into a fresh
 DuckDB file; then a second run (the "compare with previous snapshot" path) and
 ``verify()`` over everything.  Figures are wall-clock seconds of the whole step,
-including DuckDB's checkpoint when the file is closed; the machine's load average is
-printed with them because shared cores change them a lot.
+including DuckDB's checkpoint when the file is closed, followed by the process's CPU
+seconds (all threads) in brackets; the machine's load average is printed too, because on
+shared cores the wall-clock figures grow with it while the CPU figures barely move.
 
 Run: ``.venv/bin/python bench/bench_archive.py [--customers 100000] [--alerts 3000] [--fields 25]``
 """
@@ -54,15 +55,29 @@ def make_alerts(n: int, customers: int, seed: int) -> pd.DataFrame:
     }).drop_duplicates(["customer_id", "rule"])
 
 
-def write_run(path: Path, as_of: str, snap: pd.DataFrame, alerts: pd.DataFrame) -> tuple[float, dict]:
-    t0 = time.perf_counter()
+class Clock:
+    """Wall-clock and CPU seconds of a block: ``with Clock() as c: ...; c.text``."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+    @property
+    def text(self) -> str:
+        return f"{self.wall:6.2f} s  [{self.cpu:5.2f} s CPU]"
+
+
+def write_run(path: Path, as_of: str, snap: pd.DataFrame, alerts: pd.DataFrame) -> tuple[Clock, dict]:
+    total = Clock().__enter__()
     archive = Archive(path)
-    steps = {}
+    steps = {"snapshots": Clock(), "alerts+actions+decisions+digests": Clock()}
     with archive.run(as_of, rules_hash="bench") as run:
-        t = time.perf_counter()
-        run.add_snapshots(snap)
-        steps["snapshots"] = time.perf_counter() - t
-        t = time.perf_counter()
+        with steps["snapshots"]:
+            run.add_snapshots(snap)
+        steps["alerts+actions+decisions+digests"].__enter__()
         stored = run.add_alerts(alerts)
         run.add_actions(pd.DataFrame({"customer_id": alerts["customer_id"], "action": "review",
                                       "owner": "credit"}).drop_duplicates("customer_id"))
@@ -70,8 +85,9 @@ def write_run(path: Path, as_of: str, snap: pd.DataFrame, alerts: pd.DataFrame) 
         run.add_limit_decisions(pd.DataFrame({"customer_id": tenth, "reason": "bench",
                                               "credit_limit": snap.loc[tenth, "credit_limit"] * 0.9}))
         run.queue(compose_digests(stored, run.info))
-        steps["alerts+actions+decisions+digests"] = time.perf_counter() - t
-    return time.perf_counter() - t0, steps
+        steps["alerts+actions+decisions+digests"].__exit__()
+    total.__exit__()
+    return total, steps
 
 
 def main() -> None:
@@ -87,23 +103,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "archive.duckdb"
         total, steps = write_run(path, "2024-06-30", snap1, alerts1)
-        print(f"run 1 written (one transaction, incl. open/close): {total:6.2f} s")
+        print(f"run 1 written (one transaction, incl. open/close): {total.text}")
         for k, v in steps.items():
-            print(f"    {k:<36s} {v:6.2f} s")
+            print(f"    {k:<46s} {v.text}")
         archive = Archive(path)
-        t = time.perf_counter()
-        prev = archive.previous_snapshot("2024-07-31")
-        print(f"previous_snapshot (read + JSON expand):            {time.perf_counter() - t:6.2f} s  {prev.shape}")
+        with Clock() as c:
+            prev = archive.previous_snapshot("2024-07-31")
+        print(f"previous_snapshot (read + JSON expand):            {c.text}  {prev.shape}")
         total, _ = write_run(path, "2024-07-31", snap2, alerts2)
-        print(f"run 2 written (alert life cycle vs run 1):         {total:6.2f} s")
-        t = time.perf_counter()
-        diff = archive.diff_runs(*archive.runs()["run_id"])
-        print(f"diff_runs:                                         {time.perf_counter() - t:6.2f} s  "
-              f"({len(diff.customers):,} customers changed)")
-        t = time.perf_counter()
-        result = archive.verify()
-        print(f"verify() over {sum(result.rows.values()):,} rows:                    "
-              f"{time.perf_counter() - t:6.2f} s  ok={result.ok}")
+        print(f"run 2 written (alert life cycle vs run 1):         {total.text}")
+        with Clock() as c:
+            diff = archive.diff_runs(*archive.runs()["run_id"])
+        print(f"diff_runs:                                         {c.text}  ({len(diff.customers):,} changed)")
+        with Clock() as c:
+            result = archive.verify()
+        print(f"verify() over {sum(result.rows.values()):,} rows:                    {c.text}  ok={result.ok}")
         print(f"file size: {path.stat().st_size / 2**20:.1f} MiB")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 

@@ -85,6 +85,14 @@ def test_unmasked_on_request_and_recipient_masked_in_repr():
     assert "risk@corp.example" not in repr(msgs[1]) and "r***@corp.example" in repr(msgs[1])
 
 
+def test_evidence_numbers_kept_and_strings_masked():
+    a = alerts_frame().iloc[[0]].assign(evidence=['{"ar_open": {"before": 13800000000.5, "after": 123456789012345}, '
+                                                  '"contact": {"before": null, "after": "x.y@acme.example"}}'])
+    ev = compose_digests(a, RUN)[0].payload["alerts"][0]["evidence"]
+    assert ev == {"ar_open": {"before": 13800000000.5, "after": 123456789012345},
+                  "contact": {"before": None, "after": "x***@acme.example"}}
+
+
 def test_mask_text_leaves_amounts_and_masks_contacts():
     s = pd.Series(["pay 1250000.50 by 2024-07-01", "call (010) 55550101", "mail a.b@c.cn", None,
                    "code 91110000100000001X"])

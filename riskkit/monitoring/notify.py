@@ -136,6 +136,29 @@ def mask_text(text: pd.Series) -> pd.Series:
     return s.str.replace(_PHONE_RE, _mask_phone, regex=True).where(text.notna())
 
 
+def _mask_str(text: str) -> str:
+    text = _EMAIL_RE.sub(_mask_email, text)
+    return _PHONE_RE.sub(_mask_phone, _ID_RE.sub(_mask_id, text))
+
+
+def _mask_evidence(text: str) -> str:
+    """Mask the *string* values of an evidence JSON object; numbers are data, not phones."""
+    try:
+        tree = json.loads(text)
+    except (TypeError, ValueError):
+        return _mask_str(str(text))
+
+    def walk(node):
+        if isinstance(node, str):
+            return _mask_str(node)
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+    return json.dumps(walk(tree), ensure_ascii=False)
+
+
 @dataclass(frozen=True, repr=False)
 class Message:
     """One digest for one recipient (``payload`` is what a webhook receives)."""
@@ -239,14 +262,15 @@ def compose_digests(alerts: pd.DataFrame, run_info, mask_pii: bool = True, custo
     run_id, as_of = _run_fields(run_info)
     label, scrub = _customer_labels(customers, frame, mask_pii)
     message = frame["message"].astype("str")
-    evidence = frame["evidence"].astype(object).where(frame["evidence"].notna(), "{}") \
+    evidence = frame["evidence"].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list))
+                                     else v if isinstance(v, str) else "{}") \
         if "evidence" in frame.columns else pd.Series("{}", index=frame.index, dtype=object)
     if mask_pii:
         for real, masked in scrub.items():  # a handful of individual customers' names
             message = message.str.replace(real, masked, regex=False)
-            evidence = evidence.astype("str").str.replace(real, masked, regex=False)
+            evidence = evidence.str.replace(real, masked, regex=False)
         message = mask_text(message)
-        evidence = mask_text(evidence.astype("str"))
+        evidence = evidence.map(_mask_evidence)  # one small JSON object per alert
     work = pd.DataFrame({"customer_id": frame["customer_id"], "customer": label, "rule": frame["rule"],
                          "level": frame["level"], "message": message, "evidence": evidence,
                          "event": frame["event"] if "event" in frame.columns else None,
