@@ -431,6 +431,19 @@ def test_edited_row_hash_and_edited_seal_are_caught(tmp_path, two_run_file):
     assert archive2.verify().table == "commits"
 
 
+def test_streamed_scan_chains_across_chunk_boundaries(tmp_path, two_run_file):
+    path = tmp_path / "a.duckdb"
+    archive = _copy(two_run_file, path)
+    with archive._connect() as con:  # 20 snapshot rows in chunks of 7: boundaries after seq 6 and 13
+        n, problems, picked = archive._scan(con, "snapshots", {6, 7, 19}, chunk=7)
+    assert (n, problems) == (20, []) and sorted(picked) == [6, 7, 19]
+    assert picked[19] == archive.table("snapshots")["row_hash"].iloc[-1]
+    _tamper(path, ("DELETE FROM snapshots WHERE seq = 14", []), ("UPDATE snapshots SET grade = 'D' WHERE seq = 7", []))
+    with archive._connect() as con:
+        n, problems, _ = archive._scan(con, "snapshots", set(), chunk=7)
+    assert n == 19 and [(p["seq"], p["reason"][:12]) for p in problems] == [(7, "the row's co"), (14, "row seq 14 i")]
+
+
 def test_consistent_removal_of_last_run_needs_an_external_anchor(tmp_path, two_run_file):
     """Documented limit: an unkeyed chain cannot see a whole last transaction removed with its
     seal; a head() kept elsewhere can."""

@@ -112,6 +112,7 @@ from .._core.dates import check_as_of
 from . import _archive_rows as _rows
 from ._archive_errors import ArchiveBusyError, ArchiveError, ArchiveInputError, ArchiveVersionError
 from ._archive_schema import CHAINED_TABLES, SCHEMA_VERSION, SEALED_TABLES, TABLES, link_ok
+from ._archive_schema import GENESIS as _GENESIS
 from ._recipients import LEVELS, RecipientError, channel_of, mask_recipient
 
 __all__ = ["Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "ArchiveError",
@@ -648,6 +649,9 @@ class Archive:
     def verify(self, anchor: dict | None = None) -> VerifyResult:
         """Recompute every hash chain and commit seal; report what was changed behind the API.
 
+        Tables are streamed in chunks of ``seq`` order, so memory stays flat however long
+        the history is.
+
         Parameters
         ----------
         anchor : dict, optional
@@ -657,23 +661,40 @@ class Archive:
         -------
         VerifyResult
         """
+        if anchor is not None:
+            bad = [t for t in anchor if t not in TABLES]
+            if bad:
+                raise ArchiveInputError(f"anchor names unknown table(s) {bad}")
         problems: list[dict] = []
         rows: dict[str, int] = {}
-        stored: dict[str, dict] = {}
         with self._connect() as con:
             if self._in_run:
                 raise ArchiveError("verify() inside an open run would see its unsealed rows; verify after it")
+            seals = []
+            needed: dict[str, set] = {t: set() for t in TABLES}
+            for seq, kind, run_id, heads in con.execute(
+                    "SELECT seq, kind, run_id, heads FROM commits ORDER BY seq").fetchall():
+                try:
+                    heads = {t: (int(v[0]), v[1]) for t, v in json.loads(heads).items()}
+                except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+                    heads = None
+                seals.append((seq, kind, run_id, heads))
+                for t, (n, _) in (heads or {}).items():
+                    if t in needed and n:
+                        needed[t].add(n - 1)
+            for t, (n, _) in (anchor or {}).items():
+                if n:
+                    needed[t].add(int(n) - 1)
+            picked: dict[str, dict] = {}
             for table in CHAINED_TABLES:
-                spec = TABLES[table]
-                data = con.execute(f"SELECT seq, sha256({spec.canonical_sql()}), row_hash FROM {table} "
-                                   "ORDER BY seq").fetchall()
-                rows[table] = len(data)
-                found = self._check_table(con, table, data)
+                rows[table], found, picked[table] = self._scan(con, table, needed[table])
+                for p in found[:100]:  # keys are looked up once the scan's result is finished
+                    if p["key"] is None:
+                        p["key"] = self._key(con, table, p["seq"])
                 problems.extend(found[:100])
-                stored[table] = {s: h for s, _, h in data}
-            problems.extend(self._check_seals(con, stored, rows))
-            if anchor is not None:
-                problems.extend(self._check_anchor(anchor, stored, rows))
+        problems.extend(self._check_seals(seals, picked, rows))
+        if anchor is not None:
+            problems.extend(self._check_anchor(anchor, picked))
         frame = pd.DataFrame(problems, columns=["table", "seq", "key", "reason"])
         if problems:
             first = problems[0]
@@ -686,50 +707,60 @@ class Archive:
         row = _rows.one(con.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE seq = ? LIMIT 1", [int(seq)]))
         return {} if row is None else dict(zip(cols, row))
 
-    def _check_table(self, con, table: str, data: list) -> list[dict]:
-        out = []
-        if not data:
-            return out
-        seqs = np.array([r[0] for r in data], dtype="int64")
-        expected = np.arange(len(seqs))
-        dup = np.flatnonzero(np.diff(seqs) == 0)
-        for i in dup[:20]:
-            s = int(seqs[i])
-            out.append({"table": table, "seq": s, "key": self._key(con, table, s),
-                        "reason": f"seq {s} appears more than once: a row was inserted outside the archive API"})
-        present = set(seqs.tolist())
-        top = int(seqs.max())
-        gaps = [s for s in range(0, top + 1) if s not in present][:20] if len(present) != top + 1 else []
-        for s in gaps:
-            out.append({"table": table, "seq": s, "key": {},
-                        "reason": f"row seq {s} is missing: it was deleted outside the archive API"})
-        ok = link_ok([r[1] for r in data], [r[2] for r in data])
-        for i in np.flatnonzero(~ok)[:100]:
-            s = int(seqs[i])
-            if s - 1 in gaps or s in gaps or i in dup or (i > 0 and i - 1 in dup):
-                continue  # a consequence of the gap/duplicate already reported
-            out.append({"table": table, "seq": s, "key": self._key(con, table, s),
-                        "reason": "the row's contents or row_hash do not match its hash chain: "
-                                  "edited (or inserted) outside the archive API"})
+    @staticmethod
+    def _scan(con, table: str, needed: set, chunk: int = 200_000) -> tuple[int, list, dict]:
+        """Stream one table in seq order: (rows, problems, {seq: row_hash} for ``needed``)."""
+        cursor = con.execute(f"SELECT seq, sha256({TABLES[table].canonical_sql()}), row_hash FROM {table} "
+                             "ORDER BY seq")
+        out: list[dict] = []
+        picked: dict = {}
+        expected, prev, n = 0, _GENESIS, 0
+        while batch := cursor.fetchmany(chunk):
+            seqs = np.fromiter((r[0] for r in batch), dtype="int64", count=len(batch))
+            contents = [r[1] for r in batch]
+            stored = [r[2] for r in batch]
+            ok = link_ok(contents, stored, prev)
+            after_break = np.zeros(len(batch), dtype=bool)  # rows right after a gap or duplicate
+            if not np.array_equal(seqs, np.arange(expected, expected + len(batch))):
+                for i, s in enumerate(seqs.tolist()):  # only when rows were removed or added
+                    if s > expected:
+                        out.extend({"table": table, "seq": m, "key": {},
+                                    "reason": f"row seq {m} is missing: it was deleted outside the archive API"}
+                                   for m in range(expected, min(s, expected + 20)))
+                        after_break[i] = True
+                    elif s < expected:
+                        out.append({"table": table, "seq": s, "key": None,
+                                    "reason": f"seq {s} appears more than once: a row was inserted outside "
+                                              "the archive API"})
+                        after_break[i] = True
+                    expected = max(expected, s + 1)
+                    if s in needed:
+                        picked.setdefault(s, stored[i])
+            else:
+                expected += len(batch)
+                for s in needed:
+                    if seqs[0] <= s <= seqs[-1]:
+                        picked[s] = stored[s - seqs[0]]
+            for i in np.flatnonzero(~ok & ~after_break):
+                out.append({"table": table, "seq": int(seqs[i]), "key": None,
+                            "reason": "the row's contents or row_hash do not match its hash chain: "
+                                      "edited (or inserted) outside the archive API"})
+            prev, n = stored[-1], n + len(batch)
         out.sort(key=lambda p: p["seq"])
-        del expected
-        return out
+        return n, out, picked
 
     @staticmethod
-    def _check_seals(con, stored: dict, rows: dict) -> list[dict]:
+    def _check_seals(seals: list, picked: dict, rows: dict) -> list[dict]:
         out = []
-        seals = con.execute("SELECT seq, kind, run_id, heads FROM commits ORDER BY seq").fetchall()
         last = {t: 0 for t in SEALED_TABLES}
         short: set = set()
         for seq, kind, run_id, heads in seals:
-            try:
-                heads = json.loads(heads)
-            except (TypeError, ValueError):
+            if heads is None:
                 out.append({"table": "commits", "seq": seq, "key": {"kind": kind, "run_id": run_id},
-                            "reason": "commit seal is not valid JSON"})
+                            "reason": "commit seal is not a valid {table: [rows, hash]} object"})
                 continue
             for t in SEALED_TABLES:
-                n, h = heads.get(t, [0, None])
+                n, h = heads.get(t, (0, None))
                 last[t] = n
                 if t in short:
                     continue
@@ -738,7 +769,7 @@ class Archive:
                     out.append({"table": t, "seq": rows[t], "key": {},
                                 "reason": f"commit seq {seq} ({kind} {run_id}) sealed {n} rows but {rows[t]} remain: "
                                           "rows were deleted outside the archive API"})
-                elif n and stored[t].get(n - 1) != h:
+                elif n and picked[t].get(n - 1) != h:
                     out.append({"table": t, "seq": n - 1, "key": {},
                                 "reason": f"does not match the seal of commit seq {seq} ({kind} {run_id}): "
                                           f"rows up to seq {n - 1} were changed or deleted"})
@@ -750,13 +781,11 @@ class Archive:
         return out
 
     @staticmethod
-    def _check_anchor(anchor: dict, stored: dict, rows: dict) -> list[dict]:
+    def _check_anchor(anchor: dict, picked: dict) -> list[dict]:
         out = []
         for t, (n, h) in anchor.items():
-            if t not in stored:
-                raise ArchiveInputError(f"anchor names an unknown table {t!r}")
-            if n and stored[t].get(n - 1) != h:
-                out.append({"table": t, "seq": n - 1, "key": {},
+            if n and picked[t].get(int(n) - 1) != h:
+                out.append({"table": t, "seq": int(n) - 1, "key": {},
                             "reason": f"does not match the anchor ({n} rows, last hash {str(h)[:12]}...): "
                                       "history up to it was rewritten or truncated"})
         return out
