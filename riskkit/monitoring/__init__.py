@@ -7,10 +7,30 @@
   :func:`deliver_outbox` (retried, never sent twice once recorded as sent).
 """
 
-from .archive import (SCHEMA_VERSION, Archive, ArchiveBusyError, ArchiveError, ArchiveInputError,
-                      ArchiveVersionError, Outbox, Run, RunDiff, RunInfo, VerifyResult)
-from .notify import (ChannelConfigError, ChannelError, DeliveryReport, EmailChannel, Message, WebhookChannel,
-                     compose_digests, deliver_outbox, mask_text)
+from .archive import (
+                      SCHEMA_VERSION,
+                      Archive,
+                      ArchiveBusyError,
+                      ArchiveError,
+                      ArchiveInputError,
+                      ArchiveVersionError,
+                      Outbox,
+                      Run,
+                      RunDiff,
+                      RunInfo,
+                      VerifyResult,
+)
+from .notify import (
+                      ChannelConfigError,
+                      ChannelError,
+                      DeliveryReport,
+                      EmailChannel,
+                      Message,
+                      WebhookChannel,
+                      compose_digests,
+                      deliver_outbox,
+                      mask_text,
+)
 
 __all__ = [
     "Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "SCHEMA_VERSION",

@@ -108,6 +108,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from .. import __version__ as _VERSION
 from .._core.dates import check_as_of
 from . import _archive_rows as _rows
 from ._archive_errors import ArchiveBusyError, ArchiveError, ArchiveInputError, ArchiveVersionError
@@ -342,7 +343,6 @@ class Archive:
             if tables:
                 raise ArchiveError(f"{self.path} is a DuckDB database but not a riskkit archive "
                                    f"(tables: {sorted(tables)[:10]})")
-            from .. import __version__
             con.execute("BEGIN TRANSACTION")
             try:
                 con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -350,7 +350,7 @@ class Archive:
                     con.execute(spec.ddl())
                 con.executemany("INSERT INTO meta VALUES (?, ?)", [
                     ["schema_version", str(SCHEMA_VERSION)], ["created_at", str(_rows.now())],
-                    ["created_by", f"riskkit {__version__}"]])
+                    ["created_by", f"riskkit {_VERSION}"]])
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -400,13 +400,12 @@ class Archive:
             run_id = f"run-{as_of:%Y%m%d}-{uuid.uuid4().hex[:8]}"
         elif not isinstance(run_id, str) or not _RUN_ID.match(run_id):
             raise ArchiveInputError(f"run_id must be 1-100 letters, digits, '.', '_', '-', got {run_id!r}")
-        from .. import __version__
         with self._connect() as con:
             if self._in_run or self._in_outbox:
                 raise ArchiveError("a run or an outbox session is already open on this archive")
             if _rows.one(con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id])):
                 raise ArchiveInputError(f"run_id {run_id!r} already exists in the archive")
-            info = RunInfo(run_id, as_of, _rows.now(), None, __version__, rules_hash, config_hash,
+            info = RunInfo(run_id, as_of, _rows.now(), None, _VERSION, rules_hash, config_hash,
                            data_fingerprint, "open", note)
             con.execute("BEGIN TRANSACTION")
             self._in_run = True
