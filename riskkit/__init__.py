@@ -10,7 +10,8 @@ from importlib import import_module
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("data", "datasets", "profile", "scoring", "limits", "graph", "validation", "assess", "reports", "plots")
+_SUBPACKAGES = ("data", "datasets", "profile", "scoring", "limits", "graph", "validation", "assess", "monitoring",
+                "reports", "plots")
 
 #: top-level name -> subpackage that defines it
 _ENTRY_POINTS = {

@@ -1,4 +1,10 @@
-"""Monitoring: the run archive and the notification channels.
+"""Monitoring and early warning (监控 / 预警): rules, alerts, the run archive, notifications.
+
+- :mod:`~riskkit.monitoring.rules`: :class:`MonitoringRules` (YAML 监控规则配置: thresholds,
+  changes against the previous snapshot, trailing windows, downgrades, limit breaches,
+  event subscriptions, network-aware warnings, combinations, overdue reviews; levels
+  red / orange / yellow / info; recipients per level and tag);
+- :mod:`~riskkit.monitoring.alerts`: :func:`reconcile_alerts` (open, escalate, persist, close);
 
 - :mod:`~riskkit.monitoring.archive`: :class:`Archive` (DuckDB, append-only, hash-chained rows,
   one transaction per run, customer timeline, run diffs, :meth:`Archive.verify`);
@@ -7,6 +13,7 @@
   :func:`deliver_outbox` (retried, never sent twice once recorded as sent).
 """
 
+from .alerts import AlertReconciliation, reconcile_alerts
 from .archive import (
                       SCHEMA_VERSION,
                       Archive,
@@ -20,6 +27,7 @@ from .archive import (
                       RunInfo,
                       VerifyResult,
 )
+from .network_rules import LinksInputError
 from .notify import (
                       ChannelConfigError,
                       ChannelError,
@@ -32,7 +40,11 @@ from .notify import (
                       mask_text,
 )
 
+from .rules import MissingColumnError, MonitoringInputError, MonitoringRules, level_rank
+
 __all__ = [
+    "MonitoringRules", "MonitoringInputError", "MissingColumnError", "LinksInputError", "level_rank",
+    "reconcile_alerts", "AlertReconciliation",
     "Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "SCHEMA_VERSION",
     "ArchiveError", "ArchiveBusyError", "ArchiveVersionError", "ArchiveInputError",
     "Message", "compose_digests", "mask_text", "EmailChannel", "WebhookChannel", "deliver_outbox", "DeliveryReport",
