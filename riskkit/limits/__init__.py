@@ -20,3 +20,8 @@ __all__ += [
     "el_budget_limit", "el_budget_max_exposure", "profit_limit", "profit_optimal_limit",
     "LimitPolicy", "LimitInputError", "load_limit_policy", "recommend_limits",
 ]
+from .actions import ActionPolicy, contingency_playbook, load_action_policy, recommend_actions  # noqa: E402
+from .review import ReviewPolicy, next_review_dates, overdue_reviews  # noqa: E402
+
+__all__ += ["ActionPolicy", "load_action_policy", "recommend_actions", "contingency_playbook",
+            "ReviewPolicy", "next_review_dates", "overdue_reviews"]
