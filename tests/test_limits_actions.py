@@ -10,7 +10,12 @@ import pytest
 import yaml
 
 from riskkit import ConfigError
-from riskkit.limits import ActionPolicy, LimitInputError, contingency_playbook, recommend_actions
+from riskkit.limits import (
+    ActionPolicy,
+    LimitInputError,
+    contingency_playbook,
+    recommend_actions,
+)
 from riskkit.limits.review import DEFAULT_ACTION_POLICY_PATH
 
 POLICY = {

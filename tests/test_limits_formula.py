@@ -19,7 +19,12 @@ from riskkit.limits.formula import (
     net_worth_limit,
     working_capital_limit,
 )
-from riskkit.limits.policy_config import GRADES, LimitInputError, RatingSizeMatrix, SizeBand
+from riskkit.limits.policy_config import (
+    GRADES,
+    LimitInputError,
+    RatingSizeMatrix,
+    SizeBand,
+)
 
 
 def book(**columns) -> pd.DataFrame:

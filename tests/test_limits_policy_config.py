@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 
 import numpy as np
@@ -225,6 +226,6 @@ def test_working_capital_columns_are_optional():
 
 def test_policy_objects_are_immutable():
     policy = LimitPolicy.default()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         policy.rounding = 5  # type: ignore[misc]
     assert copy.deepcopy(policy) == policy

@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from riskkit import ConfigError
-from riskkit.limits import ActionPolicy, LimitInputError, ReviewPolicy, next_review_dates, overdue_reviews
+from riskkit.limits import (
+    ActionPolicy,
+    LimitInputError,
+    ReviewPolicy,
+    next_review_dates,
+    overdue_reviews,
+)
 
 AS_OF = "2024-04-15"
 

@@ -63,7 +63,7 @@ class Expression:
 
     kind: str
     value: object = None
-    children: tuple["Expression", ...] = ()
+    children: tuple[Expression, ...] = ()
     text: str = ""
 
     @property
@@ -128,6 +128,12 @@ def parse_expression(text, where: str = "expression") -> Expression:
     ------
     ExpressionError
         Syntax outside the whitelist, an unknown function, a wrong number of arguments.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parse_expression("min(0.1 * equity, 500)").evaluate(pd.DataFrame({"equity": [1000.0, 9000.0]}))
+    array([100., 500.])
     """
     if isinstance(text, bool):
         raise ExpressionError(where, f"must be a number or an expression string, got {text!r}")

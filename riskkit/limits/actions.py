@@ -141,7 +141,7 @@ class ActionPolicy:
         return list(dict.fromkeys(cols))
 
     @classmethod
-    def from_dict(cls, config: Mapping, source: str = "<dict>") -> "ActionPolicy":
+    def from_dict(cls, config: Mapping, source: str = "<dict>") -> ActionPolicy:
         """Validate a config mapping (module docstring)."""
         top = Checker(source, "<top level>")
         config = top.mapping(config, "<top level>")
@@ -185,12 +185,12 @@ class ActionPolicy:
         return cls(name, owners, priorities, catalogue, tuple(rules), playbook, review, source)
 
     @classmethod
-    def from_yaml(cls, path) -> "ActionPolicy":
+    def from_yaml(cls, path) -> ActionPolicy:
         config, source = read_yaml(path)
         return cls.from_dict(config, source)
 
     @classmethod
-    def default(cls) -> "ActionPolicy":
+    def default(cls) -> ActionPolicy:
         """The default policy ``riskkit/configs/action_policy.yaml``."""
         return cls.from_yaml(DEFAULT_ACTION_POLICY_PATH)
 
@@ -409,7 +409,7 @@ def _render(template: str, frame: pd.DataFrame, source: str, entry: str, fld: st
             raise ConfigError(source, entry, fld, f"placeholder {{{name}}}: column {name!r} is not in the "
                                                   f"customer frame")
         try:
-            text = frame[name].map(lambda v: "n/a" if v is None or (not isinstance(v, str) and pd.isna(v))
+            text = frame[name].map(lambda v, spec=spec: "n/a" if v is None or (not isinstance(v, str) and pd.isna(v))
                                    else format(v, spec)).to_numpy(dtype=object)
         except (ValueError, TypeError) as exc:
             raise ConfigError(source, entry, fld, f"placeholder {{{name}:{spec}}}: {exc}") from None

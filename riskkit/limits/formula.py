@@ -36,7 +36,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from .policy_config import GRADES, LimitInputError, RatingSizeMatrix, check_columns_present, grade_ranks
+from .policy_config import (
+    GRADES,
+    LimitInputError,
+    RatingSizeMatrix,
+    check_columns_present,
+    grade_ranks,
+)
 
 __all__ = [
     "format_money",
@@ -181,6 +187,14 @@ def net_worth_limit(frame: pd.DataFrame, share: float, *, column: str = "equity"
     share : float
         Fraction of equity, 0..1 (0.1 = 10 %).
     column : str, default "equity"
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> net_worth_limit(pd.DataFrame({"equity": [6e6, -1e6]}), 0.2)
+           limit                    explanation
+    0  1200000.0           20 % of equity 6.0 m
+    1        0.0  equity -1.0 m is not positive
     """
     share = _check_share(share, "share", 1.0)
     check_columns_present(frame, [column], "the customer frame")

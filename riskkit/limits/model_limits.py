@@ -51,8 +51,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import lambertw
 
-from .formula import _check_share, _numeric, _result, _text, days_outstanding, expected_annual_purchases, \
-    format_money, format_share
+from .formula import (
+    _check_share,
+    _numeric,
+    _result,
+    _text,
+    days_outstanding,
+    expected_annual_purchases,
+    format_money,
+    format_share,
+)
 from .policy_config import GRADES, LimitInputError, TradeInputs, check_columns_present
 
 __all__ = [
@@ -75,6 +83,11 @@ def el_budget_max_exposure(pd_, lgd, budget) -> np.ndarray:
 
     ``inf`` where ``PD x LGD = 0`` and the budget is positive (no loss expected, no bound);
     0 where the budget is 0; NaN where an input is missing.
+
+    Examples
+    --------
+    >>> round(float(el_budget_max_exposure(0.02, 0.45, 9000.0)))  # 9,000 / (2 % x 45 %)
+    1000000
     """
     p, g, b = (np.asarray(a, dtype=float) for a in (pd_, lgd, budget))
     loss_rate = p * g
@@ -129,6 +142,14 @@ def profit_optimal_limit(pd_, lgd, gross_margin_rate, annual_purchases, days, ma
         0 where nothing is worth lending (no purchases, no margin, cash terms, loss not
         covered, EL share exceeded); ``inf`` for PD x LGD = 0 with exponential saturation;
         NaN where an input is missing.
+
+    Examples
+    --------
+    PD 2 %, LGD 45 %, margin 15 %, purchases 6 m, 60 days outstanding (6 turns): ``k = 0.01``,
+    so ``L* = (P/n) ln(1/k) = 1 m x ln 100``:
+
+    >>> float(profit_optimal_limit(0.02, 0.45, 0.15, 6e6, 60, max_el_share=1.0))
+    4605170.18...
     """
     if saturation not in _SATURATIONS:
         raise LimitInputError(f"saturation must be one of {list(_SATURATIONS)}, got {saturation!r}")

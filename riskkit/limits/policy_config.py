@@ -23,7 +23,7 @@ import pandas as pd
 
 from .._core.config import CONFIG_DIR, Checker, ConfigError, read_yaml
 from .._core.errors import RiskkitError
-from .._core.expressions import Expression, ExpressionError, parse_expression
+from .._core.expressions import ExpressionError, parse_expression
 
 __all__ = [
     "GRADES",
@@ -300,7 +300,7 @@ class LimitPolicy:
 
     # -- loading -------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, config: Mapping, source: str = "<dict>") -> "LimitPolicy":
+    def from_dict(cls, config: Mapping, source: str = "<dict>") -> LimitPolicy:
         """Validate a config mapping (the layout of ``limit_policy.yaml``)."""
         top = Checker(source, "<top level>")
         config = top.mapping(config, "<top level>")
@@ -338,13 +338,13 @@ class LimitPolicy:
                    on_missing=on_missing, review_notches=notches, currency=currency, source=source)
 
     @classmethod
-    def from_yaml(cls, path) -> "LimitPolicy":
+    def from_yaml(cls, path) -> LimitPolicy:
         """Load and validate a YAML file; errors name the file, the entry and the field."""
         config, source = read_yaml(path)
         return cls.from_dict(config, source)
 
     @classmethod
-    def default(cls) -> "LimitPolicy":
+    def default(cls) -> LimitPolicy:
         """The default policy ``riskkit/configs/limit_policy.yaml``."""
         return cls.from_yaml(DEFAULT_LIMIT_POLICY_PATH)
 
@@ -359,9 +359,7 @@ class LimitPolicy:
         trade = self.trade
         for method, spec in self.methods.items():
             entry = f"methods.{method}"
-            if isinstance(spec, NetWorthMethod):
-                need[(entry, "column")] = spec.column
-            elif isinstance(spec, MonthlySalesMethod):
+            if isinstance(spec, (NetWorthMethod, MonthlySalesMethod)):
                 need[(entry, "column")] = spec.column
             elif isinstance(spec, RatingSizeMatrix):
                 need[(entry, "size_column")] = spec.size_column

@@ -60,7 +60,7 @@ class ReviewPolicy:
 
     @classmethod
     def from_dict(cls, config: Mapping, source: str = "<dict>", entry: str = "review",
-                  grades=GRADES) -> "ReviewPolicy":
+                  grades=GRADES) -> ReviewPolicy:
         """Validate a ``review:`` section: ``{tiers: [{name, grades, months}, ...]}``."""
         check = Checker(source, entry)
         config = check.mapping(config, entry)
@@ -95,7 +95,7 @@ class ReviewPolicy:
         return cls(tuple(tiers), tuple(grades), source)
 
     @classmethod
-    def from_yaml(cls, path) -> "ReviewPolicy":
+    def from_yaml(cls, path) -> ReviewPolicy:
         """The ``review:`` section of a YAML policy file (e.g. ``action_policy.yaml``)."""
         config, source = read_yaml(path)
         if "review" not in config:
@@ -103,7 +103,7 @@ class ReviewPolicy:
         return cls.from_dict(config["review"], source)
 
     @classmethod
-    def default(cls) -> "ReviewPolicy":
+    def default(cls) -> ReviewPolicy:
         return cls.from_yaml(DEFAULT_ACTION_POLICY_PATH)
 
     def tier_table(self) -> pd.DataFrame:
@@ -128,7 +128,7 @@ def load_review_policy(policy=None) -> ReviewPolicy:
     if isinstance(policy, (str, Path)):
         return ReviewPolicy.from_yaml(policy)
     if isinstance(policy, Mapping):
-        return ReviewPolicy.from_dict(policy["review"] if "review" in policy else policy)
+        return ReviewPolicy.from_dict(policy.get("review", policy))
     raise TypeError(f"policy must be None, a ReviewPolicy, an ActionPolicy, a YAML path or a mapping, "
                     f"got {type(policy).__name__}")
 
