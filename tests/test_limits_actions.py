@@ -99,6 +99,23 @@ def test_all_matching_rules_apply_and_duplicates_keep_the_most_urgent():
     assert b1.loc["require_guarantee", "due_date"] == pd.Timestamp("2025-07-30")
 
 
+def test_one_rule_asking_twice_and_three_rules_for_one_action():
+    policy = copy.deepcopy(POLICY)
+    policy["rules"][0]["then"].append({"action": "review_limit", "priority": "critical", "due_days": 2,
+                                       "reason": "again {grade}"})
+    policy["rules"].append({"name": "any_b", "when": "grade == 'B'",
+                            "then": [{"action": "review_limit", "priority": "low", "due_days": 60, "reason": "b"}]})
+    out = recommend_actions(ratings(), alerts(), policy)
+    b1 = actions_of(out, "B1")
+    # breach (critical, 1 day) beats weak_grade's own critical request (2 days); each rule named once,
+    # most urgent first
+    assert b1.loc["review_limit", "due_days"] == 1
+    assert b1.loc["review_limit", "triggered_by"] == "breach, weak_grade, any_b"
+    c1 = actions_of(out, "C1")
+    assert c1.loc["review_limit", "reason"] == "again CCC"
+    assert c1.loc["review_limit", "triggered_by"] == "weak_grade, linked_default"
+
+
 def test_alert_columns_and_rule_owner_override():
     out = recommend_actions(ratings(), alerts(), POLICY)
     c1 = actions_of(out, "C1")

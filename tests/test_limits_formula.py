@@ -49,6 +49,19 @@ def test_format_money_and_share():
     assert format_share(2.0) == "200 %"
 
 
+def test_fixed_decimals_match_python_formatting():
+    """The vectorised number text equals Python's own formatting away from exact ties."""
+    from riskkit.limits.formula import _fixed
+
+    rng = np.random.default_rng(7)
+    # k/1000 + 0.0003 is never a tie at 0, 1 or 2 decimals
+    values = np.concatenate([rng.integers(-10**7, 10**7, 2000) / 1000 + 0.0003, [0.0003, -0.0003, 99.9997]])
+    for decimals in (0, 1, 2):
+        expected = [f"{v:.{decimals}f}" for v in values]
+        expected = [t.lstrip("-") if float(t) == 0 else t for t in expected]   # no "-0.0" in amounts
+        assert _fixed(values, decimals).tolist() == expected
+
+
 # --------------------------------------------------------------------------- net worth
 def test_net_worth_hand_computed():
     df = book(equity=[6e6, -1e6, np.nan, 0.0, 2.5e6])

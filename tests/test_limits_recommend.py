@@ -187,6 +187,8 @@ def test_default_policy_invariants():
     assert out.loc["CAP_GRADE", "recommended_limit"] <= 300_000
     assert out.loc["KO", "recommended_limit"] == 0.0
     assert out.loc["WHITELIST", "review_flag"]
+    # no equity and no working-capital columns: both methods named once, in policy order
+    assert out.loc["TIE_OWNER", "reason"].endswith("; no data for % of net worth, % of working capital")
 
 
 # --------------------------------------------------------------------------- bad inputs

@@ -37,6 +37,7 @@ import pandas as pd
 from .._core.conditions import Condition, ConditionError, parse_condition
 from .._core.config import Checker, ConfigError, read_yaml
 from .._core.dates import check_as_of
+from .formula import _STR, _filled
 from .policy_config import GRADES, LimitInputError, check_columns_present, grade_ranks
 from .review import DEFAULT_ACTION_POLICY_PATH, ReviewPolicy
 
@@ -128,10 +129,6 @@ class ActionPolicy:
     playbook: Playbook | None = None
     review: ReviewPolicy | None = None
     source: str = "<dict>"
-
-    def priority_rank(self, priority) -> np.ndarray:
-        order = {p: i for i, p in enumerate(self.priorities)}
-        return pd.Series(priority, dtype=object).map(order).to_numpy(dtype=np.int64)
 
     @property
     def columns(self) -> list[str]:
@@ -369,8 +366,12 @@ def customer_action_frame(ratings: pd.DataFrame, alerts: pd.DataFrame | None = N
         frame["alert_severity"] = worst.reindex(frame.index, fill_value=0).astype(int)
         by_severity = {v: k for k, v in ALERT_LEVELS.items()}
         frame["max_alert_level"] = worst.map(by_severity).reindex(frame.index).astype(object)
-        rules = alerts[["customer_id", "rule"]].drop_duplicates().sort_values(["customer_id", "rule"])
-        frame["alert_rules"] = rules.groupby("customer_id")["rule"].agg(", ".join).reindex(frame.index).astype(object)
+        rules = alerts[["customer_id", "rule"]].astype(str).drop_duplicates().sort_values(["customer_id", "rule"])
+        names = rules.drop_duplicates("customer_id", keep=False).set_index("customer_id")["rule"]
+        several = rules["customer_id"].duplicated(keep=False).to_numpy()
+        if several.any():
+            names = pd.concat([names, rules.loc[several].groupby("customer_id")["rule"].agg(", ".join)])
+        frame["alert_rules"] = names.reindex(frame.index).astype(object)
         has = pd.crosstab(alerts["customer_id"], alerts["rule"]).reindex(frame.index, fill_value=0) > 0
         for rule in has.columns:
             frame[f"alert_{rule}"] = has[rule].to_numpy(dtype=bool)
@@ -399,21 +400,25 @@ def customer_action_frame(ratings: pd.DataFrame, alerts: pd.DataFrame | None = N
 
 
 def _render(template: str, frame: pd.DataFrame, source: str, entry: str, fld: str) -> np.ndarray:
-    """Fill ``{column}`` / ``{column:spec}`` placeholders row by row of ``frame`` (missing: n/a)."""
-    out = np.full(len(frame), "", dtype=object)
+    """Fill ``{column}`` / ``{column:spec}`` placeholders row by row of ``frame`` (missing: n/a).
+
+    Returns a StringDType array; each distinct value of a column is formatted once.
+    """
+    out = _filled(len(frame), "")
     for literal, name, spec, _ in string.Formatter().parse(template):
-        out = out + literal
+        if literal:
+            out = np.strings.add(out, literal)
         if name is None:
             continue
         if name not in frame.columns:
             raise ConfigError(source, entry, fld, f"placeholder {{{name}}}: column {name!r} is not in the "
                                                   f"customer frame")
+        codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
         try:
-            text = frame[name].map(lambda v, spec=spec: "n/a" if v is None or (not isinstance(v, str) and pd.isna(v))
-                                   else format(v, spec)).to_numpy(dtype=object)
+            texts = np.array([format(v, spec) for v in uniques] + ["n/a"], dtype=_STR)
         except (ValueError, TypeError) as exc:
             raise ConfigError(source, entry, fld, f"placeholder {{{name}:{spec}}}: {exc}") from None
-        out = out + text
+        out = np.strings.add(out, texts[codes])     # code -1 (missing) picks the trailing "n/a"
     return out
 
 
@@ -460,7 +465,12 @@ def recommend_actions(ratings: pd.DataFrame, alerts: pd.DataFrame | None = None,
     alert_columns = [c for c in policy.columns if c.startswith("alert_") and c not in
                      ("alert_severity", "alert_rules")]
     frame = customer_action_frame(ratings, alerts, limits=limits, alert_columns=alert_columns)
-    pieces = []
+    actions = sorted(policy.catalogue)          # codes in alphabetical order
+    action_code = {a: i for i, a in enumerate(actions)}
+    priority_code = {p: i for i, p in enumerate(policy.priorities)}
+    owner_code = {o: i for i, o in enumerate(policy.owners)}
+    parts: dict[str, list] = {key: [] for key in ("customer", "action", "rank", "due_days", "rule", "owner",
+                                                   "reason")}
     for i, rule in enumerate(policy.rules):
         entry = f"rules[{i}] ({rule.name})"
         absent = [c for c in rule.condition.columns if c not in frame.columns]
@@ -473,37 +483,82 @@ def recommend_actions(ratings: pd.DataFrame, alerts: pd.DataFrame | None = None,
             raise ConfigError(policy.source, entry, "when", str(exc)) from None
         if not hit.any():
             continue
-        rows = frame.loc[hit]
+        hit_rows = np.flatnonzero(hit)
+        rows = frame.iloc[hit_rows]
         for j, act in enumerate(rule.actions):
-            reason = _render(act.reason, rows, policy.source, entry, f"then[{j}].reason")
-            pieces.append(pd.DataFrame({"customer_id": rows.index.to_numpy(dtype=object), "action": act.action,
-                                        "priority": act.priority, "owner": act.owner, "due_days": act.due_days,
-                                        "reason": reason, "triggered_by": rule.name, "_rule": i}))
-    if not pieces:
+            k = len(hit_rows)
+            parts["customer"].append(hit_rows)
+            parts["action"].append(np.full(k, action_code[act.action]))
+            parts["rank"].append(np.full(k, priority_code[act.priority]))
+            parts["due_days"].append(np.full(k, act.due_days))
+            parts["rule"].append(np.full(k, i))
+            parts["owner"].append(np.full(k, owner_code[act.owner]))
+            parts["reason"].append(_render(act.reason, rows, policy.source, entry, f"then[{j}].reason"))
+    if not parts["customer"]:
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in _ACTION_COLUMNS})
         out["due_days"] = out["due_days"].astype("int64")
         out["due_date"] = pd.Series(dtype="datetime64[ns]")
         return out
-    long = pd.concat(pieces, ignore_index=True)
-    long["_rank"] = policy.priority_rank(long["priority"])
-    long = long.sort_values(["customer_id", "action", "_rank", "due_days", "_rule"], kind="stable")
-    triggered = long.groupby(["customer_id", "action"], sort=False)["triggered_by"].agg(
-        lambda s: ", ".join(dict.fromkeys(s)))
-    out = long.drop_duplicates(["customer_id", "action"], keep="first").set_index(["customer_id", "action"])
-    out["triggered_by"] = triggered
-    out = out.reset_index()
+    cols = {key: np.concatenate(values) for key, values in parts.items()}
+    # sort by customer, action, then most urgent, soonest, first rule: the first row of each
+    # (customer, action) group is the request that is kept
+    order = np.lexsort((cols["rule"], cols["due_days"], cols["rank"], cols["action"], cols["customer"]))
+    cols = {key: values[order] for key, values in cols.items()}
+    cust, act = cols["customer"], cols["action"]
+    new_group = np.r_[True, (cust[1:] != cust[:-1]) | (act[1:] != act[:-1])]
+    group = np.cumsum(new_group) - 1
+    first = np.flatnonzero(new_group)
+    triggered = _join_rule_names(group, cols["rule"], np.array([r.name for r in policy.rules], dtype=_STR),
+                                 len(first))
+    kept = {key: values[first] for key, values in cols.items()}
     # superseded actions go only where the superseding action is kept for the same customer
-    drop = np.zeros(len(out), dtype=bool)
+    has = np.zeros((len(frame), len(actions)), dtype=bool)
+    has[kept["customer"], kept["action"]] = True
+    drop = np.zeros(len(first), dtype=bool)
     for name, spec in policy.catalogue.items():
         if spec.supersedes:
-            holders = out.loc[out["action"] == name, "customer_id"]
-            drop |= (out["customer_id"].isin(holders) & out["action"].isin(spec.supersedes)).to_numpy()
-    out = out.loc[~drop]
-    out = out.sort_values(["_rank", "due_days", "customer_id", "action"], kind="stable").reset_index(drop=True)
-    out["due_days"] = out["due_days"].astype("int64")
-    out["due_date"] = (as_of + pd.to_timedelta(out["due_days"], unit="D")) if as_of is not None else pd.NaT
-    out["due_date"] = out["due_date"].astype("datetime64[ns]")
-    return out[_ACTION_COLUMNS]
+            superseded = np.isin(kept["action"], [action_code[a] for a in spec.supersedes])
+            drop |= has[kept["customer"], action_code[name]] & superseded
+    keep = ~drop
+    kept = {key: values[keep] for key, values in kept.items()}
+    triggered = triggered[keep]
+    # customers in the order of their ids' text, actions alphabetically (their codes)
+    ids = frame.index.to_numpy(dtype=object)
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(len(ids))
+    final = np.lexsort((kept["action"], id_rank[kept["customer"]], kept["due_days"], kept["rank"]))
+    kept = {key: values[final] for key, values in kept.items()}
+    due_days = kept["due_days"].astype(np.int64)
+    if as_of is not None:
+        due_date = (as_of + pd.to_timedelta(due_days, unit="D")).astype("datetime64[ns]")
+    else:
+        due_date = np.full(len(due_days), np.datetime64("NaT"), dtype="datetime64[ns]")
+    # text columns stay object: inferring pandas' pyarrow "str" dtype would cost more than the work
+    return pd.DataFrame({
+        "customer_id": pd.Series(ids[kept["customer"]], dtype=object),
+        "action": pd.Series(np.asarray(actions, dtype=object)[kept["action"]], dtype=object),
+        "priority": pd.Series(np.asarray(policy.priorities, dtype=object)[kept["rank"]], dtype=object),
+        "owner": pd.Series(np.asarray(policy.owners, dtype=object)[kept["owner"]], dtype=object),
+        "due_days": due_days,
+        "due_date": pd.Series(due_date, dtype="datetime64[ns]"),
+        "reason": pd.Series(kept["reason"].astype(object), dtype=object),
+        "triggered_by": pd.Series(triggered[final].astype(object), dtype=object),
+    })[_ACTION_COLUMNS]
+
+
+def _join_rule_names(group: np.ndarray, rule: np.ndarray, names: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group (rows sorted by group), the distinct rule names in row order joined by ", "."""
+    n_rules = len(names)
+    keep = np.sort(np.unique(group * n_rules + rule, return_index=True)[1])
+    g, r = group[keep], rule[keep]
+    within = np.arange(len(g)) - np.searchsorted(g, g, side="left")
+    table = _filled(n_groups * int(within.max() + 1), "").reshape(n_groups, -1)
+    table[g, within] = names[r]
+    joined = table[:, 0].copy()
+    for k in range(1, table.shape[1]):
+        more = table[:, k] != ""
+        joined[more] = np.strings.add(np.strings.add(joined[more], ", "), table[more, k])
+    return joined
 
 
 # --------------------------------------------------------------------------- contingency playbook
@@ -605,7 +660,8 @@ def contingency_playbook(defaulted, linked_parties: pd.DataFrame, exposures=None
     links = links.assign(priority_rank=relation_priority.map(rank).astype(np.int64))
     links = links.sort_values(["linked_id", "priority_rank", "customer_id", "relation"], kind="stable")
     context = links.rename(columns={"customer_id": "linked_to"}).assign(customer_id=links["linked_id"])
-    links = links.assign(reason=_render(book.linked.reason, context, policy.source, "contingency", "linked.reason"))
+    links = links.assign(reason=_render(book.linked.reason, context, policy.source, "contingency",
+                                        "linked.reason").astype(object))
     grouped = links.groupby("linked_id", sort=False)
     joined = {"reason": "; ", "customer_id": ", ", "relation": ", "}
     per_linked = pd.DataFrame({

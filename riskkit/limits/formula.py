@@ -31,6 +31,7 @@ months of 30 days, so it equals ``P (1 + g) x days / 360``.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -61,25 +62,63 @@ DAYS_PER_MONTH = 30
 
 
 # --------------------------------------------------------------------------- text helpers
+# Text is built with numpy's variable-width StringDType, whose concatenation and int -> str
+# casts run in C (an object array would concatenate one Python str at a time).
+_STR = np.dtypes.StringDType()
+
+
+def _filled(n: int, text: str) -> np.ndarray:
+    """A StringDType array of ``n`` copies of ``text`` (``np.full`` is ~40x slower for StringDType)."""
+    out = np.empty(n, dtype=_STR)
+    out.fill(text)
+    return out
+
+
+def _fixed(values, decimals: int) -> np.ndarray:
+    """Every value with ``decimals`` decimals, vectorised (StringDType; ``"nan"`` for NaN/inf)."""
+    x = np.asarray(values, dtype=float)
+    scale = 10 ** decimals
+    finite = np.isfinite(x)
+    # half away from zero, as people round amounts (np.round would give 3.45 -> "3.4")
+    units = np.floor(np.abs(np.where(finite, x, 0.0)) * scale + 0.5).astype(np.int64)
+    text = units.astype(_STR)
+    if decimals:
+        # one int -> str cast, then "1234" -> "12.34" by slicing off the last `decimals` digits
+        text = np.strings.zfill(text, decimals + 1)
+        text = np.strings.add(np.strings.add(np.strings.slice(text, 0, -decimals), "."),
+                              np.strings.slice(text, -decimals, None))
+    negative = (x < 0) & (units > 0)
+    if negative.any():
+        text[negative] = np.strings.add("-", text[negative])
+    if not finite.all():
+        text[~finite] = "nan"
+    return text
+
+
+def _money(values) -> np.ndarray:
+    v = np.atleast_1d(np.asarray(values, dtype=float))
+    out = _filled(v.shape, "n/a")
+    a = np.abs(v)
+    finite = np.isfinite(v)
+    # the thresholds sit where the rounded text would reach the next unit ("1000 k" -> "1.0 m")
+    for lo, hi, div, decimals, unit in ((999_950_000.0, math.inf, 1e9, 1, " bn"),
+                                        (999_500.0, 999_950_000.0, 1e6, 1, " m"),
+                                        (9_999.5, 999_500.0, 1e3, 0, " k"), (-1.0, 9_999.5, 1.0, 0, "")):
+        m = finite & (a >= lo) & (a < hi)
+        if m.any():
+            out[m] = np.strings.add(_fixed(v[m] / div, decimals), unit)
+    out[np.isposinf(v)] = "unbounded"
+    out[np.isneginf(v)] = "-unbounded"
+    return out
+
+
 def format_money(values):
     """Amounts as short text: ``850``, ``12 k``, ``1.2 m``, ``3.4 bn``; ``n/a`` for NaN.
 
     A scalar gives a ``str``, an array an object array of ``str``.
     """
-    scalar = np.ndim(values) == 0
-    v = np.atleast_1d(np.asarray(values, dtype=float))
-    out = np.full(v.shape, "n/a", dtype=object)
-    a = np.abs(v)
-    finite = np.isfinite(v)
-    # the thresholds sit where the rounded text would reach the next unit ("1000 k" -> "1.0 m")
-    for lo, hi, div, fmt in ((999_950_000.0, math.inf, 1e9, "%.1f bn"), (999_500.0, 999_950_000.0, 1e6, "%.1f m"),
-                             (9_999.5, 999_500.0, 1e3, "%.0f k"), (-1.0, 9_999.5, 1.0, "%.0f")):
-        m = finite & (a >= lo) & (a < hi)
-        if m.any():
-            out[m] = np.char.mod(fmt, v[m] / div).astype(object)
-    out[np.isposinf(v)] = "unbounded"
-    out[np.isneginf(v)] = "-unbounded"
-    return str(out[0]) if scalar else out
+    out = _money(values)
+    return str(out[0]) if np.ndim(values) == 0 else out.astype(object)
 
 
 def format_share(share: float) -> str:
@@ -88,18 +127,44 @@ def format_share(share: float) -> str:
 
 
 def _text(*parts) -> np.ndarray:
-    """Element-wise concatenation of strings and object arrays of strings."""
+    """Element-wise concatenation of strings and arrays of strings (a StringDType array)."""
     out = None
     for part in parts:
-        part = part if isinstance(part, str) else np.asarray(part, dtype=object)
-        out = part if out is None else out + part
-    return np.asarray(out, dtype=object)
+        if not isinstance(part, str):
+            part = np.asarray(part)
+            if part.dtype != _STR:
+                part = part.astype(object).astype(_STR)
+        out = part if out is None else np.strings.add(out, part)
+    out = np.asarray(out)
+    return out if out.dtype == _STR else out.astype(_STR)
+
+
+def _put(target: np.ndarray, mask: np.ndarray, *parts) -> None:
+    """``target[mask] = _text(*parts)`` built for the masked rows only (parts: str or full-length arrays)."""
+    if mask.any():
+        target[mask] = _text(*(p if isinstance(p, str) else np.asarray(p)[mask] for p in parts))
 
 
 def _result(frame: pd.DataFrame, limit: np.ndarray, explanation: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"limit": np.asarray(limit, dtype=float),
-                         "explanation": pd.Series(np.asarray(explanation, dtype=object), dtype=object).to_numpy()},
-                        index=frame.index)
+    # an object column: inferring pandas' pyarrow "str" dtype would cost more than the text itself
+    text = pd.Series(np.broadcast_to(np.asarray(explanation), (len(frame),)).astype(object), index=frame.index,
+                     dtype=object)
+    return pd.DataFrame({"limit": np.asarray(limit, dtype=float), "explanation": text}, index=frame.index)
+
+
+def _frame_result(impl):
+    """Make ``impl(frame, ...) -> (limit, explanation)`` the public function returning a DataFrame.
+
+    The array version stays reachable as ``<function>.arrays`` (StringDType explanations),
+    which :func:`riskkit.limits.recommend_limits` uses to skip a round trip through objects.
+    """
+    @functools.wraps(impl)
+    def public(frame, *args, **kwargs):
+        limit, explanation = impl(frame, *args, **kwargs)
+        return _result(frame, limit, explanation)
+
+    public.arrays = impl
+    return public
 
 
 # --------------------------------------------------------------------------- input helpers
@@ -174,6 +239,7 @@ def days_outstanding(frame: pd.DataFrame, *, terms_column: str = "payment_terms_
 
 
 # --------------------------------------------------------------------------- the methods
+@_frame_result
 def net_worth_limit(frame: pd.DataFrame, share: float, *, column: str = "equity") -> pd.DataFrame:
     """Limit as a share of net worth: ``share x equity``.
 
@@ -201,13 +267,14 @@ def net_worth_limit(frame: pd.DataFrame, share: float, *, column: str = "equity"
     equity = _numeric(frame, column)
     limit = np.where(equity > 0, share * equity, 0.0)
     limit[np.isnan(equity)] = np.nan
-    explanation = np.where(
-        np.isnan(equity), f"no {column} data",
-        np.where(equity > 0, _text(f"{format_share(share)} of {column} ", format_money(equity)),
-                 _text(f"{column} ", format_money(equity), " is not positive")))
-    return _result(frame, limit, explanation)
+    explanation = _filled(len(frame), f"no {column} data")
+    money = _money(equity)
+    _put(explanation, equity > 0, f"{format_share(share)} of {column} ", money)
+    _put(explanation, equity <= 0, f"{column} ", money, " is not positive")
+    return limit, explanation
 
 
+@_frame_result
 def working_capital_limit(frame: pd.DataFrame, share: float, *, current_assets: str = "current_assets",
                           current_liabilities: str = "current_liabilities") -> pd.DataFrame:
     """Limit as a share of working capital: ``share x (current assets - current liabilities)``.
@@ -222,20 +289,23 @@ def working_capital_limit(frame: pd.DataFrame, share: float, *, current_assets: 
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"frame must be a DataFrame, got {type(frame).__name__}")
         text = f"no working capital data (column(s) {', '.join(absent)} absent)"
-        return _result(frame, np.full(len(frame), np.nan), np.full(len(frame), text, dtype=object))
+        return np.full(len(frame), np.nan), _filled(len(frame), text)
     ca = _numeric(frame, current_assets, nonnegative=True)
     cl = _numeric(frame, current_liabilities, nonnegative=True)
     wc = ca - cl
     limit = np.where(wc > 0, share * wc, 0.0)
     limit[np.isnan(wc)] = np.nan
-    detail = _text(" (current assets ", format_money(ca), " - current liabilities ", format_money(cl), ")")
-    explanation = np.where(
-        np.isnan(wc), "no working capital data",
-        np.where(wc > 0, _text(f"{format_share(share)} of working capital ", format_money(wc), detail),
-                 _text("working capital ", format_money(wc), detail, " is not positive")))
-    return _result(frame, limit, explanation)
+    explanation = _filled(len(frame), "no working capital data")
+    known = ~np.isnan(wc)
+    detail = _filled(len(frame), "")
+    _put(detail, known, " (current assets ", _money(ca), " - current liabilities ", _money(cl), ")")
+    money = _money(wc)
+    _put(explanation, wc > 0, f"{format_share(share)} of working capital ", money, detail)
+    _put(explanation, wc <= 0, "working capital ", money, detail, " is not positive")
+    return limit, explanation
 
 
+@_frame_result
 def monthly_sales_limit(frame: pd.DataFrame, share: float, *, column: str = "credit_sales_365d",
                         label: str | None = None) -> pd.DataFrame:
     """Limit as a share of average monthly sales: ``share x base / 12``.
@@ -257,13 +327,13 @@ def monthly_sales_limit(frame: pd.DataFrame, share: float, *, column: str = "cre
     annual = _numeric(frame, column, nonnegative=True)
     monthly = annual / 12.0
     limit = share * monthly
-    explanation = np.where(
-        np.isnan(annual), f"no {label} data",
-        _text(f"{format_share(share)} of monthly {label} ", format_money(monthly), " (",
-              format_money(annual), " a year / 12)"))
-    return _result(frame, limit, explanation)
+    explanation = _filled(len(frame), f"no {label} data")
+    _put(explanation, ~np.isnan(annual), f"{format_share(share)} of monthly {label} ", _money(monthly), " (",
+         _money(annual), " a year / 12)")
+    return limit, explanation
 
 
+@_frame_result
 def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_365d", purchases_growth: float = 0.0,
                 terms_column: str = "payment_terms_days", days_beyond_terms_column: str = "avg_days_beyond_terms",
                 days_beyond_terms_if_missing: float | None = 0.0,
@@ -287,23 +357,26 @@ def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_36
     terms = _numeric(frame, terms_column)
     growth = f" (+{format_share(purchases_growth)} growth)" if purchases_growth > 0 else (
         f" ({format_share(purchases_growth)} growth)" if purchases_growth < 0 else "")
+    n = len(frame)
+    explanation = _filled(n, "no purchase data")
+    explanation[~np.isnan(annual) & np.isnan(terms)] = "no payment terms data"
+    explanation[~np.isnan(annual) & ~np.isnan(terms) & np.isnan(days)] = \
+        "no days-beyond-terms data (no payment history)"
+    ok = ~np.isnan(limit)
     if include_days_beyond_terms:
-        beyond = days - terms
-        day_text = _text(np.char.mod("%.0f", terms).astype(object), " days terms + ",
-                         np.char.mod("%.0f", np.nan_to_num(beyond, nan=0.0)).astype(object), " days beyond terms")
+        day_text = (_fixed(terms, 0), " days terms + ", _fixed(np.nan_to_num(days - terms, nan=0.0), 0),
+                    " days beyond terms")
     else:
-        day_text = _text(np.char.mod("%.0f", terms).astype(object), " days terms")
-    explanation = _text("monthly purchases ", format_money(monthly), growth, " x (", day_text, ") / 30")
-    explanation = np.where(assumed, _text(explanation, f" (no payment history: {days_beyond_terms_if_missing:g} "
-                                                       f"days beyond terms assumed)")
-                           if days_beyond_terms_if_missing is not None else explanation, explanation)
-    explanation = np.where(np.isnan(days) & ~np.isnan(terms), "no days-beyond-terms data (no payment history)",
-                           explanation)
-    explanation = np.where(np.isnan(terms), "no payment terms data", explanation)
-    explanation = np.where(np.isnan(annual), "no purchase data", explanation)
-    return _result(frame, limit, explanation)
+        day_text = (_fixed(terms, 0), " days terms")
+    note = f" (no payment history: {days_beyond_terms_if_missing:g} days beyond terms assumed)" \
+        if days_beyond_terms_if_missing is not None else ""
+    _put(explanation, ok & ~assumed, "monthly purchases ", _money(monthly), growth, " x (", *day_text, ") / 30")
+    _put(explanation, ok & assumed, "monthly purchases ", _money(monthly), growth, " x (", *day_text, ") / 30",
+         note)
+    return limit, explanation
 
 
+@_frame_result
 def matrix_limit(frame: pd.DataFrame, matrix: RatingSizeMatrix, *, grade_column: str = "grade",
                  grades=GRADES) -> pd.DataFrame:
     """Limit read from a rating x size matrix.
@@ -336,7 +409,7 @@ def matrix_limit(frame: pd.DataFrame, matrix: RatingSizeMatrix, *, grade_column:
     band = np.searchsorted(lowers, size, side="right") - 1
     inside = ~np.isnan(size) & (band >= 0) & (size < matrix.bands[-1].upper)
     limit = np.full(n, np.nan)
-    explanation = np.full(n, "", dtype=object)
+    explanation = _filled(n, "")
     for j, b in enumerate(matrix.bands):
         span = (f"{format_money(b.lower)} and above" if b.upper == math.inf
                 else f"{format_money(b.lower)} to {format_money(b.upper)}")
@@ -349,23 +422,23 @@ def matrix_limit(frame: pd.DataFrame, matrix: RatingSizeMatrix, *, grade_column:
             cell = row[j]
             values = cell.evaluate(frame.loc[rows])
             if cell.kind == "number":
-                text = _text(f"grade {g}, {band_text}: ", format_money(values))
+                text = _text(f"grade {g}, {band_text}: ", _money(values))
             else:
-                text = _text(f"grade {g}, {band_text}: {cell.text} = ", format_money(values))
-                text = np.where(np.isnan(values), f"grade {g}, {band_text}: {cell.text} = n/a (missing data)", text)
+                text = _text(f"grade {g}, {band_text}: {cell.text} = ", _money(values))
+                text[np.isnan(values)] = f"grade {g}, {band_text}: {cell.text} = n/a (missing data)"
             # a formula over e.g. negative equity can go below 0: no limit, said so
             negative = values < 0
-            text = np.where(negative, _text(text, " is negative: 0"), text)
+            _put(text, negative, text, " is negative: 0")
             limit[rows] = np.where(negative, 0.0, values)
             explanation[rows] = text
     default = grade == grades[-1]
     limit[default] = 0.0
     explanation[default] = f"grade {grades[-1]}: 0"
-    no_grade = np.array([g is None for g in grade], dtype=bool)
+    no_grade = pd.isna(grade)
     limit[no_grade] = np.nan
     explanation[no_grade] = "no grade"
     no_size = np.isnan(size) & ~default & ~no_grade
     explanation[no_size] = f"no {matrix.size_label} data"
     outside = ~np.isnan(size) & ~inside & ~default & ~no_grade
-    explanation[outside] = _text(f"{matrix.size_label} ", format_money(size[outside]), " outside the matrix bands")
-    return _result(frame, limit, explanation)
+    _put(explanation, outside, f"{matrix.size_label} ", _money(size), " outside the matrix bands")
+    return limit, explanation

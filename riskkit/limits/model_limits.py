@@ -53,9 +53,12 @@ from scipy.special import lambertw
 
 from .formula import (
     _check_share,
+    _filled,
+    _fixed,
+    _frame_result,
+    _money,
     _numeric,
-    _result,
-    _text,
+    _put,
     days_outstanding,
     expected_annual_purchases,
     format_money,
@@ -210,10 +213,11 @@ def _trade_inputs(frame: pd.DataFrame, trade: TradeInputs):
     return annual, days, assumed
 
 
-def _pd_text(p: np.ndarray, lgd: float) -> np.ndarray:
-    return _text("PD ", np.char.mod("%.2f", p * 100).astype(object), f" % x LGD {format_share(lgd)}")
+def _pd_parts(p: np.ndarray, lgd: float) -> tuple:
+    return "PD ", _fixed(p * 100, 2), f" % x LGD {format_share(lgd)}"
 
 
+@_frame_result
 def el_budget_limit(frame: pd.DataFrame, *, budget_amount: float | None = None,
                     budget_margin_share: float | None = None, trade: TradeInputs | None = None,
                     grades=GRADES) -> pd.DataFrame:
@@ -245,24 +249,25 @@ def el_budget_limit(frame: pd.DataFrame, *, budget_amount: float | None = None,
                 or not math.isfinite(budget_amount) or budget_amount < 0:
             raise LimitInputError(f"budget_amount must be a finite amount >= 0, got {budget_amount!r}")
         budget = np.full(len(frame), float(budget_amount))
-        budget_text = np.full(len(frame), f"EL budget {format_money(budget_amount)}", dtype=object)
+        budget_parts = (f"EL budget {format_money(budget_amount)}",)
     else:
         share = _check_share(budget_margin_share, "budget_margin_share", 1.0)
         annual = expected_annual_purchases(frame, purchases_column=trade.purchases_column,
                                            purchases_growth=trade.purchases_growth)
         margin = trade.gross_margin_rate * annual
         budget = share * margin
-        budget_text = _text("EL budget ", format_money(budget), f" ({format_share(share)} of margin ",
-                            format_money(margin), ")")
+        budget_parts = ("EL budget ", _money(budget), f" ({format_share(share)} of margin ", _money(margin), ")")
     limit = el_budget_max_exposure(p, trade.lgd, budget)
-    explanation = _text(budget_text, " / (", _pd_text(p, trade.lgd), ")")
-    explanation = np.where(np.isinf(limit), _text(explanation, ": unbounded"), explanation)
-    explanation = np.where(np.isnan(budget), "no purchase data for the margin budget", explanation)
-    explanation = np.where(np.isnan(p), "no PD", explanation)
+    explanation = _filled(len(frame), "no PD")
+    explanation[~np.isnan(p) & np.isnan(budget)] = "no purchase data for the margin budget"
+    ok = ~np.isnan(p) & ~np.isnan(budget)
+    _put(explanation, ok, *budget_parts, " / (", *_pd_parts(p, trade.lgd), ")")
+    _put(explanation, ok & np.isinf(limit), explanation, ": unbounded")
     _zero_for_default(frame, limit, explanation, grades)
-    return _result(frame, limit, explanation)
+    return limit, explanation
 
 
+@_frame_result
 def profit_limit(frame: pd.DataFrame, *, max_el_share: float = 0.5, saturation: str = "exponential",
                  trade: TradeInputs | None = None, grades=GRADES) -> pd.DataFrame:
     """Expected-profit-optimal limit of every customer (:func:`profit_optimal_limit`).
@@ -292,26 +297,30 @@ def profit_limit(frame: pd.DataFrame, *, max_el_share: float = 0.5, saturation: 
         el_share = p * lgd * limit / (m * sales)
         turns = DAYS_PER_YEAR / days
         k = p * lgd / (m * turns)
-    base = _text(f"{format_share(m)} margin on sales the limit supports (of ", format_money(annual),
-                 " purchases, ", np.char.mod("%.1f", np.nan_to_num(turns, posinf=0.0)).astype(object),
-                 " turns a year) - ", _pd_text(p, lgd), " x limit")
-    explanation = _text("maximises ", base, "; supports ", format_money(sales), " of sales, EL = ",
-                        np.char.mod("%.1f", np.nan_to_num(el_share * 100)).astype(object), " % of margin")
-    capped = np.isclose(el_share, share) & (limit > 0)
-    explanation = np.where(capped, _text(explanation, f" (EL share cap {format_share(share)} binds)"), explanation)
-    explanation = np.where((limit == 0) & (k >= 1), _text("margin does not cover PD x LGD: 0 (", base, ")"),
-                           explanation)
-    explanation = np.where((limit == 0) & (k < 1) & (k >= share),
-                           _text(f"EL share would exceed {format_share(share)} of margin: 0 (", base, ")"),
-                           explanation)
-    explanation = np.where(np.isinf(limit), _text("unbounded: PD x LGD = 0 (", base, ")"), explanation)
-    explanation = np.where(annual == 0, "no purchases: 0", explanation)
-    explanation = np.where(days == 0, "cash terms (0 days outstanding): 0", explanation)
-    explanation = np.where(assumed, _text(explanation, f" (no payment history: {trade.days_beyond_terms_if_missing:g} "
-                                                       f"days beyond terms assumed)")
-                           if trade.days_beyond_terms_if_missing is not None else explanation, explanation)
-    explanation = np.where(np.isnan(days), "no payment terms / payment history data", explanation)
-    explanation = np.where(np.isnan(annual), "no purchase data", explanation)
-    explanation = np.where(np.isnan(p), "no PD", explanation)
+    n = len(frame)
+    explanation = _filled(n, "no PD")
+    has_p = ~np.isnan(p)
+    explanation[has_p & np.isnan(annual)] = "no purchase data"
+    explanation[has_p & ~np.isnan(annual) & np.isnan(days)] = "no payment terms / payment history data"
+    ok = has_p & ~np.isnan(annual) & ~np.isnan(days)
+    explanation[ok & (days == 0)] = "cash terms (0 days outstanding): 0"
+    explanation[ok & (annual == 0)] = "no purchases: 0"
+    modelled = ok & (days > 0) & (annual > 0)
+    base = (f"{format_share(m)} margin on sales the limit supports (of ", _money(annual), " purchases, ",
+            _fixed(np.nan_to_num(turns, posinf=0.0), 1), " turns a year) - ", *_pd_parts(p, lgd), " x limit")
+    not_covered = modelled & (limit == 0) & (k >= 1)
+    too_risky = modelled & (limit == 0) & (k < 1) & (k >= share)
+    unbounded = modelled & np.isinf(limit)
+    optimum = modelled & ~not_covered & ~too_risky & ~unbounded
+    _put(explanation, optimum, "maximises ", *base, "; supports ", _money(sales), " of sales, EL = ",
+         _fixed(np.nan_to_num(el_share * 100), 1), " % of margin")
+    _put(explanation, optimum & np.isclose(el_share, share) & (limit > 0), explanation,
+         f" (EL share cap {format_share(share)} binds)")
+    _put(explanation, not_covered, "margin does not cover PD x LGD: 0 (", *base, ")")
+    _put(explanation, too_risky, f"EL share would exceed {format_share(share)} of margin: 0 (", *base, ")")
+    _put(explanation, unbounded, "unbounded: PD x LGD = 0 (", *base, ")")
+    if trade.days_beyond_terms_if_missing is not None:
+        _put(explanation, ok & assumed, explanation, f" (no payment history: {trade.days_beyond_terms_if_missing:g} "
+                                                     f"days beyond terms assumed)")
     _zero_for_default(frame, limit, explanation, grades)
-    return _result(frame, limit, explanation)
+    return limit, explanation

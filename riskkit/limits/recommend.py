@@ -17,6 +17,12 @@ import numpy as np
 import pandas as pd
 
 from .formula import (
+    _STR,
+    _filled,
+    _fixed,
+    _money,
+    _put,
+    _result,
     _text,
     format_money,
     format_share,
@@ -42,39 +48,44 @@ __all__ = ["recommend_limits", "method_limits"]
 _RATINGS_COLUMNS = ("grade", "pd_grade", "knockout")
 
 
+def _method_arrays(frame: pd.DataFrame, policy: LimitPolicy) -> dict[str, tuple]:
+    """``{method: (limit, explanation)}`` as arrays, for every enabled method of ``policy``."""
+    policy.check_columns(frame)
+    trade = policy.trade
+    out = {}
+    for name, spec in policy.methods.items():
+        if name == "net_worth":
+            out[name] = net_worth_limit.arrays(frame, spec.share, column=spec.column)
+        elif name == "working_capital":
+            out[name] = working_capital_limit.arrays(frame, spec.share, current_assets=spec.current_assets,
+                                                     current_liabilities=spec.current_liabilities)
+        elif name == "monthly_sales":
+            out[name] = monthly_sales_limit.arrays(frame, spec.share, column=spec.column, label=spec.label)
+        elif name == "needs":
+            out[name] = needs_limit.arrays(frame, purchases_column=trade.purchases_column,
+                                           purchases_growth=trade.purchases_growth, terms_column=trade.terms_column,
+                                           days_beyond_terms_column=trade.days_beyond_terms_column,
+                                           days_beyond_terms_if_missing=trade.days_beyond_terms_if_missing,
+                                           include_days_beyond_terms=spec.include_days_beyond_terms)
+        elif name == "matrix":
+            out[name] = matrix_limit.arrays(frame, spec, grades=policy.grades)
+        elif name == "el_budget":
+            out[name] = el_budget_limit.arrays(frame, budget_amount=spec.budget_amount,
+                                               budget_margin_share=spec.budget_margin_share, trade=trade,
+                                               grades=policy.grades)
+        else:
+            out[name] = profit_limit.arrays(frame, max_el_share=spec.max_el_share, saturation=spec.saturation,
+                                            trade=trade, grades=policy.grades)
+    return out
+
+
 def method_limits(frame: pd.DataFrame, policy: LimitPolicy) -> dict[str, pd.DataFrame]:
     """``{method: DataFrame(limit, explanation)}`` for every enabled method of ``policy``.
 
     ``frame`` is the customer frame (profile joined with ratings); its columns are checked
     against the policy first (``ConfigError`` naming the policy entry and field).
     """
-    policy.check_columns(frame)
-    trade = policy.trade
-    out = {}
-    for name, spec in policy.methods.items():
-        if name == "net_worth":
-            out[name] = net_worth_limit(frame, spec.share, column=spec.column)
-        elif name == "working_capital":
-            out[name] = working_capital_limit(frame, spec.share, current_assets=spec.current_assets,
-                                              current_liabilities=spec.current_liabilities)
-        elif name == "monthly_sales":
-            out[name] = monthly_sales_limit(frame, spec.share, column=spec.column, label=spec.label)
-        elif name == "needs":
-            out[name] = needs_limit(frame, purchases_column=trade.purchases_column,
-                                    purchases_growth=trade.purchases_growth, terms_column=trade.terms_column,
-                                    days_beyond_terms_column=trade.days_beyond_terms_column,
-                                    days_beyond_terms_if_missing=trade.days_beyond_terms_if_missing,
-                                    include_days_beyond_terms=spec.include_days_beyond_terms)
-        elif name == "matrix":
-            out[name] = matrix_limit(frame, spec, grades=policy.grades)
-        elif name == "el_budget":
-            out[name] = el_budget_limit(frame, budget_amount=spec.budget_amount,
-                                        budget_margin_share=spec.budget_margin_share, trade=trade,
-                                        grades=policy.grades)
-        else:
-            out[name] = profit_limit(frame, max_el_share=spec.max_el_share, saturation=spec.saturation,
-                                     trade=trade, grades=policy.grades)
-    return out
+    return {name: _result(frame, *arrays) for name, arrays in _method_arrays(frame, policy).items()}
 
 
 def _customer_frame(profile: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:
@@ -96,25 +107,23 @@ def _customer_frame(profile: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFram
 
 
 def _bound(bounds: Bounds, frame: pd.DataFrame, policy: LimitPolicy, kind: str):
-    """Per customer the tightest applicable bound (min for caps, max for floors) and its label."""
+    """Per customer the tightest applicable bound (min for caps, max for floors), its label and code."""
     n = len(frame)
     values, labels, codes = [], [], []
     if bounds.absolute is not None:
         values.append(np.full(n, bounds.absolute))
         labels.append(np.full(n, f"the absolute {kind} {format_money(bounds.absolute)}", dtype=object))
         codes.append(f"{kind}_absolute")
-    if bounds.by_grade:
-        grade = frame["grade"].astype(object)
-        values.append(grade.map(bounds.by_grade).to_numpy(dtype=float, na_value=np.nan))
-        labels.append(_text(f"the {kind} for grade ", grade.astype(str).to_numpy(dtype=object), " (",
-                            format_money(values[-1]), ")"))
-        codes.append(f"{kind}_grade")
-    if bounds.by_ownership:
-        owner = frame[policy.ownership_column].astype(object)
-        values.append(owner.map(bounds.by_ownership).to_numpy(dtype=float, na_value=np.nan))
-        labels.append(_text(f"the {kind} for {policy.ownership_column} ", owner.astype(str).to_numpy(dtype=object),
-                            " (", format_money(values[-1]), ")"))
-        codes.append(f"{kind}_ownership")
+    # a grade or ownership bound has one label per key: map the few keys, not the rows
+    for mapping, column, what, code in ((bounds.by_grade, "grade", "grade", "grade"),
+                                        (bounds.by_ownership, policy.ownership_column, policy.ownership_column,
+                                         "ownership")):
+        if mapping:
+            key = frame[column].astype(object)
+            values.append(key.map(mapping).to_numpy(dtype=float, na_value=np.nan))
+            texts = {k: f"the {kind} for {what} {k} ({format_money(v)})" for k, v in mapping.items()}
+            labels.append(key.map(texts).to_numpy(dtype=object))
+            codes.append(f"{kind}_{code}")
     if bounds.seller_sales_share is not None:
         amount = bounds.seller_sales_share * policy.seller_annual_sales
         values.append(np.full(n, amount))
@@ -123,7 +132,7 @@ def _bound(bounds: Bounds, frame: pd.DataFrame, policy: LimitPolicy, kind: str):
                                  f"{format_money(policy.seller_annual_sales)})", dtype=object))
         codes.append(f"{kind}_seller_sales")
     if not values:
-        return np.full(n, np.nan), np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+        return np.full(n, np.nan), _filled(n, ""), np.full(n, "", dtype=object)
     stack = np.column_stack(values)
     applicable = ~np.isnan(stack)
     fill = np.inf if kind == "cap" else -np.inf
@@ -132,6 +141,7 @@ def _bound(bounds: Bounds, frame: pd.DataFrame, policy: LimitPolicy, kind: str):
     rows = np.arange(n)
     value = np.where(applicable.any(axis=1), stack[rows, pick], np.nan)
     label = np.column_stack(labels)[rows, pick]
+    label = np.where(applicable.any(axis=1), label, "").astype(object).astype(_STR)
     code = np.asarray(codes, dtype=object)[pick]
     return value, label, code
 
@@ -191,25 +201,23 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
     frame = _customer_frame(profile, ratings)
     grade_rank = grade_ranks(frame["grade"], policy.grades, what="ratings column 'grade'")
     pd_grade_rank = grade_ranks(frame["pd_grade"], policy.grades, what="ratings column 'pd_grade'")
-    results = method_limits(frame, policy)
+    results = _method_arrays(frame, policy)
     names = list(results)
     n = len(frame)
     rows = np.arange(n)
 
-    amounts = np.column_stack([results[m]["limit"].to_numpy(dtype=float) for m in names]) if n else np.empty((0, len(names)))
-    notes = np.column_stack([results[m]["explanation"].to_numpy(dtype=object) for m in names]) if n else \
-        np.empty((0, len(names)), dtype=object)
+    amounts = np.column_stack([np.asarray(results[m][0], dtype=float) for m in names])
+    notes = np.column_stack([results[m][1] for m in names])
     no_data = np.isnan(amounts)
     if policy.on_missing == "zero":
         notes = np.where(no_data, _text(notes, " (no data: counted as 0)"), notes)
         amounts = np.where(no_data, 0.0, amounts)
         no_data = np.zeros_like(no_data)
-    has_data = ~no_data.all(axis=1) if n else np.zeros(0, dtype=bool)
-    pick = np.where(no_data, np.inf, amounts).argmin(axis=1) if n else np.zeros(0, dtype=int)
-    method_limit = np.where(has_data, amounts[rows, pick], np.nan) if n else np.zeros(0)
+    has_data = ~no_data.all(axis=1)
+    pick = np.where(no_data, np.inf, amounts).argmin(axis=1)
+    method_limit = np.where(has_data, amounts[rows, pick], np.nan)
     labels = np.asarray([METHOD_LABELS[m] for m in names], dtype=object)
     binding_method = np.where(has_data, np.asarray(names, dtype=object)[pick], None)
-    binding_text = _text(labels[pick], " (", notes[rows, pick], ")") if n else np.zeros(0, dtype=object)
 
     floor, floor_label, floor_code = _bound(policy.floors, frame, policy, "floor")
     cap, cap_label, cap_code = _bound(policy.caps, frame, policy, "cap")
@@ -237,56 +245,62 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
     # the rating, not a method, sets a defaulted or knocked-out customer's limit
     binding_method = np.where(is_default | knockout, None, binding_method)
 
-    # --- the reason sentence
-    grade_text = frame["grade"].astype(object).astype(str).to_numpy(dtype=object)
-    money = format_money(limit)
-    skipped = np.full(n, "", dtype=object)
+    # --- the reason sentence (each variant built for its own rows only)
+    grade_text = frame["grade"].astype(object).astype(str).to_numpy(dtype=object).astype(_STR)
+    rule = frame["rule"].astype(object).astype(str).to_numpy(dtype=object).astype(_STR) \
+        if "rule" in frame.columns else None
+    money = _money(limit)
+    skipped = _filled(n, "")
     for j, m in enumerate(names):
-        skipped = np.where(no_data[:, j], _text(skipped, np.where(skipped == "", "; no data for ", ", "),
-                                                METHOD_LABELS[m]), skipped)
-    methods_gave = _text(" (the methods gave ", format_money(method_limit), ", bound by ", binding_text, ")")
-    reason = _text("Limit ", money, " bound by ", binding_text, "; grade ", grade_text, skipped)
-    reason = np.where(floored, _text("Limit ", money, " set by ", floor_label, methods_gave, "; grade ",
-                                     grade_text, skipped), reason)
-    reason = np.where(capped, _text("Limit ", money, " set by ", cap_label, methods_gave, "; grade ", grade_text,
-                                    skipped), reason)
-    reason = np.where(unbounded, _text("No limit computed: no method or cap bounds it (", binding_text,
-                                       "); grade ", grade_text, "; set an absolute cap"), reason)
-    all_notes = np.full(n, "", dtype=object)
-    for j, m in enumerate(names):
-        all_notes = _text(all_notes, "; " if j else "", METHOD_LABELS[m], ": ", notes[:, j])
-    reason = np.where(~has_data, _text("No limit computed: no method had data (", all_notes, "); grade ",
-                                       grade_text, "; manual assessment needed"), reason)
-    reason = np.where(is_default, _text("No limit: grade ", grade_text, " (default)"), reason)
-    rule = frame["rule"].astype(object).astype(str).to_numpy(dtype=object) if "rule" in frame.columns else None
-    knock_text = _text("No limit: knock-out (rule ", rule, "); grade ", grade_text) if rule is not None else \
-        _text("No limit: knock-out; grade ", grade_text)
-    reason = np.where(knockout, knock_text, reason)
+        first = no_data[:, j] & (skipped == "")
+        _put(skipped, no_data[:, j] & ~first, skipped, ", ", METHOD_LABELS[m])
+        _put(skipped, first, "; no data for ", METHOD_LABELS[m])
+    binding = (labels[pick].astype(_STR), " (", notes[rows, pick], ")")
+    methods_gave = (" (the methods gave ", _money(method_limit), ", bound by ", *binding, ")")
+    plain = has_data & ~floored & ~capped & ~unbounded
+    reason = _filled(n, "")
+    _put(reason, plain, "Limit ", money, " bound by ", *binding, "; grade ", grade_text, skipped)
+    _put(reason, floored, "Limit ", money, " set by ", floor_label, *methods_gave, "; grade ", grade_text, skipped)
+    _put(reason, capped, "Limit ", money, " set by ", cap_label, *methods_gave, "; grade ", grade_text, skipped)
+    _put(reason, unbounded, "No limit computed: no method or cap bounds it (", *binding, "); grade ", grade_text,
+         "; set an absolute cap")
+    if (~has_data).any():
+        all_notes = _filled(n, "")
+        for j, m in enumerate(names):
+            _put(all_notes, ~has_data, all_notes, "; " if j else "", METHOD_LABELS[m], ": ", notes[:, j])
+        _put(reason, ~has_data, "No limit computed: no method had data (", all_notes, "); grade ", grade_text,
+             "; manual assessment needed")
+    _put(reason, is_default, "No limit: grade ", grade_text, " (default)")
+    if rule is not None:
+        _put(reason, knockout, "No limit: knock-out (rule ", rule, "); grade ", grade_text)
+    else:
+        _put(reason, knockout, "No limit: knock-out; grade ", grade_text)
 
     # --- review flags
     with np.errstate(invalid="ignore"):
         notches = pd_grade_rank - grade_rank
     contradicts = notches >= policy.review_notches
-    if "whitelist" in frame.columns:
-        whitelisted = frame["whitelist"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        how = np.where(whitelisted, "whitelist", "override")
-    else:
-        how = np.full(n, "override", dtype=object)
-    if rule is not None:
-        how = _text(how, ", rule ", rule)
-    pd_value = frame["pd"].to_numpy(dtype=float, na_value=np.nan) if "pd" in frame.columns else np.full(n, np.nan)
-    pd_text = np.where(np.isnan(pd_value), "", _text(" (PD ", np.char.mod("%.1f", pd_value * 100).astype(object),
-                                                     " %)"))
-    notch_text = _text("grade ", grade_text, " (", how, ") is ",
-                       np.char.mod("%.0f", np.nan_to_num(notches)).astype(object), " notches better than the PD grade ",
-                       frame["pd_grade"].astype(object).astype(str).to_numpy(dtype=object), pd_text,
-                       ": review before relying on it")
-    review_reason = np.full(n, "", dtype=object)
-    review_reason = np.where(contradicts, notch_text, review_reason)
+    review_reason = _filled(n, "")
+    if contradicts.any():
+        if "whitelist" in frame.columns:
+            whitelisted = frame["whitelist"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+            how = np.where(whitelisted, "whitelist", "override").astype(_STR)
+        else:
+            how = _filled(n, "override")
+        if rule is not None:
+            how = _text(how, ", rule ", rule)
+        pd_value = frame["pd"].to_numpy(dtype=float, na_value=np.nan) if "pd" in frame.columns else \
+            np.full(n, np.nan)
+        pd_text = _filled(n, "")
+        _put(pd_text, ~np.isnan(pd_value), " (PD ", _fixed(pd_value * 100, 1), " %)")
+        pd_grade_text = frame["pd_grade"].astype(object).astype(str).to_numpy(dtype=object).astype(_STR)
+        _put(review_reason, contradicts, "grade ", grade_text, " (", how, ") is ", _fixed(np.nan_to_num(notches), 0),
+             " notches better than the PD grade ", pd_grade_text, pd_text, ": review before relying on it")
     for flag, text in ((~has_data & ~is_default & ~knockout, "no limit method had data: manual assessment"),
                        (unbounded & ~is_default & ~knockout, "nothing bounds the limit: set a cap")):
-        review_reason = np.where(flag, np.where(review_reason == "", text, _text(review_reason, "; " + text)),
-                                 review_reason)
+        first = flag & (review_reason == "")
+        _put(review_reason, flag & ~first, review_reason, "; " + text)
+        _put(review_reason, first, text)
     review_flag = review_reason != ""
 
     current = frame["credit_limit"].to_numpy(dtype=float, na_value=np.nan)
@@ -300,10 +314,13 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
                         "method_limit": method_limit}, index=frame.index)
     for j, m in enumerate(names):
         out[f"limit_{m}"] = amounts[:, j]
-    out["reason"] = reason
+    # text columns stay object (see formula._result)
+    out["reason"] = pd.Series(reason.astype(object), index=out.index, dtype=object)
     out["review_flag"] = review_flag.astype(bool)
-    out["review_reason"] = np.where(review_flag, review_reason, None)
+    review_reason = review_reason.astype(object)
+    review_reason[~review_flag] = None
+    out["review_reason"] = pd.Series(review_reason, index=out.index, dtype=object)
     for j, m in enumerate(names):
-        out[f"note_{m}"] = notes[:, j]
+        out[f"note_{m}"] = pd.Series(notes[:, j].astype(object), index=out.index, dtype=object)
     out.index.name = "customer_id"
     return out
