@@ -154,6 +154,12 @@ def test_limits_feed_limit_columns():
     a1 = actions_of(out, "A1")
     assert a1.loc["increase_limit", "reason"] == "recommended 1,500,000"
     assert "increase_limit" not in set(actions_of(out, "E1").index)   # NaN limit change: no action
+    from riskkit.limits.actions import customer_action_frame
+    frame = customer_action_frame(ratings().assign(ead=[3e5, 1e5, 0.0, 0.0, 0.0]), limits=limits)
+    # 300 k / 1.5 m = 0.2; current limit 1 m -> change +500 k; E1 has no recommended limit
+    assert frame.loc["A1", "utilisation_recommended"] == pytest.approx(0.2)
+    assert frame.loc["A1", "limit_change"] == pytest.approx(500_000.0)
+    assert np.isnan(frame.loc["E1", "utilisation_recommended"]) and frame.loc["E1", "limit_review_flag"]
     with pytest.raises(LimitInputError, match="limits has 1 customer"):
         recommend_actions(ratings(), None, POLICY,
                           limits=pd.DataFrame({"recommended_limit": [1.0]}, index=pd.Index(["ZZ"])))

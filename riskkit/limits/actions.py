@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._core.arrays import safe_divide
 from .._core.conditions import Condition, ConditionError, parse_condition
 from .._core.config import Checker, ConfigError, read_yaml
 from .._core.dates import check_as_of
@@ -338,7 +339,8 @@ def customer_action_frame(ratings: pd.DataFrame, alerts: pd.DataFrame | None = N
     ``ratings`` columns plus ``grade_rank``, ``limit_breach``, ``n_alerts``,
     ``max_alert_level``, ``alert_severity``, ``alert_rules``, one boolean ``alert_<rule>``
     per alert rule present (and per name in ``alert_columns``), and ``recommended_limit``,
-    ``limit_change``, ``limit_review_flag`` from ``limits`` (missing without it).
+    ``limit_change``, ``utilisation_recommended`` (ead / recommended limit) and
+    ``limit_review_flag`` from ``limits`` (missing without it).
     """
     if not isinstance(ratings, pd.DataFrame):
         raise TypeError(f"ratings must be a DataFrame indexed by customer_id, got {type(ratings).__name__}")
@@ -380,6 +382,7 @@ def customer_action_frame(ratings: pd.DataFrame, alerts: pd.DataFrame | None = N
             frame[column] = False
     frame["recommended_limit"] = np.nan
     frame["limit_change"] = np.nan
+    frame["utilisation_recommended"] = np.nan
     frame["limit_review_flag"] = False
     if limits is not None:
         if not isinstance(limits, pd.DataFrame):
@@ -393,6 +396,10 @@ def customer_action_frame(ratings: pd.DataFrame, alerts: pd.DataFrame | None = N
         current = frame["credit_limit"].astype(float) if "credit_limit" in frame.columns else (
             limits["current_limit"].reindex(frame.index).astype(float) if "current_limit" in limits.columns else np.nan)
         frame["limit_change"] = rec - current
+        if "ead" in frame.columns:
+            # would the customer be over the recommended limit? (NaN where that limit is 0 or missing)
+            frame["utilisation_recommended"] = safe_divide(frame["ead"].to_numpy(dtype=float, na_value=np.nan),
+                                                           rec.to_numpy(dtype=float, na_value=np.nan))
         if "review_flag" in limits.columns:
             frame["limit_review_flag"] = limits["review_flag"].reindex(frame.index).astype("boolean").fillna(
                 False).to_numpy(dtype=bool)

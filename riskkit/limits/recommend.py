@@ -182,14 +182,17 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
 
     ``grade``; ``current_limit``; ``recommended_limit``; ``change`` (recommended - current);
     ``change_pct`` (change / current as a fraction, 0.2 = +20 %; NaN if the current limit is
-    0 or missing); ``binding_method`` (method giving the minimum; missing without data and for grade D /
-    knock-outs);
-    ``binding_constraint`` (what set the final number: the method, ``cap_absolute``,
-    ``cap_grade``, ``cap_ownership``, ``cap_seller_sales``, ``floor_*``, ``grade_default``,
+    0 or missing); ``binding_method`` (the method giving the minimum; missing without data
+    and for grade D / knock-outs); ``binding_constraint`` (what set the final number: the
+    method, ``cap_absolute``, ``cap_grade``, ``cap_ownership``, ``cap_seller_sales``,
+    ``floor_absolute``, ``floor_grade``, ``floor_ownership``, ``grade_default``,
     ``knockout``, ``no_data``, ``unbounded``); ``method_limit``; ``limit_<method>`` per
     method; ``reason`` (one sentence); ``review_flag`` and ``review_reason`` (missing where
-    not flagged);
-    ``note_<method>`` per method.
+    not flagged); ``note_<method>`` per method (the method's explanation).  Text columns
+    have object dtype.
+
+    Rounding is downwards, so a floor or cap that is not a multiple of ``rounding`` is
+    rounded down as well.
 
     Review flags: the grade is better than the grade of the statistical PD (``pd_grade``)
     by ``override_review.notches`` (default 3) or more on the policy's grade order (S counts
