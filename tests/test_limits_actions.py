@@ -194,6 +194,8 @@ def test_bad_alerts():
     stranger = alerts().assign(customer_id=["A1", "A1", "ZZ", "D1"])
     with pytest.raises(LimitInputError, match=r"1 customer\(s\) not in ratings"):
         recommend_actions(ratings(), stranger, POLICY)
+    with pytest.raises(LimitInputError, match="clash"):
+        recommend_actions(ratings(), alerts().assign(rule="severity"), POLICY)
     with pytest.raises(LimitInputError, match=r"alerts lacks column\(s\) \['level'\]"):
         recommend_actions(ratings(), alerts().drop(columns="level"), POLICY)
 

@@ -325,6 +325,9 @@ def _check_alerts(alerts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
                               f"known: {list(ALERT_LEVELS)}")
     if alerts["rule"].isna().any() or alerts["customer_id"].isna().any():
         raise LimitInputError("alerts has rows without a customer_id or a rule")
+    clash = sorted(set(alerts["rule"].astype(str)) & {"severity", "rules"})
+    if clash:
+        raise LimitInputError(f"alert rule name(s) {clash} would clash with the columns alert_severity / alert_rules")
     unknown = pd.Index(alerts["customer_id"].unique()).difference(index)
     if len(unknown):
         raise LimitInputError(f"alerts name {len(unknown)} customer(s) not in ratings, e.g. {unknown[:5].tolist()}")
