@@ -5,6 +5,10 @@
   event subscriptions, network-aware warnings, combinations, overdue reviews; levels
   red / orange / yellow / info; recipients per level and tag);
 - :mod:`~riskkit.monitoring.alerts`: :func:`reconcile_alerts` (open, escalate, persist, close);
+- :mod:`~riskkit.monitoring.run`: :func:`run_monitoring`, the nightly run (rate, compare with
+  the previous archived snapshot, alert, act, archive, notify);
+- :mod:`~riskkit.monitoring.ews`: :func:`ews_backtest`, the early-warning back-test against
+  outcomes and the true-PD oracle;
 
 - :mod:`~riskkit.monitoring.archive`: :class:`Archive` (DuckDB, append-only, hash-chained rows,
   one transaction per run, customer timeline, run diffs, :meth:`Archive.verify`);
@@ -40,9 +44,13 @@ from .notify import (
                       mask_text,
 )
 
+from .ews import EWSBacktest, ews_backtest
 from .rules import MissingColumnError, MonitoringInputError, MonitoringRules, level_rank
+from .run import MonitoringFrame, MonitoringResult, data_fingerprint, monitoring_frame, run_monitoring
 
 __all__ = [
+    "run_monitoring", "monitoring_frame", "MonitoringResult", "MonitoringFrame", "data_fingerprint",
+    "ews_backtest", "EWSBacktest",
     "MonitoringRules", "MonitoringInputError", "MissingColumnError", "LinksInputError", "level_rank",
     "reconcile_alerts", "AlertReconciliation",
     "Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "SCHEMA_VERSION",

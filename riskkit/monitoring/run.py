@@ -1,0 +1,367 @@
+"""The monitoring run (预警): rate the book as of a date, compare, alert, act, archive, notify.
+
+:func:`run_monitoring` is what the nightly ``riskkit monitor`` executes:
+
+1. profile and rate every customer on ``as_of`` (:func:`riskkit.assess.assess_portfolio`),
+   recommend limits (:func:`riskkit.limits.recommend_limits`) and the review calendar;
+2. add the network view: the network-adjusted PD (:func:`riskkit.graph.network_adjusted_pd`),
+   the parties a stress scenario on today's worst names would distress, and the
+   linked-party table (:func:`riskkit.graph.linked_parties`);
+3. evaluate the rules against the previous archived snapshot
+   (:meth:`MonitoringRules.evaluate`) and reconcile the alerts with the open ones
+   (:func:`reconcile_alerts`: an open alert is raised again only when its level rises);
+4. recommend actions (:func:`riskkit.limits.recommend_actions`);
+5. write snapshot, alerts, actions, limit decisions and the notification digests into the
+   archive in one transaction, then (optionally) deliver the outbox.
+
+:func:`monitoring_frame` (steps 1-2) is shared with the early-warning back-test, so the
+replay sees exactly what a nightly run would have seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._core.dates import check_as_of
+from ..assess import assess_portfolio, default_capital, development_dates, fit_portfolio_scorecard
+from ..graph import StressScenario, build_graph, linked_parties, network_adjusted_pd, stress_test
+from ..limits import exposure as exposure_table
+from ..limits import next_review_dates, recommend_actions, recommend_limits
+from ..profile import build_profile
+from ..scoring import Scorecard
+from .alerts import reconcile_alerts
+from .notify import EmailChannel, WebhookChannel, compose_digests, deliver_outbox
+from .rules import MonitoringRules
+
+__all__ = ["MonitoringResult", "MonitoringFrame", "monitoring_frame", "run_monitoring", "data_fingerprint",
+           "SNAPSHOT_COLUMNS"]
+
+#: columns of the per-customer frame kept in the archive's snapshots (what later runs compare)
+SNAPSHOT_COLUMNS = (
+    "score", "pd", "grade", "pd_grade", "expert_score", "credit_limit", "ead", "utilisation", "expected_loss",
+    "recommended_limit", "network_pd", "stress_distress", "current_dpd", "max_dpd_365d", "avg_days_beyond_terms",
+    "days_to_pay_recent", "orders_amount_90d", "orders_change_90d", "bureau_score", "altman_zone",
+    "events_litigation_365d", "industry", "region",
+)
+
+
+@dataclass(frozen=True)
+class MonitoringFrame:
+    """What a monitoring run sees on ``as_of``.
+
+    Attributes
+    ----------
+    as_of : Timestamp
+    current : DataFrame
+        One row per customer onboarded by ``as_of`` (``customer_id`` index): the profile,
+        the ratings, ``recommended_limit``, ``network_pd``, ``stress_distress``,
+        ``review_overdue_days``.
+    limits : DataFrame
+        :func:`riskkit.limits.recommend_limits` output.
+    links : DataFrame
+        :func:`riskkit.graph.linked_parties` (``customer_id, linked_id, relation``).
+    """
+
+    as_of: pd.Timestamp
+    current: pd.DataFrame
+    limits: pd.DataFrame
+    links: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class MonitoringResult:
+    """The outcome of one :func:`run_monitoring`.
+
+    Attributes
+    ----------
+    as_of : Timestamp
+    run_id : str or None
+        The archive run (None without an archive).
+    frame : MonitoringFrame
+    alerts : DataFrame
+        This run's alerts with their life-cycle ``event`` (opened, escalated, persisting).
+    closed : DataFrame
+        Alerts open before this run whose condition cleared.
+    actions : DataFrame
+        :func:`riskkit.limits.recommend_actions` for the alerted and rated customers.
+    messages : list
+        Digests queued for delivery (one per recipient).
+    delivery : object or None
+        The delivery report when ``notify=True``.
+    """
+
+    as_of: pd.Timestamp
+    run_id: str | None
+    frame: MonitoringFrame
+    alerts: pd.DataFrame
+    closed: pd.DataFrame
+    actions: pd.DataFrame
+    messages: list = field(default_factory=list)
+    delivery: Any = None
+
+    def counts(self) -> pd.DataFrame:
+        """Alerts by level (rows: red, orange, yellow, info) and event (new, escalated, persisting)."""
+        levels = ["red", "orange", "yellow", "info"]
+        if self.alerts.empty:
+            return pd.DataFrame(0, index=pd.Index(levels, name="level"), columns=["new", "escalated", "persisting"])
+        event = self.alerts["event"].replace({"opened": "new"})
+        table = pd.crosstab(self.alerts["level"], event).reindex(index=levels, columns=["new", "escalated",
+                                                                                         "persisting"], fill_value=0)
+        table.index.name = "level"
+        return table.astype("int64")
+
+    def summary(self) -> str:
+        """The one-screen summary the nightly command prints."""
+        n = len(self.frame.current)
+        counts = self.counts()
+        customers = self.alerts.groupby("level")["customer_id"].nunique() if len(self.alerts) else pd.Series(dtype=int)
+        lines = [f"riskkit monitoring run {self.run_id or '(not archived)'} as of {self.as_of.date()}: "
+                 f"{n:,} customers rated"]
+        lines.append(f"{'level':<8}{'customers':>10}{'new':>6}{'escalated':>11}{'persisting':>12}")
+        for level, row in counts.iterrows():
+            share = customers.get(level, 0)
+            lines.append(f"{level:<8}{share:>10,}{row['new']:>6,}{row['escalated']:>11,}{row['persisting']:>12,}")
+        lines.append(f"closed since the previous run: {len(self.closed):,}")
+        red_orange = self.alerts.loc[self.alerts["level"].isin(["red", "orange"]), "customer_id"].nunique() \
+            if len(self.alerts) else 0
+        lines.append(f"customers with red or orange alerts: {red_orange:,} ({red_orange / max(n, 1):.1%})")
+        if len(self.actions):
+            by_action = self.actions["action"].value_counts()
+            lines.append("actions recommended: " + ", ".join(f"{a} {n:,}" for a, n in by_action.items()))
+        if self.delivery is not None:
+            lines.append(self.delivery.summary())
+        else:
+            lines.append(f"notifications queued: {len(self.messages):,} (not sent; use --notify)")
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------- helpers
+def data_fingerprint(portfolio) -> str:
+    """SHA-256 over the tables of ``portfolio`` (content, not file names), first 16 hex digits."""
+    digest = hashlib.sha256()
+    for name, table in portfolio.tables.items():
+        digest.update(name.encode())
+        digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+        digest.update(",".join(map(str, table.columns)).encode())
+    return digest.hexdigest()[:16]
+
+
+def _file_hash(path) -> str | None:
+    if path is None:
+        return None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def _stress_distress(G, current: pd.DataFrame, exposure: pd.DataFrame, capital: pd.Series, worst: int,
+                     threshold: float) -> pd.Series:
+    """Customers that a default of today's ``worst`` highest-PD names would distress."""
+    candidates = current[current["grade"] != "D"].sort_values(["pd", "ead"], ascending=False, kind="stable")
+    names = [c for c in candidates.index[:worst] if c in G]
+    flag = pd.Series(False, index=current.index)
+    if not names:
+        return flag
+    result = stress_test(G, StressScenario("default", nodes=tuple(names)), exposure=exposure, capital=capital,
+                         distress_threshold=threshold)
+    affected = result.affected
+    hit = affected.index[affected["status"].isin(["contagion_default", "distressed"])] if len(affected) else []
+    flag.loc[flag.index.intersection(pd.Index(hit))] = True
+    return flag
+
+
+def monitoring_frame(portfolio, as_of, scorecard: Scorecard, *, last_review: pd.Series | None = None,
+                     limit_policy=None, review_policy=None, network: bool = True, stress_worst: int = 10,
+                     stress_threshold: float = 0.2) -> MonitoringFrame:
+    """Profile, rate, limit and add the network view of every customer on ``as_of``.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+    as_of : date-like
+    scorecard : Scorecard
+        A fitted scorecard.
+    last_review : Series, optional
+        Date of each customer's last credit review (default: none, so every customer is
+        due on ``as_of`` at the latest).
+    limit_policy, review_policy : optional
+        Passed to :func:`riskkit.limits.recommend_limits` / :func:`riskkit.limits.next_review_dates`.
+    network : bool
+        Add ``network_pd``, ``stress_distress`` and the linked parties (default True).
+    stress_worst, stress_threshold : int, float
+        The stress scenario: the ``stress_worst`` highest-PD customers default; a customer
+        whose DebtRank distress reaches ``stress_threshold`` is flagged.
+    """
+    as_of = check_as_of(as_of)
+    profile = build_profile(portfolio, as_of)
+    ratings = assess_portfolio(portfolio, as_of, scorecard, profile=profile)
+    limits = recommend_limits(profile, ratings, limit_policy)
+    current = profile.join(ratings.drop(columns=[c for c in ratings.columns if c in profile.columns]))
+    current["recommended_limit"] = limits["recommended_limit"].reindex(current.index)
+    calendar = next_review_dates(ratings, last_review, as_of=as_of, policy=review_policy)
+    overdue = (-calendar["days_until_review"]).clip(lower=0)
+    current["review_overdue_days"] = overdue.reindex(current.index).fillna(0).astype("int64")
+    links = pd.DataFrame(columns=["customer_id", "linked_id", "relation"], dtype="str")
+    current["network_pd"] = np.nan
+    current["stress_distress"] = False
+    if network:
+        G = build_graph(portfolio, as_of)
+        links = linked_parties(G, current.index)
+        network_view = network_adjusted_pd(G, current["pd"].where(current["grade"] != "D", 1.0))
+        current["network_pd"] = network_view["pd_network"].reindex(current.index)
+        capital = default_capital(G, portfolio, as_of)
+        current["stress_distress"] = _stress_distress(G, current, exposure_table(portfolio, as_of), capital,
+                                                      stress_worst, stress_threshold)
+    return MonitoringFrame(as_of=as_of, current=current, limits=limits, links=links)
+
+
+def _snapshot_rows(current: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in SNAPSHOT_COLUMNS if c in current.columns]
+    return current[cols].reset_index()
+
+
+def _fit_default_scorecard(portfolio, as_of) -> Scorecard:
+    dates = development_dates(as_of)
+    card, _ = fit_portfolio_scorecard(portfolio, dates)
+    return card
+
+
+def run_monitoring(portfolio, as_of, rules: MonitoringRules | str | Path | None = None, archive=None, *,
+                   scorecard: Scorecard | None = None, limit_policy=None, action_policy=None,
+                   review_policy=None, network: bool = True, notify: bool = False, channels=None,
+                   mask_pii: bool = True, rules_path=None) -> MonitoringResult:
+    """Rate the book as of ``as_of``, evaluate the rules against the previous run and act.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+    as_of : date-like
+    rules : MonitoringRules, path or None
+        Default :meth:`MonitoringRules.default`.
+    archive : Archive, optional
+        Where the previous snapshot and open alerts come from and this run goes (one
+        transaction).  Without it the run compares with nothing and stores nothing.
+    scorecard : Scorecard, optional
+        A fitted scorecard; by default one is developed on the book's history
+        (:func:`riskkit.assess.development_dates` of ``as_of``).
+    limit_policy, action_policy, review_policy : optional
+        Policies of :mod:`riskkit.limits` (defaults in ``riskkit/configs``).
+    network : bool
+        Compute the network-aware inputs (network PD, stress scenario, linked parties).
+    notify : bool
+        Deliver the outbox (this run's digests and any left from earlier runs) through
+        ``channels`` (default: e-mail and webhook channels configured by environment
+        variables, see :mod:`riskkit.monitoring.notify`).
+    mask_pii : bool
+        Mask PII in the digests (default True).
+
+    Returns
+    -------
+    MonitoringResult
+    """
+    as_of = check_as_of(as_of)
+    if rules is None:
+        rules = MonitoringRules.default()
+    elif not isinstance(rules, MonitoringRules):
+        rules_path = rules
+        rules = MonitoringRules.from_yaml(rules)
+    if scorecard is None:
+        scorecard = _fit_default_scorecard(portfolio, as_of)
+
+    previous, previous_as_of, open_alerts, last_review = None, None, None, None
+    if archive is not None:
+        previous_run = archive.latest_run(before=as_of)
+        if previous_run is not None:
+            previous = archive.snapshot(previous_run.run_id)
+            if "customer_id" in previous.columns:
+                previous = previous.set_index("customer_id")
+            previous_as_of = previous_run.as_of
+        open_alerts = archive.open_alerts()
+        last_review = _last_reviews(archive)
+    frame = monitoring_frame(portfolio, as_of, scorecard, last_review=last_review, limit_policy=limit_policy,
+                             review_policy=review_policy, network=network)
+    current = frame.current
+    alerts = rules.evaluate(current, previous, events=portfolio.events, links=frame.links, as_of=as_of,
+                            previous_as_of=previous_as_of)
+    actions = recommend_actions(current, alerts, action_policy, limits=frame.limits, as_of=as_of)
+    run_id, messages, delivery = None, [], None
+    if archive is not None:
+        with archive.run(as_of, rules_hash=_file_hash(rules_path) or rules_fingerprint(rules),
+                         config_hash=None, data_fingerprint=data_fingerprint(portfolio)) as run:
+            run_id = run.run_id
+            run.add_snapshots(_snapshot_rows(current))
+            raised = run.add_alerts(alerts)
+            run.add_actions(actions)
+            run.add_limit_decisions(_limit_decisions(frame.limits))
+            to_notify = raised[raised["event"].isin(["opened", "escalated"])]
+            messages = compose_digests(to_notify, run.info, mask_pii=mask_pii, customers=portfolio.customers)
+            run.queue(messages)
+        closed = _closed(open_alerts, raised)
+        if notify:
+            delivery = deliver_outbox(archive, channels if channels is not None else channels_from_env())
+    else:
+        reconciliation = reconcile_alerts(alerts, None, as_of=as_of)
+        raised = alerts.assign(event="opened")
+        closed = reconciliation.events.iloc[0:0]
+        messages = compose_digests(raised, {"run_id": "unarchived", "as_of": as_of}, mask_pii=mask_pii,
+                                   customers=portfolio.customers)
+    return MonitoringResult(as_of=as_of, run_id=run_id, frame=frame, alerts=raised, closed=closed,
+                            actions=actions, messages=list(messages), delivery=delivery)
+
+
+def rules_fingerprint(rules: MonitoringRules) -> str:
+    """SHA-256 of the rules' table (what the rules are, not where they came from)."""
+    table = rules.to_frame().astype(str)
+    return hashlib.sha256(table.to_csv().encode()).hexdigest()[:16]
+
+
+def channels_from_env(environ=None) -> list:
+    """The channels configured by environment variables (``RISKKIT_SMTP_HOST``, ``RISKKIT_WEBHOOK_URL``)."""
+    import os
+
+    env = os.environ if environ is None else environ
+    channels = []
+    if env.get("RISKKIT_SMTP_HOST"):
+        channels.append(EmailChannel.from_env(env))
+    if env.get("RISKKIT_WEBHOOK_URL"):
+        channels.append(WebhookChannel.from_env(environ=env))
+    return channels
+
+
+def _limit_decisions(limits: pd.DataFrame) -> pd.DataFrame:
+    """The recommended limits as archive rows (a recommendation, decided by the kit)."""
+    out = pd.DataFrame({
+        "customer_id": limits.index.astype(str),
+        "credit_limit": limits["recommended_limit"].to_numpy(dtype="float64"),
+        "previous_limit": limits["current_limit"].to_numpy(dtype="float64"),
+        "method": limits["binding_method"].astype(object).where(limits["binding_method"].notna(), None).to_numpy(),
+        "reason": limits["reason"].astype(object).to_numpy(),
+        "decided_by": "riskkit recommendation",
+    })
+    return out
+
+
+def _last_reviews(archive) -> pd.Series | None:
+    """Date of each customer's last archived limit decision (a review), if any."""
+    decisions = archive.table("limit_decisions")
+    if decisions.empty:
+        return None
+    runs = archive.runs().set_index("run_id")["as_of"]
+    dated = decisions.assign(as_of=decisions["run_id"].map(runs))
+    return dated.groupby("customer_id")["as_of"].max()
+
+
+def _closed(open_before: pd.DataFrame | None, raised: pd.DataFrame) -> pd.DataFrame:
+    """Alerts open before the run that this run did not raise again (the archive closed them)."""
+    if open_before is None or open_before.empty:
+        return pd.DataFrame(columns=["customer_id", "rule", "level"])
+    key = pd.MultiIndex.from_frame(raised[["customer_id", "rule"]]) if len(raised) else pd.MultiIndex.from_tuples(
+        [], names=["customer_id", "rule"])
+    was = pd.MultiIndex.from_frame(open_before[["customer_id", "rule"]])
+    return open_before.loc[~was.isin(key), ["customer_id", "rule", "level"]].reset_index(drop=True)
+
+
