@@ -9,6 +9,8 @@ other; this layer wires them to a Portfolio:
 - :mod:`~riskkit.assess.network_pd`: does the network adjustment recover contagion
   defaults (out-of-sample evaluation, strength calibration);
 - :mod:`~riskkit.assess.backtest`: out-of-time and hold-out back-test runners;
+- :mod:`~riskkit.assess.model_validation`: the whole validation of the PD model in one call
+  (:func:`validate_model`, :func:`validate_model_holdout`);
 - :mod:`~riskkit.assess._graph`: the portfolio-aware inputs of the graph algorithms (the
   kit's one definition of a party's loss-absorbing capital).
 
@@ -38,6 +40,7 @@ from .customer import (
     showcase_customer,
     warning_signals,
 )
+from .model_validation import MigrationPeriod, ModelValidation, validate_model, validate_model_holdout
 from .network_pd import (
     NetworkPDEvaluation,
     StrengthCalibration,
@@ -85,4 +88,9 @@ __all__ = [
     "DevelopedModels",
     "HoldoutBacktest",
     "PREDICTION_COLUMNS",
+    # model validation
+    "validate_model",
+    "validate_model_holdout",
+    "ModelValidation",
+    "MigrationPeriod",
 ]
