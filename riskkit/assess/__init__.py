@@ -11,6 +11,8 @@ other; this layer wires them to a Portfolio:
 - :mod:`~riskkit.assess.backtest`: out-of-time and hold-out back-test runners;
 - :mod:`~riskkit.assess.model_validation`: the whole validation of the PD model in one call
   (:func:`validate_model`, :func:`validate_model_holdout`);
+- :mod:`~riskkit.assess.scorecard_development`: develop a scorecard and judge it on a test
+  sample (:func:`develop_scorecard_holdout`, :func:`develop_scorecard_out_of_time`);
 - :mod:`~riskkit.assess._graph`: the portfolio-aware inputs of the graph algorithms (the
   kit's one definition of a party's loss-absorbing capital).
 
@@ -49,6 +51,11 @@ from .network_pd import (
     network_pd_scores,
 )
 from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
+from .scorecard_development import (
+    ScorecardDevelopment,
+    develop_scorecard_holdout,
+    develop_scorecard_out_of_time,
+)
 
 __all__ = [
     # pipeline
@@ -93,4 +100,8 @@ __all__ = [
     "validate_model_holdout",
     "ModelValidation",
     "MigrationPeriod",
+    # scorecard development
+    "develop_scorecard_holdout",
+    "develop_scorecard_out_of_time",
+    "ScorecardDevelopment",
 ]
