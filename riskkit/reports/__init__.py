@@ -15,6 +15,7 @@ from .runner import (
     report_parameters,
     run_report,
 )
+from .tables import round_floats
 
 __all__ = [
     "run_report",
@@ -24,6 +25,7 @@ __all__ = [
     "check_report_parameters",
     "output_stem",
     "render_html",
+    "round_floats",
     "notebooks_dir",
     "ReportParameter",
     "ReportError",
