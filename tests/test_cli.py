@@ -130,6 +130,13 @@ def test_report_name_is_checked_against_the_list(notebooks, tmp_path, capsys, na
     assert _files(tmp_path) == before  # nothing written anywhere, not even the output folder
 
 
+def test_refresh_name_is_checked_too(notebooks, tmp_path, capsys):
+    before = (tmp_path / "outside.ipynb").read_bytes()
+    assert main(["report", "../outside", "--refresh"]) == 2
+    assert "unknown report '../outside'" in _one_line(capsys.readouterr().err)
+    assert (tmp_path / "outside.ipynb").read_bytes() == before
+
+
 # -- report: parameters checked before a kernel starts ---------------------------------------
 
 @pytest.mark.parametrize("args, message", [

@@ -8,6 +8,8 @@ other; this layer wires them to a Portfolio:
 - :mod:`~riskkit.assess.customer`: the one-customer view;
 - :mod:`~riskkit.assess.network_pd`: does the network adjustment recover contagion
   defaults (out-of-sample evaluation, strength calibration);
+- :mod:`~riskkit.assess.network_tables`: our exposure in groups and circles, a party's direct
+  relations;
 - :mod:`~riskkit.assess.backtest`: out-of-time and hold-out back-test runners;
 - :mod:`~riskkit.assess.model_validation`: the whole validation of the PD model in one call
   (:func:`validate_model`, :func:`validate_model_holdout`);
@@ -50,6 +52,13 @@ from .network_pd import (
     evaluate_network_pd,
     network_pd_scores,
 )
+from .network_tables import (
+    GroupConcentration,
+    circle_exposure,
+    direct_relations,
+    group_concentration,
+    party_counts,
+)
 from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
 from .scorecard_development import (
     ScorecardDevelopment,
@@ -86,6 +95,12 @@ __all__ = [
     "NetworkPDEvaluation",
     "calibrate_transmission_strength",
     "StrengthCalibration",
+    # network tables
+    "party_counts",
+    "direct_relations",
+    "circle_exposure",
+    "group_concentration",
+    "GroupConcentration",
     # back-tests
     "out_of_time_backtest",
     "develop_models",
