@@ -83,7 +83,7 @@ def test_installed_kit_loads_german_credit_and_configs_from_the_package(installe
 
 
 def test_installed_cli_synth_then_report_from_another_folder(installed):
-    target, env, work = installed
+    _, env, work = installed
     done = _run(["-m", "riskkit", "synth", "--n-customers", "60", "--seed", "1", "--output", "book"], env, work)
     assert done.returncode == 0, done.stderr
     assert (work / "book" / "customers.parquet").is_file()

@@ -49,7 +49,13 @@ from ..validation import (
     normal_test,
     validation_report,
 )
-from .backtest import champion_vs_challengers, develop_models, holdout_backtest, out_of_time_backtest, summarise_verdicts
+from .backtest import (
+    champion_vs_challengers,
+    develop_models,
+    holdout_backtest,
+    out_of_time_backtest,
+    summarise_verdicts,
+)
 from .pipeline import development_dates
 
 __all__ = ["ModelValidation", "MigrationPeriod", "validate_model", "validate_model_holdout"]

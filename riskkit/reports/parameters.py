@@ -88,7 +88,7 @@ def _kind_by_name(name: str) -> str | None:
         return "dates"
     if name.endswith("_path") or name == "config":
         return "path"
-    if name == "customer_id" or name.endswith("_id") or name.endswith("_customer"):
+    if name == "customer_id" or name.endswith(("_id", "_customer")):
         return "id"
     return None
 

@@ -93,7 +93,10 @@ def _check_customer(name: str, declared: dict[str, ReportParameter], values: dic
     data is on disk (a given ``data_path`` or the generated sample)."""
     if "customer_id" not in declared:
         return
-    value = lambda key: values.get(key, declared[key].default) if key in declared else None  # noqa: E731
+
+    def value(key):
+        return values.get(key, declared[key].default) if key in declared else None
+
     customer_id = value("customer_id")
     if customer_id is None:
         return
