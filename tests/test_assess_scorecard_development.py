@@ -78,6 +78,7 @@ def test_iv_table_bands_and_selection(german):
     assert [order.index(s) for s in counts.index] == sorted(order.index(s) for s in counts.index)
 
 
+@pytest.mark.slow  # fits a gradient-boosting model: seconds on the shared 2-core machine
 def test_challenger_tables_against_sklearn(german):
     _, _, dev = german
     challenger = dev.fit_challenger(max_iter=20)
