@@ -1,11 +1,45 @@
-"""The ``riskkit`` command line: ``riskkit synth|report|validate-data ...``."""
+"""The ``riskkit`` command line: ``riskkit synth|report|validate-data ...``.
+
+Every user mistake (unknown report or parameter, a bad value, an unusable output folder,
+a notebook that fails) ends with one line on stderr and a non-zero exit code, never a
+traceback: 2 for a request that cannot be run, 1 when the work ran and found a problem
+(a failed notebook, data that break the data-model rules).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
+
+#: exit codes
+USAGE_ERROR = 2
+FAILED = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (no usage block) and exit code 2."""
+
+    def error(self, message):
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a whole number, got {text!r}") from None
 
 
 def _synth(args) -> int:
@@ -16,32 +50,66 @@ def _synth(args) -> int:
     return 0
 
 
+def _list_reports() -> str:
+    from .reports import list_reports, report_parameters
+
+    lines = []
+    for name in list_reports():
+        declared = report_parameters(name)
+        lines.append(name)
+        width = max((len(p) for p in declared), default=0)
+        for p in declared.values():
+            help_text = f"  # {p.help}" if p.help else ""
+            lines.append(f"    {p.name:<{width}} = {p.default_text}{help_text}")
+        if not declared:
+            lines.append("    (no parameters)")
+    return "\n".join(lines)
+
+
 def _report(args) -> int:
     from tqdm import tqdm
 
-    from .reports import list_reports, run_report
+    from .reports import NotebookFailedError, list_reports, refresh_notebook, run_report
 
-    if args.all == bool(args.name):
-        print("riskkit report: give a report NAME or --all", file=sys.stderr)
-        return 2
+    if args.list:
+        if args.name is not None or args.all or args.param or args.refresh:
+            print("riskkit report: error: --list takes no other argument", file=sys.stderr)
+            return USAGE_ERROR
+        print(_list_reports())
+        return 0
+    if args.all == (args.name is not None):
+        print("riskkit report: error: give a report NAME or --all (riskkit report --list shows them)",
+              file=sys.stderr)
+        return USAGE_ERROR
     if args.all and args.param:
-        print("riskkit report: -p applies to one report, not --all", file=sys.stderr)
-        return 2
+        print("riskkit report: error: -p applies to one report, not --all", file=sys.stderr)
+        return USAGE_ERROR
+    parameters = {}
+    for key, value in args.param or []:
+        if key in parameters:
+            print(f"riskkit report: error: parameter {key!r} given twice", file=sys.stderr)
+            return USAGE_ERROR
+        parameters[key] = value
     names = list_reports() if args.all else [args.name]
-    parameters = dict(args.param or [])
     if args.refresh:
-        from .reports import refresh_notebook
-
         if parameters:
-            print("riskkit report: --refresh runs the default parameters; drop -p", file=sys.stderr)
-            return 2
+            print("riskkit report: error: --refresh runs the default parameters; drop -p", file=sys.stderr)
+            return USAGE_ERROR
         for name in tqdm(names, desc="notebooks", unit="notebook", disable=len(names) == 1, file=sys.stderr):
             print(f"{name}: refreshed {refresh_notebook(name).name}")
         return 0
+    failed = []
     for name in tqdm(names, desc="reports", unit="notebook", disable=len(names) == 1, file=sys.stderr):
-        written = run_report(name, parameters, output_dir=args.output_dir)
-        print(f"{name}: {written['notebook']} and {written.get('html')}")
-    return 0
+        try:
+            written = run_report(name, parameters, output_dir=args.output_dir, html=not args.no_html)
+        except NotebookFailedError as exc:
+            if not args.all:
+                raise
+            print(f"riskkit report: error: {exc}", file=sys.stderr)
+            failed.append(name)
+            continue
+        print(f"{name}: " + " and ".join(str(p) for p in written.values()))
+    return FAILED if failed else 0
 
 
 def _validate_data(args) -> int:
@@ -51,44 +119,77 @@ def _validate_data(args) -> int:
     print(portfolio)
     if len(violations):
         print(violations.to_string(index=False))
-        return 1
+        return FAILED
     print("all data-model rules hold")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="riskkit", description="Customer credit-risk research kit.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    """The argument parser of the ``riskkit`` command."""
+    from . import __version__
+    from .reports import list_reports
 
-    p = sub.add_parser("synth", help="generate a synthetic portfolio folder (Parquet)")
-    p.add_argument("--n-customers", type=int, default=2000)
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--output", default="data/sample")
+    parser = _Parser(prog="riskkit", description="Customer credit-risk research kit: synthetic data, "
+                     "data checks and reviewer reports.")
+    parser.add_argument("--version", action="version", version=f"riskkit {__version__}",
+                        help="print the riskkit version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser,
+                                help="what to do (riskkit COMMAND --help for its options)")
+
+    p = sub.add_parser("synth", help="generate a synthetic portfolio folder (Parquet)",
+                       description="Generate a synthetic portfolio and write its tables into a folder. "
+                       "Only the kit's own table files are replaced; other files in the folder are kept.")
+    p.add_argument("--n-customers", type=_positive_int, default=2000, help="number of customers (default 2000)")
+    p.add_argument("--seed", type=_int, default=42, help="random seed (default 42)")
+    p.add_argument("--output", default="data/sample", help="folder to write into (default data/sample)")
     p.set_defaults(func=_synth)
 
-    p = sub.add_parser("report", help="execute report notebooks into .ipynb and .html")
-    p.add_argument("name", nargs="?", help="notebook name in notebooks/ (without .ipynb)")
-    p.add_argument("--all", action="store_true", help="run every notebook")
+    names = list_reports()
+    p = sub.add_parser(
+        "report", help="execute report notebooks into .ipynb and .html",
+        description="Execute a report notebook with Papermill and render it to HTML (code hidden). "
+        "Parameters are checked before a kernel starts.",
+        epilog=f"reports: {', '.join(names) or 'none'}. `riskkit report --list` shows their parameters "
+        "and defaults. Output files are named after the report and the parameter values that differ "
+        "from the defaults, e.g. customer_profile_C001153.html.")
+    p.add_argument("name", nargs="?", metavar="NAME", help="report to run (see --list)")
+    p.add_argument("--list", action="store_true", help="list the reports with their parameters and defaults")
+    p.add_argument("--all", action="store_true", help="run every report with its default parameters")
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
-                   help="set a notebook parameter (repeatable)")
-    p.add_argument("--output-dir", default="reports")
+                   help="set a report parameter (repeatable), e.g. -p as_of 2024-06-30")
+    p.add_argument("--output-dir", default="reports", help="folder for the executed notebooks and HTML "
+                   "(default reports)")
+    p.add_argument("--no-html", action="store_true", help="write the executed notebook only")
     p.add_argument("--refresh", action="store_true",
                    help="re-execute the notebook(s) in place with default parameters (committed outputs)")
     p.set_defaults(func=_report)
 
-    p = sub.add_parser("validate-data", help="load a portfolio folder and list every rule it breaks")
-    p.add_argument("path")
+    p = sub.add_parser("validate-data", help="load a portfolio folder and list every rule it breaks",
+                       description="Load a portfolio folder (CSV or Parquet) and list every data-model "
+                       "rule it breaks; exit 1 if any.")
+    p.add_argument("path", help="portfolio folder")
     p.set_defaults(func=_validate_data)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; return the exit code (0 success, 1 problems found, 2 bad request)."""
+    from ._core.errors import RiskkitError
+
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version and argument errors
+        return exc.code if isinstance(exc.code, int) else USAGE_ERROR
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, NotADirectoryError) as exc:
-        print(f"riskkit {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except (RiskkitError, ValueError, OSError) as exc:
+        from .reports import NotebookFailedError
+
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+            message = f"{exc.strerror}: {exc.filename}"
+        print(f"riskkit {args.command}: error: {message}", file=sys.stderr)
+        return FAILED if isinstance(exc, NotebookFailedError) else USAGE_ERROR
 
 
 if __name__ == "__main__":

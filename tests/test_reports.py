@@ -41,21 +41,28 @@ def test_run_report_writes_notebook_and_html_without_inputs(notebooks, tmp_path)
 
 
 def test_unknown_report_and_parameter(notebooks, tmp_path):
-    with pytest.raises(ValueError, match="unknown report 'nope'; available: tiny"):
+    with pytest.raises(rk.reports.UnknownReportError, match="unknown report 'nope'; available: tiny"):
         rk.reports.run_report("nope", output_dir=tmp_path)
-    with pytest.raises(ValueError, match=r"has no parameter\(s\) \['asof'\]"):
+    with pytest.raises(rk.reports.ReportParameterError, match=r"has no parameter\(s\) \['asof'\]"):
         rk.reports.run_report("tiny", {"asof": "2020-01-01"}, output_dir=tmp_path)
 
 
-def test_cli_report_converts_types_from_the_notebook_defaults(notebooks, tmp_path, capsys):
-    code = main(["report", "tiny", "-p", "n", "7", "-p", "as_of", "2023-06-30", "--output-dir", str(tmp_path)])
+def test_cli_report_converts_types_and_names_the_output_after_the_parameters(notebooks, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["report", "tiny", "-p", "n", "7", "-p", "as_of", "2023-06-30", "--output-dir", str(out)])
     assert code == 0
-    assert "2023-06-30 14 x str" in _stdout(tmp_path / "tiny.ipynb")
+    assert "2023-06-30 14 x str" in _stdout(out / "tiny_2023-06-30_7.ipynb")
+    # a second run with other parameters does not overwrite the first
+    assert main(["report", "tiny", "--output-dir", str(out)]) == 0
+    assert "2024-12-31 6 x str" in _stdout(out / "tiny.ipynb")
+    assert "2023-06-30 14 x str" in _stdout(out / "tiny_2023-06-30_7.ipynb")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "tiny.html", "tiny.ipynb", "tiny_2023-06-30_7.html", "tiny_2023-06-30_7.ipynb"]
 
 
 def test_cli_errors_are_messages_not_tracebacks(notebooks, tmp_path, capsys):
     assert main(["report", "tiny", "-p", "n", "seven", "--output-dir", str(tmp_path)]) == 2
-    assert "parameter 'n' expects int, got 'seven'" in capsys.readouterr().err
+    assert "parameter 'n': expects int, got 'seven'" in capsys.readouterr().err
     assert main(["report", "--output-dir", str(tmp_path)]) == 2
     assert main(["report", "missing", "--output-dir", str(tmp_path)]) == 2
     assert "unknown report 'missing'" in capsys.readouterr().err
@@ -89,3 +96,16 @@ def test_refresh_executes_in_place_without_volatile_metadata(notebooks):
     assert "papermill" not in raw["metadata"]
     assert all("papermill" not in c["metadata"] and "execution" not in c["metadata"] for c in raw["cells"])
     assert "2024-12-31 6 x str" in _stdout(notebooks / "tiny.ipynb")
+    assert sorted(p.name for p in notebooks.iterdir()) == ["tiny.ipynb"]  # no temporary file left
+
+
+def test_refresh_leaves_a_failing_notebook_as_it_was(notebooks):
+    broken = nbformat.v4.new_notebook()
+    broken.cells = [nbformat.v4.new_code_cell("raise RuntimeError('no')")]
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(broken, notebooks / "broken.ipynb")
+    before = (notebooks / "broken.ipynb").read_bytes()
+    with pytest.raises(rk.reports.NotebookFailedError, match=r"report 'broken' failed at cell In \[1\]: RuntimeError: no"):
+        rk.reports.refresh_notebook("broken")
+    assert (notebooks / "broken.ipynb").read_bytes() == before
+    assert sorted(p.name for p in notebooks.iterdir()) == ["broken.ipynb", "tiny.ipynb"]

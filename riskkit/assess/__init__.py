@@ -8,7 +8,13 @@ other; this layer wires them to a Portfolio:
 - :mod:`~riskkit.assess.customer`: the one-customer view;
 - :mod:`~riskkit.assess.network_pd`: does the network adjustment recover contagion
   defaults (out-of-sample evaluation, strength calibration);
+- :mod:`~riskkit.assess.network_tables`: our exposure in groups and circles, a party's direct
+  relations;
 - :mod:`~riskkit.assess.backtest`: out-of-time and hold-out back-test runners;
+- :mod:`~riskkit.assess.model_validation`: the whole validation of the PD model in one call
+  (:func:`validate_model`, :func:`validate_model_holdout`);
+- :mod:`~riskkit.assess.scorecard_development`: develop a scorecard and judge it on a test
+  sample (:func:`develop_scorecard_holdout`, :func:`develop_scorecard_out_of_time`);
 - :mod:`~riskkit.assess._graph`: the portfolio-aware inputs of the graph algorithms (the
   kit's one definition of a party's loss-absorbing capital).
 
@@ -38,6 +44,7 @@ from .customer import (
     showcase_customer,
     warning_signals,
 )
+from .model_validation import MigrationPeriod, ModelValidation, validate_model, validate_model_holdout
 from .network_pd import (
     NetworkPDEvaluation,
     StrengthCalibration,
@@ -45,7 +52,19 @@ from .network_pd import (
     evaluate_network_pd,
     network_pd_scores,
 )
+from .network_tables import (
+    GroupConcentration,
+    circle_exposure,
+    direct_relations,
+    group_concentration,
+    party_counts,
+)
 from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
+from .scorecard_development import (
+    ScorecardDevelopment,
+    develop_scorecard_holdout,
+    develop_scorecard_out_of_time,
+)
 
 __all__ = [
     # pipeline
@@ -76,6 +95,12 @@ __all__ = [
     "NetworkPDEvaluation",
     "calibrate_transmission_strength",
     "StrengthCalibration",
+    # network tables
+    "party_counts",
+    "direct_relations",
+    "circle_exposure",
+    "group_concentration",
+    "GroupConcentration",
     # back-tests
     "out_of_time_backtest",
     "develop_models",
@@ -85,4 +110,13 @@ __all__ = [
     "DevelopedModels",
     "HoldoutBacktest",
     "PREDICTION_COLUMNS",
+    # model validation
+    "validate_model",
+    "validate_model_holdout",
+    "ModelValidation",
+    "MigrationPeriod",
+    # scorecard development
+    "develop_scorecard_holdout",
+    "develop_scorecard_out_of_time",
+    "ScorecardDevelopment",
 ]

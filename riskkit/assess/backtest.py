@@ -555,6 +555,11 @@ def summarise_verdicts(verdicts: pd.DataFrame, *, by: str | None = None,
     unknown = sorted(set(verdicts["verdict"].astype(str)) - set(_SEVERITY))
     if unknown:
         raise ValueError(f"verdicts: unknown verdict value(s) {unknown}; expected {list(_SEVERITY)}")
+    if by:
+        taken = {"section", "test", "scopes", "flagged"} & set(verdicts[by].astype(str))
+        if taken:
+            raise ValueError(f"verdicts: value(s) {sorted(taken)} of column {by!r} would overwrite the summary's "
+                             "own column of that name; rename them")
     mapping = dict(VERDICT_SECTIONS if sections is None else sections)
     frame = verdicts.copy()
     if "section" not in frame.columns:

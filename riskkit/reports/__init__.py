@@ -1,5 +1,35 @@
-"""Reports: Papermill execution of the parameterised notebooks and HTML export."""
+"""Reports: Papermill execution of the parameterised notebooks and HTML export.
 
-from .runner import list_reports, notebooks_dir, refresh_notebook, render_html, report_parameters, run_report
+Report names come from :func:`list_reports` (the notebooks shipped as package data);
+parameters are checked by :func:`check_report_parameters` before a kernel starts.
+"""
 
-__all__ = ["run_report", "refresh_notebook", "list_reports", "report_parameters", "render_html", "notebooks_dir"]
+from .parameters import ReportError, ReportParameter, ReportParameterError, UnknownReportError, output_stem
+from .runner import (
+    NotebookFailedError,
+    check_report_parameters,
+    list_reports,
+    notebooks_dir,
+    refresh_notebook,
+    render_html,
+    report_parameters,
+    run_report,
+)
+from .tables import round_floats
+
+__all__ = [
+    "run_report",
+    "refresh_notebook",
+    "list_reports",
+    "report_parameters",
+    "check_report_parameters",
+    "output_stem",
+    "render_html",
+    "round_floats",
+    "notebooks_dir",
+    "ReportParameter",
+    "ReportError",
+    "UnknownReportError",
+    "ReportParameterError",
+    "NotebookFailedError",
+]

@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
-import ast
-import datetime as _dt
 import os
 from pathlib import Path
 
-__all__ = ["run_report", "list_reports", "report_parameters", "notebooks_dir", "refresh_notebook", "render_html"]
+from .parameters import (
+    ReportError,
+    ReportParameter,
+    ReportParameterError,
+    UnknownReportError,
+    check_parameters,
+    notebook_parameters,
+    output_stem,
+)
+
+__all__ = ["run_report", "list_reports", "report_parameters", "check_report_parameters", "notebooks_dir",
+           "refresh_notebook", "render_html", "NotebookFailedError"]
 
 
 #: the report notebooks ship inside the package (package data), so an installed kit renders
 #: reports from any folder; the repository's ``notebooks/`` is a link to this folder
 PACKAGE_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+class NotebookFailedError(ReportError):
+    """A cell of a report notebook raised; the message names the notebook, the cell and the error.
+
+    Attributes
+    ----------
+    report : str
+    cell : int or None
+        Execution count of the failing cell (``In [n]`` in the executed notebook).
+    error : str
+        ``"<ExceptionName>: <first line of its message>"``.
+    notebook : Path or None
+        The executed notebook with the traceback, kept for inspection.
+    """
+
+    def __init__(self, report: str, cell, error: str, notebook: Path | None):
+        where = f"cell In [{cell}]" if cell is not None else "a cell"
+        kept = f" (traceback in {notebook})" if notebook is not None else ""
+        super().__init__(f"report {report!r} failed at {where}: {error}{kept}")
+        self.report, self.cell, self.error, self.notebook = report, cell, error, notebook
 
 
 def notebooks_dir() -> Path:
@@ -21,61 +51,107 @@ def notebooks_dir() -> Path:
 
 
 def list_reports() -> list[str]:
-    """Names of the notebooks that can be run as reports, sorted."""
-    return sorted(p.stem for p in notebooks_dir().glob("*.ipynb"))
+    """Names of the notebooks that can be run as reports, sorted (hidden files excluded)."""
+    return sorted(p.stem for p in notebooks_dir().glob("*.ipynb") if not p.name.startswith("."))
 
 
-def _notebook(name: str) -> Path:
-    path = notebooks_dir() / f"{name}.ipynb"
-    if not path.exists():
-        raise ValueError(f"unknown report {name!r}; available: {', '.join(list_reports()) or 'none'}")
-    return path
+def _notebook(name) -> Path:
+    """The notebook of a report *named in* :func:`list_reports` (never a path built from
+    user text: ``../x`` is not a report name)."""
+    available = list_reports()
+    if not isinstance(name, str) or name not in available:
+        raise UnknownReportError(f"unknown report {name!r}; available: {', '.join(available) or 'none'}")
+    return notebooks_dir() / f"{name}.ipynb"
 
 
-def report_parameters(name: str) -> dict[str, dict]:
-    """The parameters a report notebook declares (name -> default, type, help)."""
-    import papermill as pm
-
-    return dict(pm.inspect_notebook(str(_notebook(name))))
+def report_parameters(name: str) -> dict[str, ReportParameter]:
+    """The parameters a report notebook declares, in order (name -> :class:`ReportParameter`)."""
+    return notebook_parameters(_notebook(name))
 
 
-def _declared_type(declared: dict) -> str:
-    """The type of a parameter: its annotation, else the type of its default literal."""
-    kind = (declared.get("inferred_type_name") or "None").lower()
-    if kind != "none":
-        return kind
+def _read_customers(folder: Path):
+    """The normalised customers table of a portfolio folder; None if absent or unreadable."""
+    import pandas as pd
+
+    from ..data import validate_portfolio
+
+    for suffix in ("parquet", "csv"):
+        file = folder / f"customers.{suffix}"
+        if file.is_file():
+            try:
+                raw = (pd.read_parquet(file) if suffix == "parquet"
+                       else pd.read_csv(file, dtype="str", keep_default_na=False, na_values=[""]))
+                tables, violations = validate_portfolio({"customers": raw}, from_text=suffix == "csv")
+            except Exception:  # noqa: BLE001 - the notebook's loader reports what is wrong
+                return None
+            return tables["customers"] if violations.empty else None
+    return None
+
+
+def _check_customer(name: str, declared: dict[str, ReportParameter], values: dict) -> None:
+    """A ``customer_id`` must be a customer of the data, onboarded by ``as_of``, when the
+    data is on disk (a given ``data_path`` or the generated sample)."""
+    if "customer_id" not in declared:
+        return
+
+    def value(key):
+        return values.get(key, declared[key].default) if key in declared else None
+
+    customer_id = value("customer_id")
+    if customer_id is None:
+        return
+    data_path = value("data_path")
+    if data_path is None:
+        from ..datasets import sample_path
+
+        folder = sample_path()
+    else:
+        folder = Path(data_path)
+    customers = _read_customers(folder)
+    if customers is None:
+        return
+    from ..assess import UnknownCustomerError, check_customer
+    from ..data import Portfolio
+
+    as_of = value("as_of")
+    if as_of is None and len(customers):
+        as_of = customers["onboarded"].max()
     try:
-        default = ast.literal_eval(declared.get("default", "None"))
-    except (ValueError, SyntaxError):
-        return "none"
-    return type(default).__name__.lower() if default is not None else "none"
+        check_customer(Portfolio(customers, validate=False), customer_id, as_of)
+    except UnknownCustomerError as exc:
+        raise ReportParameterError(f"report {name!r}: parameter 'customer_id': {exc}") from None
 
 
-def _convert(value, declared: dict):
-    """Turn a command-line string into the type of the notebook's default."""
-    if not isinstance(value, str):
-        return value
-    kind = _declared_type(declared)
+def check_report_parameters(name: str, parameters: dict | None = None) -> dict:
+    """Validate and convert parameters for report ``name`` without starting a kernel.
+
+    Names the notebook does not declare, values of the wrong kind (see
+    :mod:`riskkit.reports.parameters`), paths that do not exist and, for a report that
+    takes a ``customer_id``, an id that is not a customer of the data on ``as_of`` raise
+    :class:`~riskkit.reports.parameters.ReportParameterError` naming the parameter.
+
+    Returns
+    -------
+    dict
+        The converted values (relative paths made absolute).
+    """
+    declared = report_parameters(name)
+    values = check_parameters(name, declared, parameters)
+    _check_customer(name, declared, values)
+    return values
+
+
+def _output_folder(output_dir) -> Path:
+    out = Path(output_dir)
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"output folder {str(output_dir)!r} exists and is not a folder")
     try:
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
-        if kind == "bool":
-            if value.lower() in ("true", "1", "yes"):
-                return True
-            if value.lower() in ("false", "0", "no"):
-                return False
-            raise ValueError(value)
-    except ValueError as exc:
-        raise ValueError(f"parameter {declared['name']!r} expects {kind}, got {value!r}") from exc
-    if kind == "str":
-        return value
-    import yaml
-
-    parsed = yaml.safe_load(value)
-    # YAML reads 2024-12-31 as a date; notebooks take dates as ISO strings
-    return value if isinstance(parsed, (_dt.date, _dt.datetime)) else parsed
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"cannot create output folder {str(output_dir)!r}: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ReportError(f"output folder {str(output_dir)!r} is not writable")
+    return out
 
 
 def run_report(name: str, parameters: dict | None = None, output_dir="reports", html: bool = True) -> dict:
@@ -84,34 +160,54 @@ def run_report(name: str, parameters: dict | None = None, output_dir="reports", 
     Parameters
     ----------
     name : str
-        Notebook name without ``.ipynb``; see :func:`list_reports`.
+        A report name from :func:`list_reports` (not a path).
     parameters : dict, optional
-        Values for the notebook's ``parameters`` cell; names it does not declare are an
-        error (a typo would otherwise run the default silently).
+        Values for the notebook's ``parameters`` cell, checked by
+        :func:`check_report_parameters` before any kernel starts.
     output_dir : str or Path, default "reports"
-        Folder for ``<name>.ipynb`` (executed) and ``<name>.html`` (input cells hidden).
-        A relative path is taken from the current directory.
+        Folder for the executed notebook and its HTML (input cells hidden), named
+        :func:`riskkit.reports.parameters.output_stem`: the report name followed by the
+        parameter values that differ from the defaults (``customer_profile_C001153``), so
+        runs with different parameters do not overwrite each other.
     html : bool, default True
         Also render the HTML report.
 
     Returns
     -------
     dict with the paths written under ``"notebook"`` and ``"html"``.
+
+    Raises
+    ------
+    UnknownReportError, ReportParameterError, ReportError
+        Before execution: unknown report, bad parameter, unusable output folder.
+    NotebookFailedError
+        A cell raised.  Nothing is written under the report's name; the executed notebook
+        with the traceback is kept as ``<stem>.failed.ipynb``.
     """
     import papermill as pm
 
     source = _notebook(name)
     declared = report_parameters(name)
-    parameters = dict(parameters or {})
-    unknown = sorted(set(parameters) - set(declared))
-    if unknown:
-        raise ValueError(f"report {name!r} has no parameter(s) {unknown}; it takes {sorted(declared)}")
-    parameters = {k: _convert(v, declared[k]) for k, v in parameters.items()}
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    executed = out / f"{name}.ipynb"
-    pm.execute_notebook(str(source), str(executed), parameters=parameters, cwd=str(source.parent),
-                        progress_bar=False, log_output=False, kernel_name="python3")
+    values = check_report_parameters(name, parameters)
+    out = _output_folder(output_dir)
+    stem = output_stem(name, declared, values)
+    executed = out / f"{stem}.ipynb"
+    if executed.resolve().parent != out.resolve():  # output_stem keeps names flat; make sure
+        raise ReportError(f"report output {executed} would leave the output folder {out}")
+    running = out / f".{stem}.running.ipynb"
+    try:
+        pm.execute_notebook(str(source), str(running), parameters=values, cwd=str(source.parent),
+                            progress_bar=False, log_output=False, kernel_name="python3")
+    except pm.PapermillExecutionError as exc:
+        failed = out / f"{stem}.failed.ipynb"
+        os.replace(running, failed)
+        first_line = (str(exc.evalue).strip().splitlines() or [""])[0]
+        raise NotebookFailedError(name, exc.exec_count, f"{exc.ename}: {first_line}", failed) from None
+    except BaseException:
+        running.unlink(missing_ok=True)
+        raise
+    os.replace(running, executed)
+    (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)
     written = {"notebook": executed}
     if html:
         written["html"] = render_html(executed)
@@ -137,18 +233,29 @@ def refresh_notebook(name: str) -> Path:
 
     This is how the committed outputs are produced (``make notebooks``).  Papermill's
     per-cell timings and start/end times are removed afterwards: they differ on every run
-    and would make each refresh a diff without a change.
+    and would make each refresh a diff without a change.  A notebook that fails is left
+    as it was.
     """
     import nbformat
     import papermill as pm
 
     source = _notebook(name)
-    pm.execute_notebook(str(source), str(source), cwd=str(source.parent), progress_bar=False,
-                        log_output=False, kernel_name="python3")
-    nb = nbformat.read(source, as_version=4)
+    running = source.with_name(f".{name}.running.ipynb")
+    try:
+        pm.execute_notebook(str(source), str(running), cwd=str(source.parent), progress_bar=False,
+                            log_output=False, kernel_name="python3")
+    except pm.PapermillExecutionError as exc:
+        running.unlink(missing_ok=True)
+        first_line = (str(exc.evalue).strip().splitlines() or [""])[0]
+        raise NotebookFailedError(name, exc.exec_count, f"{exc.ename}: {first_line}", None) from None
+    except BaseException:
+        running.unlink(missing_ok=True)
+        raise
+    nb = nbformat.read(running, as_version=4)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-    nbformat.write(nb, source)
+    nbformat.write(nb, running)
+    os.replace(running, source)
     return source

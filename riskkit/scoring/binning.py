@@ -651,6 +651,45 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             raise KeyError(f"no fitted feature {feature!r}; fitted: {self._columns}")
         return self.binnings_[feature].table()
 
+    def monotonicity(self, features=None) -> pd.DataFrame:
+        """WoE shape of each feature, read from its :meth:`binning_table` (read-only).
+
+        For the regular bins (the first ``n_regular`` rows of the table: special values
+        and the missing bin excluded) with WoE w_1..w_R, the WoE is strictly monotone when
+        every step w_{r+1} - w_r has the same sign (a single bin counts as monotone).
+
+        Parameters
+        ----------
+        features : sequence of str, optional
+            Default: every fitted feature.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by ``feature``: ``kind``, ``regular_bins``, ``woe_trend`` (the trend
+            the binning was constrained to), ``strictly_monotone``, ``min_bin_share``
+            (smallest share of the sample in a regular bin) and ``iv``.
+        """
+        check_is_fitted(self, "binnings_")
+        names = list(self.binnings_) if features is None else list(features)
+        rows = []
+        for name in names:
+            table = self.binning_table(name)
+            binning = self.binnings_[name]
+            regular = table.iloc[: binning.n_regular]
+            steps = np.diff(regular["woe"].to_numpy(dtype=float))
+            rows.append({
+                "feature": name,
+                "kind": binning.kind,
+                "regular_bins": binning.n_regular,
+                "woe_trend": binning.trend,
+                "strictly_monotone": bool((steps > 0).all() or (steps < 0).all()) if len(steps) else True,
+                "min_bin_share": float(regular["share"].min()),
+                "iv": float(table["iv"].iloc[-1]),
+            })
+        columns = ["feature", "kind", "regular_bins", "woe_trend", "strictly_monotone", "min_bin_share", "iv"]
+        return pd.DataFrame(rows, columns=columns).set_index("feature")
+
     # -- serialisation ----------------------------------------------------------------------
     def to_dict(self) -> dict:
         """JSON-safe dict of parameters and fitted binnings (no pickle)."""

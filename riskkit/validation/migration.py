@@ -48,6 +48,8 @@ class MigrationMatrix:
         Row shares p_ij = N_ij / N_i (NaN in rows without obligors).
     n_from : Series
         N_i, obligors per initial grade.
+    n_obligors : int
+        N, all obligors in the matrix.
     """
 
     grades: tuple
@@ -78,6 +80,32 @@ class MigrationMatrix:
     def shares(self) -> pd.DataFrame:
         counts = self.counts
         return counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0)
+
+    @property
+    def n_obligors(self) -> int:
+        return int(self.values.sum())
+
+    def direction_shares(self) -> pd.Series:
+        """Shares of obligors that kept their grade, were downgraded or were upgraded.
+
+        With grades ordered best to worst (i = start, j = end) and N obligors,
+
+            unchanged  = sum_i N_ii / N,
+            downgraded = sum_{j > i} N_ij / N,
+            upgraded   = sum_{j < i} N_ij / N,
+
+        which add up to 1 (NaN for an empty matrix).
+
+        Returns
+        -------
+        Series
+            Index ``unchanged``, ``downgraded``, ``upgraded``.
+        """
+        counts = self.values
+        n = counts.sum()
+        moved = np.array([np.trace(counts), np.triu(counts, k=1).sum(), np.tril(counts, k=-1).sum()], dtype=float)
+        shares = moved / n if n > 0 else np.full(3, np.nan)
+        return pd.Series(shares, index=["unchanged", "downgraded", "upgraded"], name="share")
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy form: ``grade_from, grade_to, count, share`` (one row per cell)."""
