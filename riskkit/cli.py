@@ -9,6 +9,7 @@ traceback: 2 for a request that cannot be run, 1 when the work ran and found a p
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import sys
 
 __all__ = ["main", "build_parser"]
@@ -124,6 +125,24 @@ def _validate_data(args) -> int:
     return 0
 
 
+def _monitor(args) -> int:
+    from ._core.dates import check_as_of
+    from .data import load_portfolio
+    from .monitoring import Archive, run_monitoring
+    from .scoring import Scorecard
+
+    check_as_of(args.as_of)                     # before loading anything
+    portfolio = load_portfolio(args.data)
+    scorecard = None
+    if args.model:
+        scorecard = Scorecard.from_json(Path(args.model).read_text(encoding="utf-8"))
+    archive = Archive(args.archive, timeout=args.wait)
+    result = run_monitoring(portfolio, args.as_of, rules=args.rules, archive=archive, scorecard=scorecard,
+                            notify=args.notify, network=not args.no_network)
+    print(result.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``riskkit`` command."""
     from . import __version__
@@ -169,6 +188,24 @@ def build_parser() -> argparse.ArgumentParser:
                        "rule it breaks; exit 1 if any.")
     p.add_argument("path", help="portfolio folder")
     p.set_defaults(func=_validate_data)
+
+    p = sub.add_parser(
+        "monitor", help="the nightly monitoring run: rate, alert, archive, notify",
+        description="Rate the book as of a date, evaluate the monitoring rules against the previous run in "
+        "the archive, record snapshot, alerts, actions and limit recommendations in one transaction, queue "
+        "one digest per recipient and (with --notify) deliver the outbox by e-mail/webhook. SMTP and webhook "
+        "settings come from RISKKIT_SMTP_* and RISKKIT_WEBHOOK_URL environment variables.",
+        epilog="cron, every night at 21:00: 0 21 * * * riskkit monitor --as-of $(date +%%F) --data /srv/book "
+        "--archive /srv/riskkit/monitor.duckdb --notify")
+    p.add_argument("--as-of", required=True, help="run date, YYYY-MM-DD")
+    p.add_argument("--data", required=True, help="portfolio folder (CSV or Parquet)")
+    p.add_argument("--archive", required=True, help="DuckDB archive file (created if missing)")
+    p.add_argument("--rules", default=None, help="monitoring rules YAML (default: the package's rules)")
+    p.add_argument("--model", default=None, help="scorecard JSON (default: develop one on the book's history)")
+    p.add_argument("--notify", action="store_true", help="deliver queued digests (e-mail / webhook)")
+    p.add_argument("--no-network", action="store_true", help="skip network PD, stress and linked-party rules")
+    p.add_argument("--wait", type=float, default=0.0, help="seconds to wait if another run holds the archive")
+    p.set_defaults(func=_monitor)
     return parser
 
 

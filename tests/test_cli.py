@@ -311,3 +311,18 @@ def test_synth_onto_a_file_is_one_line(tmp_path, capsys):
 def test_validate_data_missing_folder_is_one_line(tmp_path, capsys):
     assert main(["validate-data", str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in _one_line(capsys.readouterr().err)
+
+
+def test_monitor_refuses_a_bad_date_in_one_line(tmp_path, capsys):
+    from riskkit.cli import main
+
+    code = main(["monitor", "--as-of", "2024-13-01", "--data", str(tmp_path), "--archive", str(tmp_path / "a.duckdb")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1 and "riskkit monitor: error:" in err[0] and "as_of" in err[0]
+
+
+def test_monitor_help_shows_the_cron_line(capsys):
+    from riskkit.cli import main
+
+    assert main(["monitor", "--help"]) == 0
+    assert "0 21 * * *" in capsys.readouterr().out
