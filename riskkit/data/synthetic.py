@@ -14,8 +14,13 @@ a given seed and a change in one stage does not reshuffle the others:
    supply links, common directors; the contagion channels;
 3. defaults (:mod:`._synth_defaults`): monthly stand-alone hazard with a credit cycle,
    contagion cascades through a sparse matrix;
-4. orders and invoices (:mod:`._synth_ledger`), consistent with the default definition;
-5. financial statements, bureau reports and events (:mod:`._synth_signals`).
+4. credit decisions (:mod:`._synth_decisions`): limits and terms set at onboarding,
+   reviewed periodically, cut after deterioration, restored after recovery, withdrawn at
+   default;
+5. orders and invoices (:mod:`._synth_ledger`), consistent with the default definition,
+   with due dates from the terms in force and orders held when they would take the
+   customer over its limit;
+6. financial statements, bureau reports and events (:mod:`._synth_signals`).
 
 Everything is vectorised over customers and records; the only Python loops run over
 months, industries and event categories.
@@ -30,11 +35,13 @@ import pandas as pd
 
 from . import _synth_vocab as V
 from ._synth_customers import customer_names, customer_pii, make_population
+from ._synth_decisions import make_decisions
 from ._synth_defaults import simulate_defaults
 from ._synth_ledger import make_ledger
 from ._synth_network import TYPE_NAMES, make_network
 from ._synth_signals import make_bureau, make_events, make_financials
 from ._synth_util import NO_DAY, day_number, format_ids, id_width, take_str, to_datetime
+from .schemas import CREDIT_DECISION_REASONS
 
 __all__ = ["generate_portfolio", "SyntheticOptions"]
 
@@ -136,7 +143,7 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
     Returns
     -------
     Portfolio
-        The eight tables of the data model plus ``truth``, one row per customer:
+        The nine tables of the data model plus ``truth``, one row per customer:
 
         ``customer_id``; ``latent_quality`` (higher is better); ``true_pd`` (annual,
         stand-alone); ``industry_factor``, ``region_factor``, ``group_factor`` (NaN
@@ -188,20 +195,22 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
     opts = _check_arguments(n_customers, seed, start, end, options)
     start_day, end_day = day_number(start), day_number(end)
     n = int(n_customers)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(8)]
-    rng_pop, rng_names, rng_net, rng_def, rng_ledger, rng_fin, rng_bureau, rng_events = streams
+    # a new stage takes a new stream at the end, so that the earlier streams keep their seeds
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(9)]
+    rng_pop, rng_names, rng_net, rng_def, rng_ledger, rng_fin, rng_bureau, rng_events, rng_dec = streams
 
     pop = make_population(n, rng_pop, opts, start_day, end_day)
     net = make_network(pop, rng_net, opts, start_day, end_day)
     paths = simulate_defaults(pop, net, rng_def, opts, start_day, end_day)
-    ledger = make_ledger(pop, paths, rng_ledger, opts, start_day, end_day)
+    decisions = make_decisions(pop, paths, rng_dec, opts, start_day, end_day)
+    ledger = make_ledger(pop, paths, decisions, rng_ledger, opts, start_day, end_day)
     fin = make_financials(pop, paths, rng_fin, start_day, end_day)
     bureau = make_bureau(pop, paths, rng_bureau, opts, start_day, end_day)
     events = make_events(pop, paths, rng_events, start_day, end_day)
 
     customer_ids = format_ids("C", np.arange(1, n + 1), id_width(n))
     tables = {
-        "customers": _customers_table(pop, customer_ids, rng_names),
+        "customers": _customers_table(pop, decisions, customer_ids, rng_names),
         "invoices": _invoices_table(ledger, customer_ids),
         "orders": _orders_table(ledger, customer_ids),
         "financials": _financials_table(fin, customer_ids),
@@ -209,6 +218,7 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
         "events": _events_table(events, customer_ids),
         "relations": _relations_table(net, pop, customer_ids),
         "defaults": _defaults_table(paths, customer_ids),
+        "credit_decisions": _decisions_table(decisions, customer_ids),
     }
     truth = _truth_table(pop, net, paths, customer_ids)
     from .portfolio import Portfolio
@@ -243,9 +253,12 @@ def _str(values) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=object), dtype="str")
 
 
-def _customers_table(pop, ids, rng) -> pd.DataFrame:
+def _customers_table(pop, decisions, ids, rng) -> pd.DataFrame:
     names, brand = customer_names(rng, pop)
     id_number, phone, email = customer_pii(rng, pop, names, brand)
+    # today's limit and terms: each customer's latest decision (decisions are sorted by
+    # customer and day, and every customer has one from its onboarding)
+    latest = np.r_[decisions.customer[1:] != decisions.customer[:-1], True]
     return pd.DataFrame({
         "customer_id": ids,
         "name": _str(names),
@@ -257,8 +270,8 @@ def _customers_table(pop, ids, rng) -> pd.DataFrame:
         "registered_capital": pop.registered_capital.astype("float64"),
         "founded": to_datetime(pop.founded_day),
         "onboarded": to_datetime(pop.onboard_day),
-        "payment_terms_days": pop.terms.astype("int64"),
-        "credit_limit": pop.credit_limit.astype("float64"),
+        "payment_terms_days": decisions.terms[latest].astype("int64"),
+        "credit_limit": decisions.limit[latest].astype("float64"),
         "id_number": _str(id_number),
         "phone": _str(phone),
         "email": _str(email),
@@ -350,6 +363,17 @@ def _defaults_table(paths, ids) -> pd.DataFrame:
         "customer_id": take_str(ids, who),
         "default_date": to_datetime(paths.default_day[who]),
         "reason": _str(np.asarray(V.DEFAULT_MODES, dtype=object)[paths.reason[who]]),
+    })
+
+
+def _decisions_table(decisions, ids) -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer_id": take_str(ids, decisions.customer),
+        "effective_date": to_datetime(decisions.day),
+        "credit_limit": decisions.limit.astype("float64"),
+        "payment_terms_days": decisions.terms.astype("int64"),
+        "reason": _str(np.asarray(CREDIT_DECISION_REASONS, dtype=object)[decisions.reason]),
+        "decided_by": _str(decisions.decided_by),
     })
 
 
