@@ -184,7 +184,7 @@ def make_ledger(pop: Population, paths: DefaultPaths, decisions: Decisions, rng:
     limit = decisions.limit_at(order_customer, order_day)
     release = rng.random(len(order_customer)) < RELEASE_SHARE
     blocked = credit_hold(order_customer, order_day, order_amount, order_closed, i_order, i_issue, i_paid,
-                          i_amount, limit, release | forced, n)
+                          i_amount, np.where(forced, np.inf, limit), release, n)
     order_status[blocked] = ORDER_CANCELLED
     order_closed[blocked] = order_day[blocked]
     kept = ~blocked[i_order]
@@ -201,8 +201,8 @@ def credit_hold(o_cust: np.ndarray, o_day: np.ndarray, o_amount: np.ndarray, o_c
 
     An order is accepted when the exposure just before it plus its amount stays within
     ``(1 + CREDIT_TOLERANCE)`` times the limit in force, or, when it is ``released`` (a
-    credit manager's release, or an order that must ship), within
-    ``(1 + RELEASE_TOLERANCE)`` times the limit.  Exposure is measured as
+    credit manager's release), within ``(1 + RELEASE_TOLERANCE)`` times the limit (an
+    infinite limit lets an order through).  Exposure is measured as
     :func:`riskkit.limits.exposure` does: an order counts its full amount from the day it
     is placed until it is closed, an invoice its amount from issue until paid.  Orders
     must be sorted by customer and day (their position orders same-day orders);
