@@ -1,46 +1,62 @@
 r"""Credit limit and payment terms decisions of the synthetic portfolio.
 
 Each customer gets a decision history from its onboarding on (before the data window for
-most customers), the way a credit department keeps one:
+most customers), the way a credit department keeps one.  Every limit comes from one
+needs-based formula with a buffer for lumpy orders:
 
-* **onboarding**: the first limit, from the needs-based formula
+.. math::
 
-  .. math:: L = \hat S\, \frac{T + 30}{365}\, m(r), \qquad
-            m(r) = \min\left(\max\left(M e^{0.25 r}, 1.5\right), 5\right)
+    N = \hat S\, \frac{T + 30 + \delta(r)}{365}, \qquad
+    L = m(r)\, \max\left(N + z \sqrt{e^{\sigma^2} N \hat v},\; 2.5\, \hat v\right),
+    \qquad m(r) = \min\left(\max\left(M e^{0.25 r}, 0.5\right), 2\right)
 
-  (expected annual purchases :math:`\hat S` times the days a sale stays unpaid, terms
-  :math:`T` plus a month of delivery and payment delay, times a multiplier ``m`` that
-  grows with the credit team's rating ``r``), rounded to two significant digits and at
-  least 10,000.  :math:`\hat S` is the customer's purchases (a share of its revenue,
-  i.e. its size) estimated with a log-normal error of 35 % at onboarding and 15 % later.
-  The rating is the latent quality seen through a persistent analyst error and the
-  current stress: :math:`r(t) = q + a_i - 2.5\, d(t - 30) + 0.25\, \varepsilon`, with
-  ``d`` the stress of :func:`riskkit.data._synth_defaults.stress` a month earlier
-  (late payment, adverse news and falling orders show with a lag).  A few limits are set
-  above the formula by a credit committee (``override``; more often for SOEs).
+``N`` is the mean exposure (expected purchases :math:`\hat S` a year, outstanding for the
+terms ``T``, a month from order to invoice and the days beyond terms
+:math:`\delta(r) = 1.5 + 7 e^{-0.7 r}` a customer of rating ``r`` takes, as in the
+ledger); purchases come as ``lambda`` orders of mean :math:`\hat v` and log-normal
+spread :math:`\sigma = 0.6` in that time, a compound Poisson sum with variance
+:math:`\lambda E[X^2] = e^{\sigma^2} N \hat v` (e.g. Klugman, Panjer & Willmot, *Loss
+Models*, chapter on aggregate losses), and the limit covers ``z = 1`` standard deviation
+above the mean, or 2.5 typical orders for customers who order rarely; the rating
+multiplier ``m`` (``M = 0.95``) gives weaker customers less room.  Limits are rounded to two significant digits and are
+at least 10,000.  :math:`\hat S` and :math:`\hat v` are the customer's true purchases
+(a share of its revenue, i.e. its size) with a log-normal estimation error of 35 % at
+onboarding and 10 % at later decisions (the purchase history is known by then).  The
+rating is the latent quality seen through a persistent analyst error, the stress a month
+earlier (late payment, adverse news and falling orders show with a lag) and noise:
+:math:`r(t) = q + a_i - 2.5\, d(t - 30) + 0.2\, \varepsilon` with ``d`` the stress of
+:func:`riskkit.data._synth_defaults.stress`.
+
+* **onboarding**: the formula; 2 % of the limits (8 % for SOEs) are set 1.5-2.5 times
+  higher by the credit committee (``override``).
 * **periodic_review**: annually, every six months for weaker customers (rating at
   onboarding below -0.5) and quarterly for the weakest (below -1.3).  The formula is
-  re-run; a change of less than 20 % confirms the limit as it is, larger changes move it
-  at most 40 % either way (limits move moderately).  While a cut after deterioration is
-  in force a review can only lower the limit.
+  re-run; between 0.7 and 1.25 times the current limit confirms it, otherwise the limit
+  moves towards the formula by at most +30 % or -40 % (limits move moderately).  While a
+  cut after deterioration is in force a review can only lower the limit; 1 % of reviews
+  are committee overrides.
 * **deterioration**: when the stress first exceeds a customer-specific threshold
   ``U(0.25, 0.45)`` (7-45 days later, when the late payments are noticed) the limit is
-  cut to 35-65 % of what it was and the payment terms are shortened by one step
-  (90 -> 60 -> 45 -> 30 days); a second cut follows when the stress exceeds the threshold
-  plus 0.3.  Defaulters cross these thresholds in their last months; customers with a
-  temporary stress spell that heals cross them too (false alarms).
+  cut to 35-65 % of what it was (possibly below 10,000) and the payment terms are
+  shortened by one step (90 -> 60 -> 45 -> 30 days); a second cut follows when the
+  stress exceeds the threshold plus 0.3.  Defaulters cross these thresholds in their
+  last months; customers with a temporary stress spell that heals cross them too (false
+  alarms).
 * **improvement**: 30-120 days after such a spell has faded (stress below half the
   threshold) the limit is restored to its level before the cut.  Terms stay shortened:
   terms only ever shorten after onboarding.
 * **request**: customers ask for more about once every seven years (Poisson); a request
   is granted (+20 % to +60 %) when the current rating is above -0.5 and no cut is in
   force, otherwise it leaves no decision.
-* **default**: 1-5 days after a default the line is withdrawn (limit 0); no decision
-  follows.
+* **default**: 1-5 days after a default the line is withdrawn (limit 0, terms kept); no
+  decision follows.  The limit on the default day itself is the one before.
 
 At most one decision per customer and day (the more urgent one is kept: default,
-deterioration, improvement, request, review).  Every step is vectorised over customers;
-the only Python loop runs over the position of a decision in its customer's history.
+deterioration, improvement, request, review).  The analyst looking after the customer
+signs, a regional manager above 2 million and for withdrawals, the credit committee above
+20 million and for overrides.  Every step is vectorised over customers; the only Python
+loop runs over the position of a decision in its customer's history.  The ledger
+(:mod:`._synth_ledger`) then holds orders against these limits.
 """
 
 from __future__ import annotations
@@ -242,7 +258,7 @@ def make_decisions(pop: Population, paths: DefaultPaths, rng: np.random.Generato
         at = kd == DETERIORATION
         before_cut[who[at]] = np.where(is_cut[who[at]], before_cut[who[at]], old[at])
         is_cut[who[at]] = True
-        new[at] = np.maximum(nice_round(old[at] * cut_factor[j[at]]), MIN_LIMIT)
+        new[at] = nice_round(old[at] * cut_factor[j[at]])  # a cut may go below the smallest limit granted
         new_terms[at] = shorter_terms(new_terms[at])
 
         at = kd == IMPROVEMENT

@@ -7,7 +7,8 @@ Orders arrive as a Poisson process per customer and month with rate
 (``r_i`` orders a year growing with size, ``s_m`` seasonality, ``a_{i,m}`` the share of
 the month the customer is active, ``d_{i,m}`` its stress), so orders fall in the months
 before a default.  A non-cancelled order is delivered in 1-3 lots; each delivery is an
-invoice due ``payment_terms_days`` after issue.  Days beyond terms are
+invoice due after the payment terms in force on its issue day (see
+:mod:`._synth_decisions`).  Days beyond terms are
 
 .. math:: \\text{late} = h_i\\,(1 + 3 d)\\,G - U, \\quad G \\sim \\Gamma(2, 1/2),\\;
           U \\sim U(0, 6)
@@ -31,6 +32,16 @@ undelivered lots of open orders are then cancelled.  After a ``dpd90``/``bankrup
 default, unpaid invoices stay open (40 %), are partly recovered 30-540 days later (35 %),
 or are written off with nothing paid 90-540 days later (25 %).  Payments after the end
 of the data are not known: such invoices are open.
+
+Credit check.  Every order is checked against the limit in force on the day it is
+placed, as a credit-management system does: it is accepted when the exposure just before
+it (open orders at their full amount plus open invoices, as
+:func:`riskkit.limits.exposure` counts them) plus the order stays within 5 % over the
+limit; otherwise it is rejected that day (``cancelled``, closed on the order day, no
+invoice), except that a credit manager releases 15 % of such orders up to 30 % over the
+limit.  The invoice that shows a default always ships.  The book then binds the way a
+real one does: most customers well inside their limit, a few percent over it (released
+orders, orders invoiced in lots, limits cut below the exposure after deterioration).
 """
 
 from __future__ import annotations
