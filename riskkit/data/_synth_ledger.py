@@ -217,54 +217,62 @@ def credit_hold(o_cust: np.ndarray, o_day: np.ndarray, o_amount: np.ndarray, o_c
     :func:`riskkit.limits.exposure` does: an order counts its full amount from the day it
     is placed until it is closed, an invoice its amount from issue until paid.  Orders
     must be sorted by customer and day (their position orders same-day orders);
-    ``i_order`` is each invoice's order; amounts are in whole cents.
+    ``i_order`` is each invoice's order.
 
-    Each decision depends on the decisions on the customer's earlier orders.  They are
-    solved by fixed-point (Jacobi) sweeps: every sweep recomputes, for the customers whose
-    decisions changed in the sweep before, the exposure before each order from the
-    orders accepted so far (one sort of all exposure changes, then cumulative sums in
-    integer cents, so that a sum does not depend on which customers are in the sweep).
-    After ``k`` sweeps the first ``k`` orders of every customer are final, so the sweeps
-    end, with the sequential answer, after at most as many sweeps as a customer has
-    orders; in practice after a few dozen, over a shrinking set of customers.
+    Each decision depends on the decisions on the customer's earlier orders.  All
+    exposure changes are sorted once (customer, day, then payments and closings before
+    new invoices before the orders in their order, each order followed by its own
+    changes of that day, so that no order sees a later one) and the exposure before each
+    order is a cumulative sum over them, in integer cents so that sums are exact.
+    Decisions are then settled by sweeps: a sweep re-evaluates, for each customer with a
+    changed decision, the orders from its first changed one on, with the cumulative sums
+    recomputed from there.  The first changed order moves forward every sweep (its own
+    inputs did not change), so the sweeps end, with the sequential answer, after at most
+    as many sweeps as a customer has orders; in practice a few dozen, over a shrinking
+    set of customers.
     """
     n_o = len(o_cust)
     if n_o == 0:
         return np.zeros(0, dtype=bool)
     cents = np.rint(o_amount * 100).astype(np.int64)
     i_cents = np.rint(i_amount * 100).astype(np.int64)
-    closes, pays = o_closed != NO_DAY, i_paid != NO_DAY
-    closing, paying = np.flatnonzero(closes), np.flatnonzero(pays)
-    ev_order = np.concatenate([np.arange(n_o), closing, i_order, i_order[paying]])
-    ev_day = np.concatenate([o_day, o_closed[closing], i_issue, i_paid[paying]])
-    ev_delta = np.concatenate([cents, -cents[closing], i_cents, -i_cents[paying]])
-    # within a day: payments and closings (rank 0), new invoices (1), then the orders in
-    # their order (2), each followed by its own changes of that day, so that no order
-    # sees a later one
-    ev_rank = np.concatenate([np.full(n_o, 2, dtype=np.int64), np.zeros(len(closing), dtype=np.int64),
-                              np.ones(len(i_order), dtype=np.int64), np.zeros(len(paying), dtype=np.int64)])
-    own_day = np.zeros(len(ev_day), dtype=np.int64)
-    own_day[n_o:] = ev_day[n_o:] == o_day[ev_order[n_o:]]
-    ev_rank[own_day == 1] = 2
-    day0 = int(ev_day.min())
-    span = int(ev_day.max()) - day0 + 1
+    closing = np.flatnonzero(o_closed != NO_DAY)
+    paying = np.flatnonzero(i_paid != NO_DAY)
+    pay_order = i_order[paying]
+    day0 = int(o_day.min())
+    span = max(int(o_closed[closing].max(initial=day0)), int(i_paid[paying].max(initial=day0)),
+               int(i_issue.max(initial=day0)), int(o_day.max())) - day0 + 1
     if n * span * 3 * n_o * 2 >= 2**63:
         raise AssertionError("the credit-check sort key would overflow int64")
-    key = o_cust[ev_order] * span
-    key += ev_day
-    key -= day0
-    key *= 3
-    key += ev_rank
-    key *= n_o
-    key += ev_order
-    key *= 2
-    key += own_day
-    del ev_day, ev_rank, own_day
-    perm = np.argsort(key)
-    del key
-    s_order = ev_order[perm].astype(np.int32 if n_o < 2**31 else np.int64)
-    s_delta = ev_delta[perm]
-    del ev_order, ev_delta
+
+    def key(cust, day, rank, order, own):
+        k = cust * span
+        k += day - day0
+        k *= 3
+        k += rank
+        k *= n_o
+        k += order
+        k *= 2
+        k += own
+        return k
+
+    own_close = o_closed[closing] == o_day[closing]
+    own_issue = i_issue == o_day[i_order]
+    own_pay = i_paid[paying] == o_day[pay_order]
+    i_cust = o_cust[i_order]
+    keys = np.concatenate([
+        key(o_cust, o_day, 2, np.arange(n_o), 0),
+        key(o_cust[closing], o_closed[closing], np.where(own_close, 2, 0), closing, own_close),
+        key(i_cust, i_issue, np.where(own_issue, 2, 1), i_order, own_issue),
+        key(i_cust[paying], i_paid[paying], np.where(own_pay, 2, 0), pay_order, own_pay),
+    ])
+    del i_cust, own_close, own_issue, own_pay
+    perm = np.argsort(keys, kind="stable")  # the parts are sorted runs already
+    del keys
+    s_delta = np.concatenate([cents, -cents[closing], i_cents, -i_cents[paying]])[perm]
+    index = np.int32 if n_o < 2**31 else np.int64
+    s_order = np.concatenate([np.arange(n_o, dtype=index), closing.astype(index), i_order.astype(index),
+                              pay_order.astype(index)])[perm]
     open_at = np.empty(n_o, dtype=np.int64)
     is_open = perm < n_o
     open_at[perm[is_open]] = np.flatnonzero(is_open)
@@ -273,27 +281,30 @@ def credit_hold(o_cust: np.ndarray, o_day: np.ndarray, o_amount: np.ndarray, o_c
     o_start = np.searchsorted(o_cust, np.arange(n + 1))
     cap = limit * 100 * np.where(released, 1.0 + RELEASE_TOLERANCE, 1.0 + CREDIT_TOLERANCE)
 
-    # first sweep over everything (all orders accepted), without index lists
-    before = np.cumsum(s_delta) - s_delta
-    exposure = before[open_at] - before[ev_start[o_cust]]
-    accepted = exposure + cents <= cap
-    todo = np.unique(o_cust[~accepted])
+    # first sweep: every order accepted; before[p] = the customer's exposure just before p
+    before = np.cumsum(s_delta)
+    before -= s_delta
+    before -= np.repeat(before[ev_start[:-1]], np.diff(ev_start))
+    accepted = before[open_at] + cents <= cap
+    changed = np.flatnonzero(~accepted)
     for _ in range(int(np.diff(o_start).max()) + 1):
-        if not len(todo):
+        if not len(changed):
             return ~accepted
-        n_ev = ev_start[todo + 1] - ev_start[todo]
-        sub_start = segment_starts(n_ev)
-        ev = np.repeat(ev_start[todo] - sub_start, n_ev) + np.arange(int(n_ev.sum()))
+        who, first = np.unique(o_cust[changed], return_index=True)
+        first = changed[first]  # each customer's first changed order
+        lo, hi = open_at[first], ev_start[who + 1]
+        sub_start = segment_starts(hi - lo)
+        ev = np.repeat(lo - sub_start, hi - lo) + np.arange(int((hi - lo).sum()))
         w = s_delta[ev] * accepted[s_order[ev]]
-        before = np.cumsum(w) - w
-        n_ord = o_start[todo + 1] - o_start[todo]
-        orders = np.repeat(o_start[todo] - segment_starts(n_ord), n_ord) + np.arange(int(n_ord.sum()))
-        shift = np.repeat(sub_start - ev_start[todo], n_ord)
-        exposure = before[open_at[orders] + shift] - before[np.repeat(sub_start, n_ord)]
-        ok = exposure + cents[orders] <= cap[orders]
-        changed = ok != accepted[orders]
+        run = np.cumsum(w)
+        run -= w
+        run += np.repeat(before[lo] - run[sub_start], hi - lo)
+        before[ev] = run
+        n_ord = o_start[who + 1] - first
+        orders = np.repeat(first - segment_starts(n_ord), n_ord) + np.arange(int(n_ord.sum()))
+        ok = before[open_at[orders]] + cents[orders] <= cap[orders]
+        changed = orders[ok != accepted[orders]]
         accepted[orders] = ok
-        todo = np.unique(o_cust[orders[changed]])
     raise AssertionError("the credit check did not settle; an order depends on a later one")
 
 
