@@ -9,12 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import tiny_tables
 
 import riskkit as rk
 from riskkit.data import DataValidationError
 from riskkit.limits import exposure
-
-from conftest import tiny_tables
 
 
 def ts(*values) -> pd.Series:
