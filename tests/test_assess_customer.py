@@ -441,6 +441,23 @@ def test_notebook_with_unknown_customer_shows_a_message(tmp_path):
     assert len(outputs) == 1
 
 
+def test_limit_and_terms_are_those_in_force_on_as_of():
+    # C2's customers table says 200,000 at 30 days (today); on 2021-05-01 a cut to 80,000
+    # at 30 days took effect, and a raise to 300,000 at 45 days only on 2021-09-01
+    decisions = pd.DataFrame({
+        "customer_id": ["C2", "C2", "C2"],
+        "effective_date": pd.to_datetime(["2020-02-01", "2021-05-01", "2021-09-01"]).astype("datetime64[ns]"),
+        "credit_limit": [150_000.0, 80_000.0, 300_000.0], "payment_terms_days": [45, 30, 45],
+        "reason": ["onboarding", "deterioration", "improvement"], "decided_by": ["a", "b", "a"]})
+    book = rk.data.Portfolio(**tiny_tables(), credit_decisions=decisions)
+    view = customer_view(book, "C2", AS_OF, scorecard=FixedPDScorecard(0.02))
+    assert value(view.background, "credit_limit") == 80_000.0
+    assert value(view.background, "payment_terms_days") == 30
+    assert value(view.overview, "credit_limit") == 80_000.0
+    assert value(view.exposure, "utilisation") == pytest.approx(700 / 80_000.0)
+    assert view.payment_terms_days == 30.0
+
+
 def test_customer_without_records(book):
     tables = tiny_tables()
     for name in ("invoices", "events", "bureau"):

@@ -60,7 +60,7 @@ N_SUGGESTIONS = 3
 #: similarity (difflib ratio) a suggestion needs
 SUGGESTION_CUTOFF = 0.6
 #: the tables whose rows belong to one customer (keyed by customer_id)
-_TABLES = ("invoices", "orders", "financials", "bureau", "events", "defaults")
+_TABLES = ("invoices", "orders", "financials", "bureau", "events", "defaults", "credit_decisions")
 
 
 class UnknownCustomerError(RiskkitError, ValueError):
@@ -694,6 +694,9 @@ def customer_view(portfolio, customer_id, as_of, *, scorecard=None, expert: Expe
         "warnings_triggered": int(warnings["triggered"].sum()),
     })
     background = {item: customer[item] for item in _BACKGROUND_ITEMS if item in customer.index}
+    # the limit and terms in force on as_of (the profile's), not today's customers-table values
+    background["payment_terms_days"] = row["payment_terms_days"]
+    background["credit_limit"] = row["credit_limit"]
     background["company_age_years"] = row["company_age_years"]
     background["relationship_age_years"] = row["relationship_age_years"]
     background = _items({k: background[k] for k in _BACKGROUND_ITEMS if k in background})

@@ -1,9 +1,11 @@
-"""The Portfolio: eight validated tables describing a book of customers."""
+"""The Portfolio: nine validated tables describing a book of customers."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from .._core.arrays import customer_codes, last_per_group
 from .._core.dates import check_as_of
 from .schemas import TABLE_ORDER, TABLES, empty_table
 from .validation import DataValidationError, normalise_table, validate_tables
@@ -25,7 +27,7 @@ def validate_portfolio(tables: dict[str, pd.DataFrame], from_text: bool = False
     Returns
     -------
     tables : dict
-        The normalised tables (all eight; absent ones empty with their columns).
+        The normalised tables (all nine; absent ones empty with their columns).
     violations : DataFrame
         ``table, column, check, key, value``, one row per offending row and check;
         empty when the data is valid.
@@ -55,13 +57,15 @@ def validate_portfolio(tables: dict[str, pd.DataFrame], from_text: bool = False
 
 
 class Portfolio:
-    """A book of customers: eight tables validated against the data model.
+    """A book of customers: nine tables validated against the data model.
 
     Parameters
     ----------
-    customers, invoices, orders, financials, bureau, events, relations, defaults : DataFrame
+    customers, invoices, orders, financials, bureau, events, relations, defaults, credit_decisions : DataFrame
         The tables of DESIGN.md section 2 (see ``riskkit.data.schemas``); only
         ``customers`` is required, absent tables become empty frames with every column.
+        ``credit_decisions`` (limit and terms decisions) makes ``credit_limit`` and
+        ``payment_terms_days`` point in time, see :meth:`as_of`.
     truth : DataFrame, optional
         Ground truth of a synthetic portfolio (``customer_id``, ``true_pd``, ...); it is
         not model input and is never validated against the data model.
@@ -79,17 +83,18 @@ class Portfolio:
     ...     "founded": pd.to_datetime(["2001-05-01"]), "onboarded": pd.to_datetime(["2019-01-01"]),
     ...     "payment_terms_days": [60], "credit_limit": [5e5]})
     >>> rk.data.Portfolio(customers)
-    Portfolio(customers=1, invoices=0, orders=0, financials=0, bureau=0, events=0, relations=0, defaults=0)
+    Portfolio(customers=1, invoices=0, orders=0, financials=0, bureau=0, events=0, relations=0, defaults=0, credit_decisions=0)
     """
 
     def __init__(self, customers: pd.DataFrame, invoices: pd.DataFrame | None = None,
                  orders: pd.DataFrame | None = None, financials: pd.DataFrame | None = None,
                  bureau: pd.DataFrame | None = None, events: pd.DataFrame | None = None,
                  relations: pd.DataFrame | None = None, defaults: pd.DataFrame | None = None,
+                 credit_decisions: pd.DataFrame | None = None,
                  *, truth: pd.DataFrame | None = None, validate: bool = True):
         given = {"customers": customers, "invoices": invoices, "orders": orders,
                  "financials": financials, "bureau": bureau, "events": events,
-                 "relations": relations, "defaults": defaults}
+                 "relations": relations, "defaults": defaults, "credit_decisions": credit_decisions}
         if validate:
             tables, violations = validate_portfolio(given)
             if len(violations):
@@ -102,7 +107,7 @@ class Portfolio:
     # tables as attributes -------------------------------------------------------
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The eight tables by name (the frames themselves, not copies)."""
+        """The nine tables by name (the frames themselves, not copies)."""
         return dict(self._tables)
 
     customers = property(lambda self: self._tables["customers"], doc="one row per customer")
@@ -113,6 +118,8 @@ class Portfolio:
     events = property(lambda self: self._tables["events"], doc="external events")
     relations = property(lambda self: self._tables["relations"], doc="links between parties")
     defaults = property(lambda self: self._tables["defaults"], doc="observed defaults")
+    credit_decisions = property(lambda self: self._tables["credit_decisions"],
+                                doc="credit limit and payment terms decisions")
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{name}={len(df)}" for name, df in self._tables.items())
@@ -140,6 +147,14 @@ class Portfolio:
         are undone: an invoice paid after ``date`` is open (``paid_date`` NaT,
         ``paid_amount`` 0), an order closed after it is open, a relation ending after it is
         still in force.  ``truth`` is dropped (it describes the future).
+
+        Credit limits and payment terms are those in force on ``date``: each customer's
+        ``credit_limit`` and ``payment_terms_days`` are taken from its latest
+        ``credit_decisions`` row effective on or before ``date`` (a decision effective on
+        ``date`` applies on ``date``), and ``credit_decisions`` keeps only rows effective on
+        or before ``date``.  A customer without such a decision keeps the values of the
+        ``customers`` table, which are today's: a book whose decision history starts at
+        onboarding has no such customer, otherwise a back-test sees today's limit for it.
 
         Every feature and model input of the kit is computed from such a snapshot; this is
         the single place where the point-in-time rule of DESIGN.md section 2 is applied.
@@ -171,11 +186,13 @@ class Portfolio:
         rel = rel[rel["start"].isna() | (rel["start"] <= as_of)].copy()
         rel.loc[rel["end"] > as_of, "end"] = pd.NaT
 
+        decisions = dated("credit_decisions", "effective_date")
         tables = {
-            "customers": customers, "invoices": inv, "orders": orders,
+            "customers": _limits_in_force(customers, decisions), "invoices": inv, "orders": orders,
             "financials": dated("financials", "published_date"),
             "bureau": dated("bureau", "report_date"), "events": dated("events", "date"),
             "relations": rel, "defaults": dated("defaults", "default_date"),
+            "credit_decisions": decisions,
         }
         tables = {name: df.reset_index(drop=True) for name, df in tables.items()}
         return Portfolio(**tables, truth=None, validate=False)
@@ -190,6 +207,26 @@ class Portfolio:
         from .io import save_portfolio
 
         save_portfolio(self, path, format=format)
+
+
+def _limits_in_force(customers: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """``customers`` with ``credit_limit`` and ``payment_terms_days`` of each customer's
+    latest decision in ``decisions`` (already cut to the snapshot date); customers
+    without a decision keep their own values.  One sort of the decisions (customer code,
+    then date), no loop over customers."""
+    if decisions.empty:
+        return customers
+    ids = pd.Index(customers["customer_id"])
+    code = customer_codes(ids, decisions["customer_id"], "credit_decisions")
+    when = decisions["effective_date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    latest = last_per_group(code, when)
+    out = customers.copy()
+    rows = code[latest]
+    for column in ("credit_limit", "payment_terms_days"):
+        values = out[column].to_numpy(copy=True)
+        values[rows] = decisions[column].to_numpy()[latest]
+        out[column] = values
+    return out
 
 
 def check_portfolio(portfolio) -> None:

@@ -21,6 +21,13 @@ Conventions
   guarantees dst's debt (``weight`` = guaranteed amount); ``supply``: src supplies dst
   (``weight`` = annual trade volume); ``common_director``: shared directors (``weight`` =
   number of directors).
+* ``credit_decisions`` makes ``credit_limit`` and ``payment_terms_days`` point in time: a
+  decision holds from its ``effective_date`` until the customer's next decision.  The
+  ``customers`` columns of the same names are the values recorded today; a snapshot
+  (``Portfolio.as_of``) replaces them by the latest decision effective on or before its
+  date, and keeps them only for customers without such a decision.  A decision may not
+  take effect before the customer's onboarding (a limit is granted to a customer, not to
+  a prospect), though it may on the onboarding day itself.
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ __all__ = [
     "RELATION_TYPES",
     "ORDER_STATUSES",
     "DEFAULT_REASONS",
+    "CREDIT_DECISION_REASONS",
+    "MAX_PAYMENT_TERMS_DAYS",
     "empty_table",
     "pandera_schema",
     "dtype_of",
@@ -62,6 +71,18 @@ EVENT_CATEGORIES = (
 RELATION_TYPES = ("shareholding", "control", "guarantee", "supply", "common_director")
 ORDER_STATUSES = ("open", "fulfilled", "cancelled")
 DEFAULT_REASONS = ("dpd90", "bankruptcy", "write_off")
+#: why a credit limit / payment terms decision was taken: ``onboarding`` (first limit),
+#: ``periodic_review`` (scheduled review; the limit may go up, down or stay),
+#: ``deterioration`` (cut between reviews: late payment, adverse events, worse rating),
+#: ``improvement`` (raised or restored between reviews after the situation improved),
+#: ``override`` (a limit set by a credit committee against the policy),
+#: ``request`` (the customer or sales asked for more and it was granted),
+#: ``default`` (the line withdrawn after a default)
+CREDIT_DECISION_REASONS = ("onboarding", "periodic_review", "deterioration", "improvement", "override",
+                           "request", "default")
+#: longest payment terms a decision may grant: 0 is cash in advance; credit for more than a
+#: year is a loan, not trade credit
+MAX_PAYMENT_TERMS_DAYS = 365
 
 #: pandas dtype of each field kind
 _DTYPES = {
@@ -325,13 +346,31 @@ DEFAULTS = TableSpec(
     ),
 )
 
-TABLE_ORDER = ("customers", "invoices", "orders", "financials", "bureau", "events", "relations", "defaults")
+CREDIT_DECISIONS = TableSpec(
+    name="credit_decisions",
+    key=("customer_id", "effective_date"),
+    description="credit limit and payment terms decisions; each holds until the customer's next one",
+    fields=(
+        Field("customer_id", "id"),
+        Field("effective_date", "date", description="first day the decision applies (not before onboarded)"),
+        Field("credit_limit", "float", ge=0, description="0: no credit (line withdrawn)"),
+        Field("payment_terms_days", "int", ge=0, le=MAX_PAYMENT_TERMS_DAYS, description="0: cash in advance"),
+        Field("reason", "str", choices=CREDIT_DECISION_REASONS),
+        Field("decided_by", "str", description="who took the decision (a person, role or committee)"),
+    ),
+)
+
+TABLE_ORDER = ("customers", "invoices", "orders", "financials", "bureau", "events", "relations", "defaults",
+               "credit_decisions")
 TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (CUSTOMERS, INVOICES, ORDERS, FINANCIALS, BUREAU, EVENTS, RELATIONS, DEFAULTS)
+    t.name: t for t in (CUSTOMERS, INVOICES, ORDERS, FINANCIALS, BUREAU, EVENTS, RELATIONS, DEFAULTS,
+                        CREDIT_DECISIONS)
 }
 
 #: tables whose ``customer_id`` must exist in ``customers``
-FOREIGN_KEY_TABLES = ("invoices", "orders", "financials", "bureau", "events", "defaults")
+FOREIGN_KEY_TABLES = ("invoices", "orders", "financials", "bureau", "events", "defaults", "credit_decisions")
+#: tables whose date may not precede the customer's ``onboarded`` date: table -> column
+NOT_BEFORE_ONBOARDING = {"credit_decisions": "effective_date"}
 
 
 def dtype_of(kind: str) -> str:

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .schemas import FOREIGN_KEY_TABLES, SHARE_TOLERANCE, TABLES, TableSpec, pandera_schema
 from .._core.errors import RiskkitError
+from .schemas import FOREIGN_KEY_TABLES, NOT_BEFORE_ONBOARDING, SHARE_TOLERANCE, TABLES, TableSpec, pandera_schema
 
 __all__ = ["DataValidationError", "VIOLATION_COLUMNS", "normalise_table", "validate_tables"]
 
@@ -292,6 +292,30 @@ def _foreign_keys(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
     return found
 
 
+def _not_before_onboarding(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    """Rows dated before their customer's onboarding (``<table>.<column>`` of
+    ``NOT_BEFORE_ONBOARDING``), e.g. a credit decision for a customer not yet onboarded.
+
+    Rows of unknown customers are left to the foreign-key check.
+    """
+    customers = tables.get("customers")
+    if customers is None or not {"customer_id", "onboarded"} <= set(customers.columns):
+        return []
+    onboarded = customers.drop_duplicates("customer_id").set_index("customer_id")["onboarded"]
+    found = []
+    for name, column in NOT_BEFORE_ONBOARDING.items():
+        df = tables.get(name)
+        if df is None or df.empty or not {"customer_id", column} <= set(df.columns):
+            continue
+        since = onboarded.reindex(df["customer_id"]).to_numpy()
+        early = (df[column].to_numpy() < since) & ~pd.isna(since)
+        if early.any():
+            rows = df.index[early]
+            found.append(_violations(name, column, f"{column}_not_before_onboarded",
+                                     _row_keys(df, TABLES[name], rows), df.loc[rows, column].tolist()))
+    return found
+
+
 def _total_owned_share(relations: pd.DataFrame) -> list[pd.DataFrame]:
     """A company's shareholders may not hold more than 100 % at any date.
 
@@ -324,8 +348,9 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """All violations of the data-model rules in already-normalised tables.
 
     Checks, per table: nullability, unique keys, known categories, bounds and row rules
-    (pandera); across tables: foreign keys to ``customers`` and the total shareholding
-    in each company.  Returns an empty frame when everything holds.
+    (pandera); across tables: foreign keys to ``customers``, credit decisions not before
+    the customer's onboarding, and the total shareholding in each company.  Returns an
+    empty frame when everything holds.
     """
     found = []
     customers = tables.get("customers")
@@ -335,6 +360,7 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if name in TABLES and df is not None:
             found.append(_validate_values(name, df))
     found.extend(_foreign_keys(tables))
+    found.extend(_not_before_onboarding(tables))
     found.extend(_total_owned_share(tables.get("relations")))
     found = [f for f in found if len(f)]
     return pd.concat(found, ignore_index=True) if found else _empty_violations()

@@ -57,7 +57,7 @@ class Population:
     onboard_day: np.ndarray
     terms: np.ndarray
     annual_sales: np.ndarray
-    credit_limit: np.ndarray
+    limit_noise: np.ndarray  # U(0, 1): onboarding estimate of annual_sales
     registered_capital: np.ndarray
     # groups: -1 outside a group
     group: np.ndarray
@@ -152,21 +152,41 @@ def make_population(n: int, rng: np.random.Generator, opts, start_day: int, end_
 
     share_of_wallet = np.where(individual, 0.10, rng.uniform(0.02, 0.10, n))
     annual_sales = revenue * share_of_wallet
-    credit_limit = np.maximum(
-        10_000.0, np.round(annual_sales * terms / 365.0 * rng.uniform(1.2, 2.0, n), -4)
-    )
+    # the credit team's error in estimating purchases when it sets the first limit
+    # (riskkit.datasets._synth_decisions)
+    limit_noise = rng.random(n)
     registered_capital = np.where(individual, 0.0, np.maximum(np.round(revenue * rng.uniform(0.05, 0.3, n), -4), 10_000.0))
 
     return Population(
         n=n, individual=individual, industry=industry, region=region, ownership=ownership,
         state_pct=state_pct, revenue=revenue, assets=assets, size_std=size_std,
         founded_day=founded_day, onboard_day=onboard_day, terms=terms.astype(np.int64),
-        annual_sales=annual_sales, credit_limit=credit_limit, registered_capital=registered_capital,
+        annual_sales=annual_sales, limit_noise=limit_noise, registered_capital=registered_capital,
         group=group, group_pos=group_pos, group_is_root=group_is_root, owner_party=owner_party,
         owner_share=owner_share, n_groups=n_groups, n_external_parents=n_ext, quality=quality,
         industry_factor=industry_factor, region_factor=region_factor, group_factor=group_factor,
         idiosyncratic=eps, true_pd=true_pd, pd_intercept=alpha,
     )
+
+
+#: orders that are cancelled before any delivery (the ledger adds more under stress)
+BASE_CANCEL_RATE = 0.02
+#: order amounts are ``order_value * LogNormal(-0.18, 0.6)``: mean ``order_value`` and
+#: second moment ``exp(0.6**2) * order_value**2``
+ORDER_SIGMA = 0.6
+
+
+def order_rates(pop: Population, invoices_per_year: float) -> tuple[np.ndarray, np.ndarray]:
+    """Orders a year and mean order amount of each customer (purchases ``annual_sales``).
+
+    Larger customers order more often (``(revenue / median)**0.35``, individuals 0.15,
+    scaled to mean one); two deliveries (invoices) per order on average and
+    ``BASE_CANCEL_RATE`` of orders cancelled undelivered give ``invoices_per_year``.
+    """
+    size = np.where(pop.individual, 0.15, (pop.revenue / np.median(pop.revenue)) ** 0.35)
+    size = np.clip(size / size.mean(), 0.1, 10.0)
+    orders_per_year = invoices_per_year * size / 2.0 / (1.0 - BASE_CANCEL_RATE)
+    return orders_per_year, pop.annual_sales / orders_per_year
 
 
 def calibrate_pd(quality: np.ndarray, slope: float, target: float) -> tuple[np.ndarray, float]:

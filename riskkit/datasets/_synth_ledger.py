@@ -7,7 +7,8 @@ Orders arrive as a Poisson process per customer and month with rate
 (``r_i`` orders a year growing with size, ``s_m`` seasonality, ``a_{i,m}`` the share of
 the month the customer is active, ``d_{i,m}`` its stress), so orders fall in the months
 before a default.  A non-cancelled order is delivered in 1-3 lots; each delivery is an
-invoice due ``payment_terms_days`` after issue.  Days beyond terms are
+invoice due after the payment terms in force on its issue day (see
+:mod:`._synth_decisions`).  Days beyond terms are
 
 .. math:: \\text{late} = h_i\\,(1 + 3 d)\\,G - U, \\quad G \\sim \\Gamma(2, 1/2),\\;
           U \\sim U(0, 6)
@@ -31,6 +32,16 @@ undelivered lots of open orders are then cancelled.  After a ``dpd90``/``bankrup
 default, unpaid invoices stay open (40 %), are partly recovered 30-540 days later (35 %),
 or are written off with nothing paid 90-540 days later (25 %).  Payments after the end
 of the data are not known: such invoices are open.
+
+Credit check.  Every order is checked against the limit in force on the day it is
+placed, as a credit-management system does: it is accepted when the exposure just before
+it (open orders at their full amount plus open invoices, as
+:func:`riskkit.limits.exposure` counts them) plus the order stays within 5 % over the
+limit; otherwise it is rejected that day (``cancelled``, closed on the order day, no
+invoice), except that a credit manager releases 15 % of such orders up to 30 % over the
+limit.  The invoice that shows a default always ships.  The book then binds the way a
+real one does: most customers well inside their limit, a few percent over it (released
+orders, orders invoiced in lots, limits cut below the exposure after deterioration).
 """
 
 from __future__ import annotations
@@ -39,13 +50,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._synth_customers import Population
+from ._synth_customers import BASE_CANCEL_RATE, ORDER_SIGMA, Population, order_rates
+from ._synth_decisions import Decisions
 from ._synth_defaults import BANKRUPTCY, DPD90, WRITE_OFF, DefaultPaths, stress
 from ._synth_util import NO_DAY, month_grid, segment_starts
 
 ORDER_OPEN, ORDER_FULFILLED, ORDER_CANCELLED = range(3)
+#: credit check: an order is accepted up to this share over the limit...
+CREDIT_TOLERANCE = 0.05
+#: ...and a share of the others is released by a credit manager up to this share over
+RELEASE_SHARE = 0.15
+RELEASE_TOLERANCE = 0.3
 MAX_DAYS_BEYOND_TERMS = 89
-BASE_CANCEL_RATE = 0.02
 
 
 @dataclass
@@ -70,7 +86,7 @@ def stop_shipping_day(pop: Population, paths: DefaultPaths) -> np.ndarray:
     return np.where(tau == NO_DAY, NO_DAY, np.where(paths.reason == DPD90, tau - 30, tau))
 
 
-def make_ledger(pop: Population, paths: DefaultPaths, rng: np.random.Generator, opts,
+def make_ledger(pop: Population, paths: DefaultPaths, decisions: Decisions, rng: np.random.Generator, opts,
                 start_day: int, end_day: int) -> Ledger:
     n = pop.n
     month_lo, month_hi = month_grid(start_day, end_day)
@@ -78,11 +94,7 @@ def make_ledger(pop: Population, paths: DefaultPaths, rng: np.random.Generator, 
     active_from = np.maximum(pop.onboard_day, start_day)
     active_to = np.minimum(stop_shipping_day(pop, paths), end_day + 1)  # exclusive
 
-    size = np.where(pop.individual, 0.15, (pop.revenue / np.median(pop.revenue)) ** 0.35)
-    size = np.clip(size / size.mean(), 0.1, 10.0)
-    # two deliveries per order on average; about 2 % of orders are cancelled undelivered
-    orders_per_year = opts.invoices_per_year * size / 2.0 / (1.0 - BASE_CANCEL_RATE)
-    order_value = pop.annual_sales / orders_per_year
+    orders_per_year, order_value = order_rates(pop, opts.invoices_per_year)
 
     # orders: Poisson counts per customer x month, customer-major
     lo = np.maximum(month_lo[None, :], active_from[:, None])
@@ -102,7 +114,8 @@ def make_ledger(pop: Population, paths: DefaultPaths, rng: np.random.Generator, 
     d_order = d_cell.ravel()[cell]
     del cell, lo, hi, length, mid, cust_grid, d_cell, rate
 
-    o_amount = order_value[o_cust] * rng.lognormal(-0.18, 0.6, len(o_cust)) * (1.0 - 0.3 * d_order)
+    lump = rng.lognormal(-ORDER_SIGMA**2 / 2, ORDER_SIGMA, len(o_cust))
+    o_amount = order_value[o_cust] * lump * (1.0 - 0.3 * d_order)
     cancelled = rng.random(len(o_cust)) < BASE_CANCEL_RATE + 0.15 * d_order
     k = np.where(cancelled, 0, 1 + rng.binomial(2, 0.5, len(o_cust)))
 
@@ -144,15 +157,15 @@ def make_ledger(pop: Population, paths: DefaultPaths, rng: np.random.Generator, 
     # days before the default, for a write-off one issued 15-60 days before it
     last = np.flatnonzero((paths.reason == DPD90) | (paths.reason == WRITE_OFF))
     tau = paths.default_day[last]
-    x_issue = np.where(
-        paths.reason[last] == DPD90,
-        tau - 90 - pop.terms[last],
-        np.minimum(np.maximum(tau - rng.integers(15, 61, len(last)), active_from[last]), tau),
-    )
+    x_issue = np.minimum(np.maximum(tau - rng.integers(15, 61, len(last)), active_from[last]), tau)
+    dpd90 = paths.reason[last] == DPD90
+    x_issue[dpd90] = _issue_due_on(decisions, last[dpd90], tau[dpd90] - 90)
     x_order = np.maximum(x_issue - rng.integers(0, 8, len(last)), active_from[last])
     x_stress = stress(paths, last, x_order)
-    x_amount = np.round(order_value[last] * rng.lognormal(-0.18, 0.6, len(last)) * (1.0 - 0.3 * x_stress), 2)
+    lump = rng.lognormal(-ORDER_SIGMA**2 / 2, ORDER_SIGMA, len(last))
+    x_amount = np.round(order_value[last] * lump * (1.0 - 0.3 * x_stress), 2)
 
+    n_orders = len(o_cust)
     order_customer = np.concatenate([o_cust, last])
     order_day = np.concatenate([o_day, x_order])
     order_amount = np.concatenate([o_amount, x_amount])
@@ -163,28 +176,165 @@ def make_ledger(pop: Population, paths: DefaultPaths, rng: np.random.Generator, 
     i_cust = np.concatenate([dv_cust[delivered], last])
     i_issue = np.concatenate([dv_day[delivered], x_issue])
     i_amount = np.concatenate([dv_amount[delivered], x_amount])
+    i_order = np.concatenate([dv_order[delivered], n_orders + np.arange(len(last))])
     del dv_order, dv_day, dv_cust, delivered, dv_amount, gap, csum, offset, weight
+    forced = np.arange(len(order_customer)) >= n_orders  # the invoices that show a default
 
     order_sort = np.argsort(order_customer * 2**24 + (order_day - start_day + 2**22), kind="stable")
+    order_customer, order_day = order_customer[order_sort], order_day[order_sort]
+    order_amount, order_status = order_amount[order_sort], order_status[order_sort]
+    order_closed, forced = order_closed[order_sort], forced[order_sort]
+    sorted_position = np.empty_like(order_sort)
+    sorted_position[order_sort] = np.arange(len(order_sort))
     inv_sort = np.argsort(i_cust * 2**24 + (i_issue - start_day + 2**22), kind="stable")
     i_cust, i_issue, i_amount = i_cust[inv_sort], i_issue[inv_sort], i_amount[inv_sort]
-    i_due, i_paid, i_paid_amount = _payments(pop, paths, rng, i_cust, i_issue, i_amount, end_day)
+    i_order = sorted_position[i_order[inv_sort]]
+    i_due, i_paid, i_paid_amount = _payments(pop, paths, decisions, rng, i_cust, i_issue, i_amount, end_day)
 
+    # credit check: an order that takes the customer over its limit is rejected on the day
+    limit = decisions.limit_at(order_customer, order_day)
+    release = rng.random(len(order_customer)) < RELEASE_SHARE
+    blocked = credit_hold(order_customer, order_day, order_amount, order_closed, i_order, i_issue, i_paid,
+                          i_amount, np.where(forced, np.inf, limit), release, n)
+    order_status[blocked] = ORDER_CANCELLED
+    order_closed[blocked] = order_day[blocked]
+    kept = ~blocked[i_order]
     return Ledger(
-        order_customer[order_sort], order_day[order_sort], order_amount[order_sort],
-        order_status[order_sort], order_closed[order_sort],
-        i_cust, i_issue, i_due, i_amount, i_paid, i_paid_amount,
+        order_customer, order_day, order_amount, order_status, order_closed,
+        i_cust[kept], i_issue[kept], i_due[kept], i_amount[kept], i_paid[kept], i_paid_amount[kept],
     )
 
 
-def _payments(pop, paths, rng, cust, issue, amount, end_day):
-    """Due date, payment date (``NO_DAY`` if open) and paid amount of every invoice."""
+def credit_hold(o_cust: np.ndarray, o_day: np.ndarray, o_amount: np.ndarray, o_closed: np.ndarray,
+                i_order: np.ndarray, i_issue: np.ndarray, i_paid: np.ndarray, i_amount: np.ndarray,
+                limit: np.ndarray, released: np.ndarray, n: int) -> np.ndarray:
+    """Orders blocked by the credit check (True = rejected on the day it is placed).
+
+    An order is accepted when the exposure just before it plus its amount stays within
+    ``(1 + CREDIT_TOLERANCE)`` times the limit in force, or, when it is ``released`` (a
+    credit manager's release), within ``(1 + RELEASE_TOLERANCE)`` times the limit (an
+    infinite limit lets an order through).  Exposure is measured as
+    :func:`riskkit.limits.exposure` does: an order counts its full amount from the day it
+    is placed until it is closed, an invoice its amount from issue until paid.  Orders
+    must be sorted by customer and day (their position orders same-day orders);
+    ``i_order`` is each invoice's order.
+
+    Each decision depends on the decisions on the customer's earlier orders.  All
+    exposure changes are sorted once (customer, day, then payments and closings before
+    new invoices before the orders in their order, each order followed by its own
+    changes of that day, so that no order sees a later one) and the exposure before each
+    order is a cumulative sum over them, in integer cents so that sums are exact.
+    Decisions are then settled by sweeps: a sweep re-evaluates, for each customer with a
+    changed decision, the orders from its first changed one on, with the cumulative sums
+    recomputed from there.  The first changed order moves forward every sweep (its own
+    inputs did not change), so the sweeps end, with the sequential answer, after at most
+    as many sweeps as a customer has orders; in practice a few dozen, over a shrinking
+    set of customers.
+    """
+    n_o = len(o_cust)
+    if n_o == 0:
+        return np.zeros(0, dtype=bool)
+    cents = np.rint(o_amount * 100).astype(np.int64)
+    i_cents = np.rint(i_amount * 100).astype(np.int64)
+    closing = np.flatnonzero(o_closed != NO_DAY)
+    paying = np.flatnonzero(i_paid != NO_DAY)
+    pay_order = i_order[paying]
+    day0 = int(o_day.min())
+    span = max(int(o_closed[closing].max(initial=day0)), int(i_paid[paying].max(initial=day0)),
+               int(i_issue.max(initial=day0)), int(o_day.max())) - day0 + 1
+    if n * span * 3 * n_o * 2 >= 2**63:
+        raise AssertionError("the credit-check sort key would overflow int64")
+
+    def key(cust, day, rank, order, own):
+        k = cust * span
+        k += day - day0
+        k *= 3
+        k += rank
+        k *= n_o
+        k += order
+        k *= 2
+        k += own
+        return k
+
+    own_close = o_closed[closing] == o_day[closing]
+    own_issue = i_issue == o_day[i_order]
+    own_pay = i_paid[paying] == o_day[pay_order]
+    i_cust = o_cust[i_order]
+    keys = np.concatenate([
+        key(o_cust, o_day, 2, np.arange(n_o), 0),
+        key(o_cust[closing], o_closed[closing], np.where(own_close, 2, 0), closing, own_close),
+        key(i_cust, i_issue, np.where(own_issue, 2, 1), i_order, own_issue),
+        key(i_cust[paying], i_paid[paying], np.where(own_pay, 2, 0), pay_order, own_pay),
+    ])
+    del i_cust, own_close, own_issue, own_pay
+    perm = np.argsort(keys, kind="stable")  # the parts are sorted runs already
+    del keys
+    s_delta = np.concatenate([cents, -cents[closing], i_cents, -i_cents[paying]])[perm]
+    index = np.int32 if n_o < 2**31 else np.int64
+    s_order = np.concatenate([np.arange(n_o, dtype=index), closing.astype(index), i_order.astype(index),
+                              pay_order.astype(index)])[perm]
+    open_at = np.empty(n_o, dtype=np.int64)
+    is_open = perm < n_o
+    open_at[perm[is_open]] = np.flatnonzero(is_open)
+    del perm, is_open
+    ev_start = np.searchsorted(o_cust[s_order], np.arange(n + 1))
+    o_start = np.searchsorted(o_cust, np.arange(n + 1))
+    cap = limit * 100 * np.where(released, 1.0 + RELEASE_TOLERANCE, 1.0 + CREDIT_TOLERANCE)
+
+    # first sweep: every order accepted; before[p] = the customer's exposure just before p
+    before = np.cumsum(s_delta)
+    before -= s_delta
+    before -= np.repeat(before[ev_start[:-1]], np.diff(ev_start))
+    accepted = before[open_at] + cents <= cap
+    changed = np.flatnonzero(~accepted)
+    for _ in range(int(np.diff(o_start).max()) + 1):
+        if not len(changed):
+            return ~accepted
+        who, first = np.unique(o_cust[changed], return_index=True)
+        first = changed[first]  # each customer's first changed order
+        lo, hi = open_at[first], ev_start[who + 1]
+        sub_start = segment_starts(hi - lo)
+        ev = np.repeat(lo - sub_start, hi - lo) + np.arange(int((hi - lo).sum()))
+        w = s_delta[ev] * accepted[s_order[ev]]
+        run = np.cumsum(w)
+        run -= w
+        run += np.repeat(before[lo] - run[sub_start], hi - lo)
+        before[ev] = run
+        n_ord = o_start[who + 1] - first
+        orders = np.repeat(first - segment_starts(n_ord), n_ord) + np.arange(int(n_ord.sum()))
+        ok = before[open_at[orders]] + cents[orders] <= cap[orders]
+        changed = orders[ok != accepted[orders]]
+        accepted[orders] = ok
+    raise AssertionError("the credit check did not settle; an order depends on a later one")
+
+
+def _issue_due_on(decisions: Decisions, customer: np.ndarray, due: np.ndarray) -> np.ndarray:
+    """Issue day ``x`` of an invoice due on ``due`` under the terms in force on ``x``:
+    the latest ``x = due - t`` with ``terms_at(x) == t``.
+
+    Such an ``x`` exists because terms only shorten after onboarding: ``t -> terms_at(due
+    - t)`` is then non-decreasing on the finite terms scale and has a fixed point (Tarski).
+    """
+    found = np.full(len(customer), NO_DAY, dtype=np.int64)
+    for t in np.sort(np.unique(decisions.terms))[::-1]:  # shortest last: latest issue wins
+        x = due - t
+        at = decisions.in_force(customer, x)  # -1: before onboarding, not a candidate
+        found = np.where((at >= 0) & (decisions.terms[at] == t), x, found)
+    if (found == NO_DAY).any():
+        raise AssertionError("no issue day matches the payment terms in force")
+    return found
+
+
+def _payments(pop, paths, decisions, rng, cust, issue, amount, end_day):
+    """Due date (issue plus the terms in force on the issue day), payment date
+    (``NO_DAY`` if open) and paid amount of every invoice."""
     m = len(cust)
-    due = issue + pop.terms[cust]
+    terms = decisions.terms_at(cust, issue)
+    due = issue + terms
     habit = (1.5 + 7.0 * np.exp(-0.7 * pop.quality)) * rng.lognormal(0.0, 0.35, pop.n)
     d_due = stress(paths, cust, due)
     late = habit[cust] * (1.0 + 3.0 * d_due) * rng.gamma(2.0, 0.5, m) - rng.uniform(0.0, 6.0, m)
-    late = np.clip(np.rint(late).astype(np.int64), -pop.terms[cust], MAX_DAYS_BEYOND_TERMS)
+    late = np.clip(np.rint(late).astype(np.int64), -terms, MAX_DAYS_BEYOND_TERMS)
     paid = due + late
     paid_amount = amount.copy()
     short = rng.random(m) < 0.005

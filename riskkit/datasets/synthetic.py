@@ -14,11 +14,17 @@ a given seed and a change in one stage does not reshuffle the others:
    supply links, common directors; the contagion channels;
 3. defaults (:mod:`._synth_defaults`): monthly stand-alone hazard with a credit cycle,
    contagion cascades through a sparse matrix;
-4. orders and invoices (:mod:`._synth_ledger`), consistent with the default definition;
-5. financial statements, bureau reports and events (:mod:`._synth_signals`).
+4. credit decisions (:mod:`._synth_decisions`): limits and terms set at onboarding,
+   reviewed periodically, cut after deterioration, restored after recovery, withdrawn at
+   default;
+5. orders and invoices (:mod:`._synth_ledger`), consistent with the default definition,
+   with due dates from the terms in force and orders rejected when they would take the
+   customer over its limit;
+6. financial statements, bureau reports and events (:mod:`._synth_signals`).
 
 Everything is vectorised over customers and records; the only Python loops run over
-months, industries and event categories.
+months, industries, event categories, the position of a decision in a customer's
+history and the sweeps of the credit check (each sweep over all customers at once).
 """
 
 from __future__ import annotations
@@ -30,11 +36,13 @@ import pandas as pd
 
 from . import _synth_vocab as V
 from ._synth_customers import customer_names, customer_pii, make_population
+from ._synth_decisions import make_decisions
 from ._synth_defaults import simulate_defaults
 from ._synth_ledger import make_ledger
 from ._synth_network import TYPE_NAMES, make_network
 from ._synth_signals import make_bureau, make_events, make_financials
 from ._synth_util import NO_DAY, day_number, format_ids, id_width, take_str, to_datetime
+from ..data.schemas import CREDIT_DECISION_REASONS
 
 __all__ = ["generate_portfolio", "SyntheticOptions"]
 
@@ -128,15 +136,16 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
     start, end : date-like, default 2021-01-01 and 2025-12-31
         First and last day of the data window (at least one year apart).  Every dated
         record lies inside it, except statement period ends (a statement for year
-        ``start - 1`` is published inside the window) and relations in force since
-        before it (``start`` NaT).
+        ``start - 1`` is published inside the window), relations in force since
+        before it (``start`` NaT) and credit decisions, which start at each customer's
+        onboarding (up to ten years before ``start``).
     **options
         Parameters of :class:`SyntheticOptions`, e.g. ``target_default_rate=0.04``.
 
     Returns
     -------
     Portfolio
-        The eight tables of the data model plus ``truth``, one row per customer:
+        The nine tables of the data model plus ``truth``, one row per customer:
 
         ``customer_id``; ``latent_quality`` (higher is better); ``true_pd`` (annual,
         stand-alone); ``industry_factor``, ``region_factor``, ``group_factor`` (NaN
@@ -164,6 +173,16 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
     trade volume relative to revenue, and the customer defaults with probability
     ``1 - exp(-intensity)`` 20-270 days later.
 
+    Credit limits and payment terms are point in time (``credit_decisions``): set at
+    onboarding from the customer's purchases (its size) and the credit team's rating,
+    reviewed annually (every six or three months for weaker customers), cut and
+    shortened after deterioration, restored after a temporary spell, raised on request,
+    withdrawn after a default; ``customers.credit_limit`` and ``payment_terms_days`` are
+    the latest decision's.  Orders that would take a customer over its limit are mostly
+    rejected by a credit check, so the book binds as a real one does: at month ends the
+    median utilisation is about 0.3-0.4 and 2-6 % of customers are over their limit
+    (see :mod:`riskkit.datasets._synth_decisions` and :mod:`riskkit.datasets._synth_ledger`).
+
     A default is recorded once, on its first day, with the reason the ledger shows
     (DESIGN.md default definition): ``dpd90`` (an invoice due 90 days earlier is still
     open), ``bankruptcy`` (a bankruptcy event that day) or ``write_off`` (open invoices
@@ -188,20 +207,22 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
     opts = _check_arguments(n_customers, seed, start, end, options)
     start_day, end_day = day_number(start), day_number(end)
     n = int(n_customers)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(8)]
-    rng_pop, rng_names, rng_net, rng_def, rng_ledger, rng_fin, rng_bureau, rng_events = streams
+    # a new stage takes a new stream at the end, so that the earlier streams keep their seeds
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(9)]
+    rng_pop, rng_names, rng_net, rng_def, rng_ledger, rng_fin, rng_bureau, rng_events, rng_dec = streams
 
     pop = make_population(n, rng_pop, opts, start_day, end_day)
     net = make_network(pop, rng_net, opts, start_day, end_day)
     paths = simulate_defaults(pop, net, rng_def, opts, start_day, end_day)
-    ledger = make_ledger(pop, paths, rng_ledger, opts, start_day, end_day)
+    decisions = make_decisions(pop, paths, rng_dec, opts, start_day, end_day)
+    ledger = make_ledger(pop, paths, decisions, rng_ledger, opts, start_day, end_day)
     fin = make_financials(pop, paths, rng_fin, start_day, end_day)
     bureau = make_bureau(pop, paths, rng_bureau, opts, start_day, end_day)
     events = make_events(pop, paths, rng_events, start_day, end_day)
 
     customer_ids = format_ids("C", np.arange(1, n + 1), id_width(n))
     tables = {
-        "customers": _customers_table(pop, customer_ids, rng_names),
+        "customers": _customers_table(pop, decisions, customer_ids, rng_names),
         "invoices": _invoices_table(ledger, customer_ids),
         "orders": _orders_table(ledger, customer_ids),
         "financials": _financials_table(fin, customer_ids),
@@ -209,6 +230,7 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
         "events": _events_table(events, customer_ids),
         "relations": _relations_table(net, pop, customer_ids),
         "defaults": _defaults_table(paths, customer_ids),
+        "credit_decisions": _decisions_table(decisions, customer_ids),
     }
     truth = _truth_table(pop, net, paths, customer_ids)
     from ..data.portfolio import Portfolio
@@ -243,9 +265,12 @@ def _str(values) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=object), dtype="str")
 
 
-def _customers_table(pop, ids, rng) -> pd.DataFrame:
+def _customers_table(pop, decisions, ids, rng) -> pd.DataFrame:
     names, brand = customer_names(rng, pop)
     id_number, phone, email = customer_pii(rng, pop, names, brand)
+    # today's limit and terms: each customer's latest decision (decisions are sorted by
+    # customer and day, and every customer has one from its onboarding)
+    latest = np.r_[decisions.customer[1:] != decisions.customer[:-1], True]
     return pd.DataFrame({
         "customer_id": ids,
         "name": _str(names),
@@ -257,8 +282,8 @@ def _customers_table(pop, ids, rng) -> pd.DataFrame:
         "registered_capital": pop.registered_capital.astype("float64"),
         "founded": to_datetime(pop.founded_day),
         "onboarded": to_datetime(pop.onboard_day),
-        "payment_terms_days": pop.terms.astype("int64"),
-        "credit_limit": pop.credit_limit.astype("float64"),
+        "payment_terms_days": decisions.terms[latest].astype("int64"),
+        "credit_limit": decisions.limit[latest].astype("float64"),
         "id_number": _str(id_number),
         "phone": _str(phone),
         "email": _str(email),
@@ -350,6 +375,17 @@ def _defaults_table(paths, ids) -> pd.DataFrame:
         "customer_id": take_str(ids, who),
         "default_date": to_datetime(paths.default_day[who]),
         "reason": _str(np.asarray(V.DEFAULT_MODES, dtype=object)[paths.reason[who]]),
+    })
+
+
+def _decisions_table(decisions, ids) -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer_id": take_str(ids, decisions.customer),
+        "effective_date": to_datetime(decisions.day),
+        "credit_limit": decisions.limit.astype("float64"),
+        "payment_terms_days": decisions.terms.astype("int64"),
+        "reason": _str(np.asarray(CREDIT_DECISION_REASONS, dtype=object)[decisions.reason]),
+        "decided_by": _str(decisions.decided_by),
     })
 
 

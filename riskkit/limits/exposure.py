@@ -43,7 +43,10 @@ def exposure(portfolio, as_of) -> pd.DataFrame:
     DataFrame
         Indexed by the sorted ``customer_id`` of every customer onboarded on or before
         ``as_of``, columns ``open_ar``, ``open_orders``, ``ead`` (= open_ar + open_orders),
-        ``credit_limit`` and ``utilisation`` (= ead / credit_limit; NaN if the limit is 0).
+        ``credit_limit`` (the limit in force on ``as_of``: the snapshot applies the book's
+        ``credit_decisions``, see :meth:`riskkit.data.Portfolio.as_of`) and
+        ``utilisation`` (= ead / credit_limit; NaN if the limit is 0, e.g. a line
+        withdrawn after a default).
         Zero rows if nobody was onboarded by ``as_of``.
 
     Notes

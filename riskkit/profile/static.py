@@ -1,9 +1,11 @@
-"""Static attributes from the ``customers`` table.
+"""Static attributes from the ``customers`` table of the as_of snapshot.
 
-The data model keeps one current row per customer (no history), so these attributes are
-as recorded, not as they were on as_of; only the ages are computed on as_of.  In a
-back-test this is a known limitation for attributes that change (credit limit, payment
-terms, ownership).
+``credit_limit`` and ``payment_terms_days`` are those in force on as_of: the snapshot
+applies the book's ``credit_decisions`` (:meth:`riskkit.data.Portfolio.as_of`; a customer
+without a decision by then keeps the customers-table value).  The other attributes are
+one current row per customer (no history), as recorded, not as they were on as_of; in a
+back-test this is a known limitation for those that change (ownership, industry).  The
+ages are computed on as_of.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ FEATURES = (
     Feature("company_age_years", _G, "(as_of - founded) / 365.25; NaN if founded is unknown",
             "years"),
     Feature("relationship_age_years", _G, "(as_of - onboarded) / 365.25", "years"),
-    Feature("payment_terms_days", _G, "agreed payment terms", "days"),
-    Feature("credit_limit", _G, "credit limit as recorded", "currency"),
+    Feature("payment_terms_days", _G, "payment terms in force on as_of", "days"),
+    Feature("credit_limit", _G, "credit limit in force on as_of", "currency"),
 )
 
 _COPIED = ("kind", "industry", "region", "ownership_type", "state_ownership_pct",
