@@ -186,8 +186,8 @@ def monitoring_frame(portfolio, as_of, scorecard: Scorecard, *, last_review: pd.
     scorecard : Scorecard
         A fitted scorecard.
     last_review : Series, optional
-        Date of each customer's last credit review (default: none, so every customer is
-        due on ``as_of`` at the latest).
+        Date of each customer's last credit review; default :func:`last_reviews` (the
+        latest recorded credit decision).
     limit_policy, review_policy : optional
         Passed to :func:`riskkit.limits.recommend_limits` / :func:`riskkit.limits.next_review_dates`.
     network : bool
@@ -202,6 +202,8 @@ def monitoring_frame(portfolio, as_of, scorecard: Scorecard, *, last_review: pd.
     limits = recommend_limits(profile, ratings, limit_policy)
     current = profile.join(ratings.drop(columns=[c for c in ratings.columns if c in profile.columns]))
     current["recommended_limit"] = limits["recommended_limit"].reindex(current.index)
+    if last_review is None:
+        last_review = last_reviews(portfolio, as_of)
     calendar = next_review_dates(ratings, last_review, as_of=as_of, policy=review_policy)
     overdue = (-calendar["days_until_review"]).clip(lower=0)
     current["review_overdue_days"] = overdue.reindex(current.index).fillna(0).astype("int64")
@@ -272,7 +274,7 @@ def run_monitoring(portfolio, as_of, rules: MonitoringRules | str | Path | None 
     if scorecard is None:
         scorecard = _fit_default_scorecard(portfolio, as_of)
 
-    previous, previous_as_of, open_alerts, last_review = None, None, None, None
+    previous, previous_as_of, open_alerts = None, None, None
     if archive is not None:
         previous_run = archive.latest_run(before=as_of)
         if previous_run is not None:
@@ -281,8 +283,7 @@ def run_monitoring(portfolio, as_of, rules: MonitoringRules | str | Path | None 
                 previous = previous.set_index("customer_id")
             previous_as_of = previous_run.as_of
         open_alerts = archive.open_alerts()
-        last_review = _last_reviews(archive)
-    frame = monitoring_frame(portfolio, as_of, scorecard, last_review=last_review, limit_policy=limit_policy,
+    frame = monitoring_frame(portfolio, as_of, scorecard, limit_policy=limit_policy,
                              review_policy=review_policy, network=network)
     current = frame.current
     alerts = rules.evaluate(current, previous, events=portfolio.events, links=frame.links, as_of=as_of,
@@ -345,14 +346,18 @@ def _limit_decisions(limits: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _last_reviews(archive) -> pd.Series | None:
-    """Date of each customer's last archived limit decision (a review), if any."""
-    decisions = archive.table("limit_decisions")
-    if decisions.empty:
+def last_reviews(portfolio, as_of) -> pd.Series | None:
+    """Date of each customer's last credit decision effective on or before ``as_of``.
+
+    Every recorded decision (onboarding, periodic review, cut after deterioration, ...) is a
+    review of the customer's limit; the kit's own recommendations in the archive are not.
+    None when the portfolio records no decisions (every customer is then due on ``as_of``).
+    """
+    decisions = getattr(portfolio, "credit_decisions", None)
+    if decisions is None or decisions.empty:
         return None
-    runs = archive.runs().set_index("run_id")["as_of"]
-    dated = decisions.assign(as_of=decisions["run_id"].map(runs))
-    return dated.groupby("customer_id")["as_of"].max()
+    known = decisions[decisions["effective_date"] <= check_as_of(as_of)]
+    return known.groupby("customer_id")["effective_date"].max()
 
 
 def _closed(open_before: pd.DataFrame | None, raised: pd.DataFrame) -> pd.DataFrame:
