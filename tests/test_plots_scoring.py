@@ -165,7 +165,7 @@ def test_score_plots_reject_bad_input(plot):
         plot([1.0, 2.0, 3.0], [0, 1, 2])
     with pytest.raises(ValueError, match="single class"):
         plot([1.0, 2.0, 3.0], [1, 1, 1])
-    with pytest.raises(ValueError, match="3 values"):
+    with pytest.raises(ValueError, match="y has 2 values but score has 3 rows"):
         plot([1.0, 2.0, 3.0], [0, 1])
     with pytest.raises(ValueError, match="missing or infinite"):
         plot([1.0, np.nan, 3.0], [0, 1, 0])

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
+from .._core.checks import check_binary_target
+
 __all__ = [
     "plot_woe_bins",
     "plot_information_value",
@@ -39,20 +41,6 @@ def _axes(ax, size=(8, 4)):
 
 def _short(label: str, max_chars: int, wrap: int = 18) -> str:
     return textwrap.fill(textwrap.shorten(str(label), width=max_chars, placeholder="..."), width=wrap)
-
-
-def _binary(y, n: int, name: str = "y") -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.ndim != 1 or arr.size != n:
-        raise ValueError(f"{name} must be 1-dimensional with {n} values (one per score), got shape {arr.shape}")
-    if pd.isna(arr).any():
-        raise ValueError(f"{name} has missing values; the outcome must be 0/1")
-    values = arr.astype(float)
-    if not np.isin(values, (0.0, 1.0)).all():
-        raise ValueError(f"{name} must be 0/1 (1 = default); found {sorted(set(values.tolist()) - {0.0, 1.0})[:5]}")
-    if values.min() == values.max():
-        raise ValueError(f"{name} has a single class; both defaults and non-defaults are needed")
-    return values.astype(bool)
 
 
 def _scores(score) -> np.ndarray:
@@ -196,7 +184,7 @@ def plot_score_distribution(score, y, ax=None, *, bins: int | Sequence[float] = 
         Two bar containers (non-defaults first) in ``ax.containers``.
     """
     s = _scores(score)
-    outcome = _binary(y, s.size)
+    outcome = check_binary_target(y, "y", n_rows=s.size, rows_of="score").astype(bool)
     edges = np.histogram_bin_edges(s, bins=bins)
     ax = _axes(ax)
     for mask, color, label in ((~outcome, _GOOD, labels[0]), (outcome, _BAD, labels[1])):
@@ -231,7 +219,7 @@ def plot_ks_curve(score, y, ax=None, *, xlabel: str = "score (points)"):
     section 3); the statistic is the same whichever direction the score runs.
     """
     s = _scores(score)
-    outcome = _binary(y, s.size)
+    outcome = check_binary_target(y, "y", n_rows=s.size, rows_of="score").astype(bool)
     thresholds = np.unique(s)
     f_default = np.searchsorted(np.sort(s[outcome]), thresholds, side="right") / outcome.sum()
     f_non_default = np.searchsorted(np.sort(s[~outcome]), thresholds, side="right") / (~outcome).sum()

@@ -419,7 +419,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         if len(set(columns)) != len(columns):
             raise ValueError("X has duplicate column names")
         self._check_parameters(columns)
-        target = check_binary_target(y, len(frame))
+        target = check_binary_target(y, "y", n_rows=len(frame))
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray(columns, dtype=object)
         elif hasattr(self, "feature_names_in_"):

@@ -172,7 +172,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         """Bin, select, fit the logistic regression and scale the points."""
         self._check_parameters()
         frame = as_frame(X)
-        target = check_binary_target(y, len(frame))
+        target = check_binary_target(y, "y", n_rows=len(frame))
         binner = clone(self.binner) if self.binner is not None else WoEBinner()
         binner.fit(frame, target)
         woe = binner.transform_frame(frame)
