@@ -13,24 +13,15 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from .._core.checks import format_ids as _fmt_ids  # ids in messages: the first 10, then a count
 from .._core.errors import RiskkitError
 
 __all__: list[str] = []
 
-#: how many offending ids an error message lists before "... and N more"
-_MAX_LISTED = 10
-
 
 class GraphInputError(RiskkitError, ValueError):
     """Bad input to a graph algorithm (unknown ids, negative exposures, self-loops, ...)."""
-
-
-def _fmt_ids(ids: Iterable[Any]) -> str:
-    ids = list(ids)
-    shown = ", ".join(repr(i) for i in ids[:_MAX_LISTED])
-    if len(ids) > _MAX_LISTED:
-        shown += f", ... and {len(ids) - _MAX_LISTED} more"
-    return f"[{shown}]"
 
 
 def _to_csr(
