@@ -18,6 +18,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._common import get_axes
+
+#: figure size (inches) when no Axes is given
+_FIGSIZE = (6, 4.5)
+
 __all__ = [
     "jeffreys_interval",
     "plot_roc",
@@ -29,12 +34,6 @@ __all__ = [
     "plot_default_rate_over_time",
     "plot_auc_comparison",
 ]
-
-
-def _axes(ax, size=(6, 4.5)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def _need(frame, columns: Sequence[str], what: str) -> None:
@@ -79,7 +78,7 @@ def plot_roc(curves, ax=None):
     of a random score. Put the AUC in the labels if wanted.
     """
     items = _curves(curves, ["false_positive_rate", "true_positive_rate"], "plot_roc")
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     for label, frame in items.items():
         ax.plot(frame["false_positive_rate"], frame["true_positive_rate"], drawstyle="default",
                 label=label or None)
@@ -99,7 +98,7 @@ def plot_cap(curves, default_rate: float | None = None, ax=None):
     With ``default_rate`` the perfect model's CAP, min(x / DR, 1), is drawn too.
     """
     items = _curves(curves, ["share_of_obligors", "share_of_defaults"], "plot_cap")
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     for label, frame in items.items():
         ax.plot(frame["share_of_obligors"], frame["share_of_defaults"], label=label or None)
     if default_rate is not None:
@@ -128,7 +127,7 @@ def plot_calibration_by_grade(table: pd.DataFrame, *, grade_col: str = "grade", 
     scale's representative PDs) adds that PD as a second reference.
     """
     _need(table, [grade_col, "n", "defaults", "predicted_pd"], "plot_calibration_by_grade")
-    ax = _axes(ax, (7, 4.5))
+    ax = get_axes(ax, (7, 4.5))
     grades = table[grade_col].astype(str).to_numpy()
     x = np.arange(len(grades))
     n = table["n"].to_numpy(dtype=float)
@@ -170,7 +169,7 @@ def plot_score_distributions(samples: Mapping[str, Sequence[float]], bins: int |
             raise ValueError(f"plot_score_distributions: sample {k!r} must be a non-empty 1-d array "
                              "of finite numbers")
     edges = np.histogram_bin_edges(np.concatenate(list(values.values())), bins=bins)
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     for label, v in values.items():
         counts, _ = np.histogram(v, bins=edges)
         ax.stairs(counts / v.size, edges, label=f"{label} (n = {v.size})")
@@ -184,7 +183,7 @@ def plot_score_distributions(samples: Mapping[str, Sequence[float]], bins: int |
 def plot_psi_bins(table: pd.DataFrame, ax=None):
     """Expected vs actual shares per bin of a PSI (``rk.validation.psi(...).table``)."""
     _need(table, ["bin", "expected_share", "actual_share"], "plot_psi_bins")
-    ax = _axes(ax, (7, 4))
+    ax = get_axes(ax, (7, 4))
     x = np.arange(len(table))
     ax.bar(x - 0.2, table["expected_share"], width=0.4, label="expected (reference)")
     ax.bar(x + 0.2, table["actual_share"], width=0.4, label="actual (current)")
@@ -208,7 +207,7 @@ def plot_migration_heatmap(matrix, *, shares: bool = True, ax=None):
     if shares:
         with np.errstate(invalid="ignore", divide="ignore"):
             values = values / values.sum(axis=1, keepdims=True)
-    ax = _axes(ax, (6, 5))
+    ax = get_axes(ax, (6, 5))
     image = ax.imshow(np.ma.masked_invalid(values), cmap="Blues", vmin=0,
                       vmax=1 if shares else max(np.nanmax(values), 1))
     k = values.shape[0]
@@ -239,7 +238,7 @@ def plot_default_rate_over_time(table: pd.DataFrame, *, date_col: str = "as_of",
     """
     _need(table, [date_col, "n", "defaults", "predicted_pd"] + ([group_col] if group_col else []),
           "plot_default_rate_over_time")
-    ax = _axes(ax, (7, 4))
+    ax = get_axes(ax, (7, 4))
     groups = [(None, table)] if group_col is None else list(table.groupby(group_col, sort=False, observed=True))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     ticks = pd.to_datetime(pd.Series(table[date_col].unique())).sort_values()
@@ -268,7 +267,7 @@ def plot_auc_comparison(auc_table: pd.DataFrame, ax=None):
     """AUC with its DeLong confidence interval per score (``ChallengerComparison.auc``),
     grouped by ``group`` (e.g. the observation date) when that column is present."""
     _need(auc_table, ["score", "auc", "ci_lower", "ci_upper"], "plot_auc_comparison")
-    ax = _axes(ax, (7, 4))
+    ax = get_axes(ax, (7, 4))
     groups = list(pd.unique(auc_table["group"])) if "group" in auc_table.columns else [None]
     scores = list(pd.unique(auc_table["score"]))
     width = 0.8 / len(groups)
