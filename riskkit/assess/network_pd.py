@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .._core.checks import format_ids
+from .._core.dates import check_as_of
 from ..graph import (
     GraphInputError,
     TransmissionChannels,
@@ -106,11 +107,9 @@ def _setup(portfolio: Any, as_of: Any, pd_values: Any, *, horizon_days: int, cap
     if not is_portfolio(portfolio):
         raise GraphInputError(f"expected a riskkit Portfolio, got {type(portfolio).__name__}")
     try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        raise GraphInputError(f"as_of must be a date, got {as_of!r}")
+        ts = check_as_of(as_of)
+    except (TypeError, ValueError) as exc:
+        raise GraphInputError(str(exc)) from None
     if not horizon_days > 0:
         raise GraphInputError(f"horizon_days must be > 0, got {horizon_days}")
     if not lookback_days >= 0:

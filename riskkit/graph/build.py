@@ -33,7 +33,7 @@ from ..data.portfolio import Portfolio
 from ..data.privacy import PII_COLUMNS  # customer columns never copied onto graph nodes
 from ..data.schemas import RELATION_TYPES, SHARE_TOLERANCE
 from ..data.validation import DataValidationError, normalise_table, validate_tables
-from ._common import GraphInputError, _fmt_ids
+from ._common import GraphInputError, _as_of, _fmt_ids
 
 __all__ = [
     "RELATION_TYPES",
@@ -76,9 +76,7 @@ def relations_in_force(relations: pd.DataFrame, as_of: Any = None) -> pd.DataFra
         raise GraphInputError(f"relations: missing columns {missing}")
     rel = relations
     if as_of is not None:
-        ts = pd.Timestamp(as_of)
-        if pd.isna(ts):
-            raise GraphInputError(f"as_of must be a date, got {as_of!r}")
+        ts = _as_of(as_of)
         start = pd.to_datetime(rel["start"])
         end = pd.to_datetime(rel["end"])
         rel = rel[(start.isna() | (start <= ts)) & (end.isna() | (end > ts))]
@@ -166,7 +164,7 @@ def build_graph(portfolio: Any, as_of: Any) -> nx.MultiDiGraph:
         relations = check_relations(relations)
     if "customer_id" not in customers.columns:
         raise GraphInputError("customers: missing column 'customer_id'")
-    ts = None if as_of is None else pd.Timestamp(as_of)
+    ts = None if as_of is None else _as_of(as_of)
     if ts is not None and "onboarded" in customers.columns:
         customers = customers[customers["onboarded"].isna() | (customers["onboarded"] <= ts)]
     dup = customers["customer_id"].duplicated()

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._common import GraphInputError, _fmt_ids
+from ._common import GraphInputError, _fmt_ids, _pd_series
 from .build import RELATION_TYPES, _check_edge_values, _edge_arrays, _num
 
 __all__ = [
@@ -440,17 +440,7 @@ def network_adjusted_pd_from_channels(
     """
     if max_hops < 1:
         raise GraphInputError(f"max_hops must be >= 1, got {max_hops}")
-    given = pd.Series(pd_values, dtype="float64") if isinstance(pd_values, Mapping) else pd_values
-    if not isinstance(given, pd.Series):
-        raise GraphInputError("pd_values must be a Series or mapping indexed by party id")
-    given = given.astype("float64")
-    if given.isna().any():
-        raise GraphInputError(f"pd_values: missing values for {_fmt_ids(given.index[given.isna()].tolist())}")
-    bad = (given < 0) | (given > 1)
-    if bad.any():
-        raise GraphInputError(f"pd_values: values outside [0, 1] for {_fmt_ids(given.index[bad].tolist())}")
-    if given.index.has_duplicates:
-        raise GraphInputError(f"pd_values: duplicate ids {_fmt_ids(given.index[given.index.duplicated()].tolist())}")
+    given = _pd_series(pd_values)
     if default_pd is None:
         default_pd = float(given.median()) if len(given) else 0.0
     if not 0 <= default_pd <= 1:

@@ -11,11 +11,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ._common import GraphInputError, _fmt_ids
+from ._common import GraphInputError, _fmt_ids, _pd_series, _transpose
 from .build import MONEY_LAYERS, edge_types, layer
 from .cascade import _run_cascade, trace_paths
 from .centrality import network_matrices
-from ._common import _transpose
 from .debtrank import _impact_out, _run_debtrank
 from .network_pd import network_adjusted_pd
 from .ownership import control_groups
@@ -213,16 +212,10 @@ def _segment_members(G: nx.Graph, attr: str, segment: str) -> list:
     return sorted(members, key=str)
 
 
-def _pd_series(pd_values: Any, G: nx.Graph) -> pd.Series:
+def _needed_pd(pd_values: Any) -> pd.Series:
     if pd_values is None:
         raise GraphInputError("this scenario needs pd_values= (stand-alone PD per customer)")
-    s = pd.Series(pd_values, dtype="float64") if isinstance(pd_values, Mapping) else pd_values
-    if not isinstance(s, pd.Series):
-        raise GraphInputError("pd_values must be a Series or mapping indexed by customer id")
-    bad = s.isna() | (s < 0) | (s > 1)
-    if bad.any():
-        raise GraphInputError(f"pd_values: missing or outside [0, 1] for {_fmt_ids(s.index[bad].tolist())}")
-    return s.astype("float64")
+    return _pd_series(pd_values)
 
 
 def _initial_defaults(G: nx.Graph, sc: StressScenario, pd_values: Any) -> list:
@@ -244,7 +237,7 @@ def _initial_defaults(G: nx.Graph, sc: StressScenario, pd_values: Any) -> list:
         rng = np.random.default_rng(sc.seed)
         pick = rng.choice(len(members), size=k, replace=False)
         return [members[i] for i in sorted(pick.tolist())]
-    p = _pd_series(pd_values, G)
+    p = _needed_pd(pd_values)
     missing = [m for m in members if m not in p.index]
     if missing:
         raise GraphInputError(f"pd_values: no PD for segment customers {_fmt_ids(missing)}")
@@ -480,7 +473,7 @@ def _group_table(affected: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pd_scenario(G, sc, pd_values, lgd, exp, groups, transmission) -> StressResult:
-    p = _pd_series(pd_values, G)
+    p = _needed_pd(pd_values)
     members = _segment_members(G, sc.kind, sc.segment)
     missing = [m for m in members if m not in p.index]
     if missing:

@@ -71,6 +71,19 @@ def jeffreys_interval(defaults, n, level: float = 0.95) -> tuple[np.ndarray, np.
     return np.where(d == 0, 0.0, lower), np.where(d == m, 1.0, upper)
 
 
+def _unit_square(ax, *, xlabel: str, ylabel: str, title: str):
+    """Finish a curve of shares against shares (ROC, CAP): the random model's diagonal, the unit
+    square, labels and legend."""
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="random")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
 def plot_roc(curves, ax=None):
     """ROC curves (``rk.validation.roc_curve`` output, or a mapping label -> output).
 
@@ -82,14 +95,8 @@ def plot_roc(curves, ax=None):
     for label, frame in items.items():
         ax.plot(frame["false_positive_rate"], frame["true_positive_rate"], drawstyle="default",
                 label=label or None)
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="random")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.01)
-    ax.set_xlabel("false alarm rate (share of non-defaulters flagged)")
-    ax.set_ylabel("hit rate (share of defaulters flagged)")
-    ax.set_title("ROC curve")
-    ax.legend(loc="lower right", fontsize="small")
-    return ax
+    return _unit_square(ax, xlabel="false alarm rate (share of non-defaulters flagged)",
+                        ylabel="hit rate (share of defaulters flagged)", title="ROC curve")
 
 
 def plot_cap(curves, default_rate: float | None = None, ax=None):
@@ -106,14 +113,8 @@ def plot_cap(curves, default_rate: float | None = None, ax=None):
             raise ValueError(f"default_rate must be in (0, 1), got {default_rate!r}")
         ax.plot([0, default_rate, 1], [0, 1, 1], color="black", linestyle="--", linewidth=1,
                 label="perfect model")
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="random")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.01)
-    ax.set_xlabel("share of obligors (riskiest first)")
-    ax.set_ylabel("share of defaulters captured")
-    ax.set_title("Cumulative accuracy profile")
-    ax.legend(loc="lower right", fontsize="small")
-    return ax
+    return _unit_square(ax, xlabel="share of obligors (riskiest first)", ylabel="share of defaulters captured",
+                        title="Cumulative accuracy profile")
 
 
 def plot_calibration_by_grade(table: pd.DataFrame, *, grade_col: str = "grade", level: float = 0.95,
