@@ -435,7 +435,7 @@ def network_adjusted_pd_from_channels(
     0
     >>> channels = transmission_channels(G)
     >>> out = network_adjusted_pd_from_channels(channels, {"A": 0.10, "B": 0.05}, strength=0.5)
-    >>> round(out.loc["B", "pd_network"], 4)  # 1 - (1 - 0.05)(1 - 0.10 * 0.5)
+    >>> round(float(out.loc["B", "pd_network"]), 4)  # 1 - (1 - 0.05)(1 - 0.10 * 0.5)
     0.0975
     """
     if max_hops < 1:
