@@ -175,8 +175,8 @@ class _TermsScorecard:
         pd_ = np.where(X["payment_terms_days"].to_numpy() == 60, 0.001, 0.05)
         return np.column_stack([1 - pd_, pd_])
 
-    def score(self, X):
-        return pd.Series(600 - 1000 * self.predict_proba(X)[:, 1], index=X.index, name="score")
+    def total_points(self, X):
+        return pd.Series(600 - 1000 * self.predict_proba(X)[:, 1], index=X.index, name="total_points")
 
 
 class _ConstantChallenger:
@@ -259,7 +259,7 @@ def test_holdout_models_see_only_the_development_part(german, holdout):
     card = rk.scoring.Scorecard().fit(X.iloc[dev_ids], german["bad"].iloc[dev_ids])
     rows = X.iloc[test["customer_id"].astype(int).to_numpy()]
     np.testing.assert_allclose(test["pd"], card.predict_proba(rows)[:, 1], rtol=1e-10)
-    np.testing.assert_allclose(test["score"], card.score(rows), rtol=1e-10)
+    np.testing.assert_allclose(test["score"], card.total_points(rows), rtol=1e-10)
 
 
 def test_holdout_bad_input(german):

@@ -58,8 +58,8 @@ class FixedPDScorecard:
     def points(self, X):
         return pd.DataFrame({"current_dpd": 10.0, "leverage": 20.0}, index=X.index)
 
-    def score(self, X):
-        return self.points(X).sum(axis=1).rename("score")
+    def total_points(self, X):
+        return self.points(X).sum(axis=1).rename("total_points")
 
 
 @pytest.fixture(scope="module")

@@ -148,9 +148,9 @@ def test_bad_input(tiny):
     with pytest.raises(GraphInputError, match="no truth"):
         network_pd_scores(no_truth, AS_OF)
     with pytest.raises(GraphInputError, match=r"no stand-alone PD .*'D'"):
-        network_pd_scores(tiny, AS_OF, pd=pd.Series({"A": 0.1, "C": 0.1}))
+        network_pd_scores(tiny, AS_OF, pd_values=pd.Series({"A": 0.1, "C": 0.1}))
     with pytest.raises(GraphInputError, match="outside"):
-        network_pd_scores(tiny, AS_OF, pd={"A": 0.1, "C": 1.5, "D": 0.1})
+        network_pd_scores(tiny, AS_OF, pd_values={"A": 0.1, "C": 1.5, "D": 0.1})
     with pytest.raises(GraphInputError, match="horizon_days"):
         network_pd_scores(tiny, AS_OF, horizon_days=0)
     with pytest.raises(GraphInputError, match="as_of"):
@@ -164,6 +164,6 @@ def test_bad_input(tiny):
     with pytest.raises(GraphInputError, match="Portfolio"):
         evaluate_network_pd(object(), AS_OF)
     # a target without events is reported as NaN, not an error (C's default is not induced)
-    ev = evaluate_network_pd(tiny, "2025-06-30", pd={"C": 0.2, "D": 0.1})
+    ev = evaluate_network_pd(tiny, "2025-06-30", pd_values={"C": 0.2, "D": 0.1})
     assert np.isnan(ev.comparison.loc["contagion_default", "auc_network"])
     assert ev.comparison.loc["default", "auc_network"] == pytest.approx(1.0)

@@ -89,6 +89,10 @@ CASES = [
      "end_not_before_start", "P1|C1|shareholding"),
     ("total owned share above one", _append_copy("relations", 1, src="P2", weight=0.8), "relations", "weight",
      "total_owned_share_at_most_1", "dst=C2"),
+    # two parties controlling 60 % and 50 % of C2 at once (a rule graph.build_graph used to check on its own)
+    ("total control share above one", lambda t: (_append_copy("relations", 1, type="control", weight=0.6)(t),
+                                                 _append_copy("relations", 1, src="P2", type="control", weight=0.5)(t)),
+     "relations", "weight", "total_control_share_at_most_1", "dst=C2"),
     ("unknown customer kind", _set("customers", "kind", 0, "company"), "customers", "kind", "known_category",
      "customer_id=C1"),
     ("unknown ownership type", _set("customers", "ownership_type", 1, "state"), "customers", "ownership_type",

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskkit.data import Portfolio
-from riskkit.graph import GraphInputError, build_graph, exposure_matrix, layer, layer_summary, node_capital, to_sparse
+from riskkit.data import DataValidationError, Portfolio
+from riskkit.graph import GraphInputError, build_graph, check_relations, exposure_matrix, layer, layer_summary, node_capital, to_sparse
 
 
 def make_customers(ids, capital, industry=None, region=None):
@@ -123,28 +123,44 @@ def test_control_record_restating_a_stake_is_not_double_counted():
 @pytest.mark.parametrize(
     ("row", "match"),
     [
-        (("A", "A", "guarantee", 1.0, None, None), "self-loops"),
-        (("A", "B", "guarantee", -1.0, None, None), "negative or missing weight"),
-        (("A", "B", "shareholding", 1.5, None, None), "share above 1"),
-        (("A", "B", "loan", 1.0, None, None), "unknown relation types"),
+        (("A", "A", "guarantee", 1.0, None, None), r"relations.dst: check 'no_self_loop'"),
+        (("A", "B", "guarantee", -1.0, None, None), r"relations.weight: check 'non_negative'"),
+        (("A", "B", "guarantee", float("nan"), None, None), r"relations.weight: check 'not_null'"),
+        (("A", "B", "shareholding", 1.5, None, None), r"relations.weight: check 'share_in_unit_interval'"),
+        (("A", "B", "loan", 1.0, None, None), r"relations.type: check 'known_category' .* e.g. value 'loan'"),
     ],
 )
 def test_bad_relations_are_errors(row, match):
     from types import SimpleNamespace
 
-    # a plain container: the Portfolio would reject these rows itself, the graph builder must too
+    # a plain container: the Portfolio would reject these rows itself; the graph builder applies the same
+    # rules, through riskkit.data.validation (one set of relation rules in the kit)
     pf = SimpleNamespace(customers=make_customers(["A", "B"], [1, 1]), relations=make_relations([row]))
-    with pytest.raises(GraphInputError, match=match):
+    with pytest.raises(DataValidationError, match=match):
         build_graph(pf, "2024-01-01")
+    with pytest.raises(DataValidationError, match=match):
+        Portfolio(make_customers(["A", "B"], [1, 1]), relations=make_relations([row]))
 
 
-def test_total_owned_share_above_one_names_the_company():
+@pytest.mark.parametrize("kind", ["shareholding", "control"])
+def test_total_share_above_one_names_the_company(kind):
     from types import SimpleNamespace
 
-    rel = make_relations([("X", "B", "shareholding", 0.7, None, None), ("Y", "B", "shareholding", 0.5, None, None)])
+    rel = make_relations([("X", "B", kind, 0.7, None, None), ("Y", "B", kind, 0.5, None, None)])
     pf = SimpleNamespace(customers=make_customers(["B"], [1]), relations=rel)
-    with pytest.raises(GraphInputError, match=r"sum above 1 for companies \['B \(1.2\)'\]"):
+    rule = {"shareholding": "total_owned_share_at_most_1", "control": "total_control_share_at_most_1"}[kind]
+    with pytest.raises(DataValidationError, match=rf"check '{rule}' failed for 1 row\(s\): dst=B; e.g. value '1.2'"):
         build_graph(pf, "2024-01-01")
+
+
+def test_a_validated_portfolio_is_trusted_and_a_raw_container_is_normalised():
+    from types import SimpleNamespace
+
+    rel = make_relations([("A", "B", "guarantee", 3.0, "2020-01-01", None)])
+    rel["start"] = rel["start"].dt.strftime("%Y-%m-%d").astype(object)  # text dates, as from a hand-made frame
+    G = build_graph(SimpleNamespace(customers=make_customers(["A", "B"], [1, 1]), relations=rel), "2024-01-01")
+    assert G.number_of_edges() == 1 and G["A"]["B"][0]["start"] == pd.Timestamp("2020-01-01")
+    assert check_relations(rel)["start"].dtype == "datetime64[ns]"
 
 
 def test_customers_without_relations_are_isolated_nodes():

@@ -178,3 +178,32 @@ def test_control_up_with_unknown_capital_uses_the_share():
     assert T[i["S"], i["P"]] == pytest.approx(0.5 * 0.3)  # control_down: b_down * s
     T, nodes, _ = transmission_matrix(G, capital={"P": 100.0})
     assert T[i["P"], i["S"]] == pytest.approx(0.5 * 0.3)
+
+
+def test_channels_are_the_public_building_blocks_of_the_adjustment():
+    from riskkit.graph import TransmissionChannels, network_adjusted_pd_from_channels, transmission_channels
+
+    G = tree_graph()
+    channels = transmission_channels(G)
+    assert isinstance(channels, TransmissionChannels)
+    table = channels.to_frame().set_index(["target", "source", "channel"])["probability"]
+    # by hand (DEFAULT_TRANSMISSION, materiality of transmission_matrix's Notes): guarantees 30/60 and 40/80;
+    # P owns 100 % of A: down 0.5 x 1, up 0.5 x min(1, 1 x 50 / 200)
+    assert table.to_dict() == pytest.approx({("B", "A", "guarantee"): 0.5, ("C", "B", "guarantee"): 0.5,
+                                             ("A", "P", "control_down"): 0.5, ("P", "A", "control_up"): 0.125})
+    T, _ = channels.matrix(0.8)
+    T_ref, nodes, _ = transmission_matrix(G, strength=0.8)
+    assert channels.nodes == nodes
+    np.testing.assert_allclose(T.toarray(), T_ref.toarray())
+    p = {"A": 0.1, "B": 0.05, "C": 0.02, "P": 0.01}
+    pd.testing.assert_frame_equal(network_adjusted_pd_from_channels(channels, p, strength=0.8),
+                                  network_adjusted_pd(G, p, strength=0.8))
+    # the strength scales every channel (0.8 x the probabilities above); on a tree the adjustment is exact
+    links = {("B", "A"): 0.4, ("C", "B"): 0.4, ("A", "P"): 0.4, ("P", "A"): 0.1}
+    exact = exact_default_probability(p, links)
+    out = network_adjusted_pd_from_channels(channels, p, strength=0.8, max_hops=3)
+    np.testing.assert_allclose(out["pd_network"], [exact[v] for v in out.index], rtol=1e-12)
+    with pytest.raises(GraphInputError, match="transmission_channels"):
+        network_adjusted_pd_from_channels(T, p)
+    with pytest.raises(GraphInputError, match=r"pd_values: values outside \[0, 1\] for \['A'\]"):
+        network_adjusted_pd(G, {"A": 1.5})

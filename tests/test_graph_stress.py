@@ -104,7 +104,7 @@ def test_higher_buffer_stops_the_cascade(portfolio):
 
 def test_segment_share_by_highest_pd_and_by_seed(portfolio):
     sc = {"kind": "industry", "segment": "construction", "default_share": 0.5}
-    res = portfolio_stress_test(portfolio, AS_OF, sc, exposure=EAD, pd=PD)
+    res = portfolio_stress_test(portfolio, AS_OF, sc, exposure=EAD, pd_values=PD)
     assert res.affected.index[res.affected["status"] == "initial_default"].tolist() == ["F"]  # PD 4% > 2%
     rand = {**sc, "select": "random", "seed": 7}
     r1 = portfolio_stress_test(portfolio, AS_OF, rand, exposure=EAD)
@@ -115,7 +115,7 @@ def test_segment_share_by_highest_pd_and_by_seed(portfolio):
 
 def test_region_full_default(portfolio):
     res = portfolio_stress_test(portfolio, AS_OF, {"kind": "region", "segment": "south", "default_share": 1.0},
-                      exposure=EAD, pd=PD)
+                      exposure=EAD, pd_values=PD)
     assert set(res.affected.index[res.affected["status"] == "initial_default"]) == {"C", "D", "E"}
 
 
@@ -128,7 +128,7 @@ def test_largest_guarantor(portfolio):
 
 def test_pd_multiplier_scenario(portfolio):
     res = portfolio_stress_test(portfolio, AS_OF, {"kind": "industry", "segment": "construction", "pd_multiplier": 3.0},
-                      exposure=EAD, pd=PD, lgd=0.5)
+                      exposure=EAD, pd_values=PD, lgd=0.5)
     G = build_graph(portfolio, AS_OF)
     stressed = PD.copy()
     stressed[["A", "F"]] *= 3
@@ -163,13 +163,13 @@ def test_pd_multiplier_scenario(portfolio):
 )
 def test_scenario_validation(portfolio, scenario, match):
     with pytest.raises(GraphInputError, match=match):
-        portfolio_stress_test(portfolio, AS_OF, scenario, exposure=EAD, pd=PD)
+        portfolio_stress_test(portfolio, AS_OF, scenario, exposure=EAD, pd_values=PD)
 
 
 def test_other_bad_input(portfolio):
     with pytest.raises(GraphInputError, match="G must be a networkx graph"):
         stress_test(portfolio, {"kind": "default", "nodes": ["A"]}, exposure=EAD)
-    with pytest.raises(GraphInputError, match="needs pd="):
+    with pytest.raises(GraphInputError, match="needs pd_values="):
         portfolio_stress_test(portfolio, AS_OF, {"kind": "industry", "segment": "retail", "pd_multiplier": 2.0},
                               exposure=EAD)
     with pytest.raises(GraphInputError, match="negative EAD"):

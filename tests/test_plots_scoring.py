@@ -122,7 +122,7 @@ def test_information_value_top_and_missing_values():
 
 def test_score_distribution_heights_are_class_densities(german_card):
     card, X_test, y_test = german_card
-    points = card.score(X_test)
+    points = card.total_points(X_test)
     ax = plot_score_distribution(points, y_test, bins=20)
     assert isinstance(ax, Axes)
     edges = np.histogram_bin_edges(points, bins=20)
@@ -136,7 +136,7 @@ def test_score_distribution_heights_are_class_densities(german_card):
 
 def test_ks_curve_gap_matches_scipy_and_validation(german_card):
     card, X_test, y_test = german_card
-    points = card.score(X_test).to_numpy()
+    points = card.total_points(X_test).to_numpy()
     ax = plot_ks_curve(points, y_test)
     assert isinstance(ax, Axes)
     defaults, non_defaults, marker = ax.get_lines()
@@ -165,7 +165,7 @@ def test_score_plots_reject_bad_input(plot):
         plot([1.0, 2.0, 3.0], [0, 1, 2])
     with pytest.raises(ValueError, match="single class"):
         plot([1.0, 2.0, 3.0], [1, 1, 1])
-    with pytest.raises(ValueError, match="3 values"):
+    with pytest.raises(ValueError, match="y has 2 values but score has 3 rows"):
         plot([1.0, 2.0, 3.0], [0, 1])
     with pytest.raises(ValueError, match="missing or infinite"):
         plot([1.0, np.nan, 3.0], [0, 1, 0])

@@ -272,7 +272,7 @@ def test_bad_inputs(german):
     fitted = WoEBinner().fit(X[["age_in_years"]], y)
     with pytest.raises(ValueError, match="non-numeric"):
         fitted.transform(pd.DataFrame({"age_in_years": ["old"]}))
-    with pytest.raises(ValueError, match="missing the fitted features"):
+    with pytest.raises(ValueError, match="Feature names unseen at fit time:\n- other"):
         fitted.transform(pd.DataFrame({"other": [1.0]}))
 
 

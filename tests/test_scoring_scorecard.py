@@ -77,7 +77,7 @@ def test_points_scaling_formula(split, card):
     assert card.offset_ == pytest.approx(offset)
     p_bad = card.predict_proba(X_test)[:, 1]
     expected = offset - factor * logit(p_bad)  # points = offset - factor * ln(bad odds)
-    np.testing.assert_allclose(card.score(X_test), expected, rtol=1e-10)
+    np.testing.assert_allclose(card.total_points(X_test), expected, rtol=1e-10)
     # a customer at 50:1 good:bad odds scores 600; 20 points more doubles the odds
     assert score_to_pd(600, 20, 600, 50) == pytest.approx(1 / 51)
     assert score_to_pd(620, 20, 600, 50) == pytest.approx(1 / 101)
@@ -96,7 +96,7 @@ def test_points_table_adds_up_to_score(split, card):
         labels = card.binner_.binnings_[f].labels()
         label = labels[bins[f].iloc[0]]
         total += table[(table["feature"] == f) & (table["bin"] == label)]["points"].iloc[0]
-    assert total == pytest.approx(card.score(row).iloc[0])
+    assert total == pytest.approx(card.total_points(row).iloc[0])
     # per-bin points follow -factor * (beta * woe + beta0 / n) + offset / n
     n = len(card.features_)
     expected = -card.factor_ * (table["coefficient"] * table["woe"] + card.coef_["const"] / n) + card.offset_ / n
@@ -109,7 +109,7 @@ def test_json_round_trip_scores_identically(split, card):
     payload = json.loads(text)
     assert payload["format"] == "riskkit.scoring.Scorecard"
     loaded = Scorecard.from_json(text)
-    pd.testing.assert_series_equal(loaded.score(X_test), card.score(X_test))
+    pd.testing.assert_series_equal(loaded.total_points(X_test), card.total_points(X_test))
     np.testing.assert_array_equal(loaded.predict_proba(X_test), card.predict_proba(X_test))
     pd.testing.assert_frame_equal(loaded.points_table(), card.points_table())
     pd.testing.assert_frame_equal(loaded.summary(), card.summary())
@@ -130,8 +130,9 @@ def test_params_untouched_and_sklearn_behaviour(split):
     assert card.predict_proba(X_test).shape == (len(X_test), 2)
     np.testing.assert_allclose(card.predict_proba(X_test).sum(axis=1), 1.0)
     assert set(np.unique(card.predict(X_test))) <= {0, 1}
-    with pytest.raises(TypeError, match="points"):
-        card.score(X_test, np.zeros(len(X_test)))
+    # score(X, y) is scikit-learn's mean accuracy (ClassifierMixin), points come from total_points
+    y_zero = np.zeros(len(X_test), dtype=int)
+    assert card.score(X_test, y_zero) == pytest.approx(float(np.mean(card.predict(X_test) == 0)))
 
 
 def test_selection_log_and_steps(split):
@@ -197,8 +198,8 @@ def test_bad_inputs(split):
         Scorecard(stepwise="forward").fit(X_train, y_train)
     with pytest.raises(ValueError, match="no feature passed"):
         Scorecard(min_iv=5.0).fit(X_train, y_train)
-    with pytest.raises(ValueError, match="missing the scorecard features"):
-        Scorecard().fit(X_train, y_train).score(X_train.drop(columns="status_of_existing_checking_account"))
+    with pytest.raises(ValueError, match="Feature names seen at fit time, yet now missing:\n- status_of_existing"):
+        Scorecard().fit(X_train, y_train).total_points(X_train.drop(columns="status_of_existing_checking_account"))
 
 
 def test_round_points(split):
@@ -208,8 +209,8 @@ def test_round_points(split):
     np.testing.assert_array_equal(table["points"], np.round(table["points"]))
     exact = Scorecard().fit(X_train, y_train)
     # rounding moves each of the n features' points by at most 0.5
-    assert (card.score(X_test) - exact.score(X_test)).abs().max() <= 0.5 * len(card.features_)
-    np.testing.assert_array_equal(card.score(X_test), np.round(card.score(X_test)))
+    assert (card.total_points(X_test) - exact.total_points(X_test)).abs().max() <= 0.5 * len(card.features_)
+    np.testing.assert_array_equal(card.total_points(X_test), np.round(card.total_points(X_test)))
 
 
 def test_single_woe_feature_has_slope_minus_one():

@@ -201,9 +201,9 @@ def test_traffic_light_colours_by_binomial_quantiles():
 @pytest.mark.parametrize("func", [rkv.binomial_test, rkv.jeffreys_test, rkv.hosmer_lemeshow,
                                   rkv.traffic_light])
 def test_grade_level_bad_inputs(func):
-    with pytest.raises(ValueError, match=r"pd must lie strictly between 0 and 1.*positions 1"):
+    with pytest.raises(ValueError, match=r"pd_values must lie strictly between 0 and 1.*positions 1"):
         func([0.01, 1.0], [1, 1], [10, 10])
-    with pytest.raises(ValueError, match="pd must lie strictly"):
+    with pytest.raises(ValueError, match="pd_values must lie strictly"):
         func([0.0, 0.1], [1, 1], [10, 10])
     with pytest.raises(ValueError, match=r"defaults exceed n .*positions 0"):
         func([0.01, 0.02], [11, 1], [10, 10])

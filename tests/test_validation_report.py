@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 import riskkit.validation as rkv
+from riskkit._core.config import ConfigError
 from riskkit.validation.config import DEFAULT_CONFIG_PATH, verdict
 
 TIDY = ["test", "scope", "statistic", "pvalue", "verdict", "threshold"]
@@ -97,12 +98,12 @@ def test_default_config_loads_and_covers_every_test():
     ("tests:\n  auc: {kind: higher_is_better, green_from: high, amber_from: 0.6}\n", "tests.auc", "green_from"),
     ("tests:\n  binomial: {kind: pvalue, amber_below: 0.05}\n", "tests.binomial", "red_below"),
     ("tests:\n  binomial: {kind: pval, amber_below: 0.05, red_below: 0.01}\n", "tests.binomial", "kind"),
-    ("tests:\n  psii: {kind: pvalue, amber_below: 0.05, red_below: 0.01}\n", "tests.psii", "(name)"),
+    ("tests:\n  psii: {kind: pvalue, amber_below: 0.05, red_below: 0.01}\n", "tests.psii", "<name>"),
     ("tests:\n  ks: {kind: pvalue, amber_below: 0.05, red_below: 0.01, extra: 1}\n", "tests.ks", "extra"),
     ("tests:\n  traffic_light: {kind: traffic_light, levels: [0.99, 0.95, 0.999]}\n",
      "tests.traffic_light", "levels"),
     ("parameters:\n  psi_bins: 1\n", "parameters.psi_bins", "psi_bins"),
-    ("parameters:\n  rho: 0.1\n", "parameters.rho", "(name)"),
+    ("parameters:\n  rho: 0.1\n", "parameters.rho", "<name>"),
 ])
 def test_bad_config_names_file_entry_and_field(tmp_path, text, entry, field):
     path = tmp_path / "bad_validation.yaml"
@@ -110,7 +111,9 @@ def test_bad_config_names_file_entry_and_field(tmp_path, text, entry, field):
     with pytest.raises(rkv.ValidationConfigError) as info:
         rkv.load_validation_config(path)
     message = str(info.value)
-    assert str(path) in message and f"entry '{entry}'" in message and f"field '{field}'" in message
+    assert message.startswith(f"{path}: {entry}: field '{field}': ")
+    # the kit's one config error, so `except ConfigError` catches every bad config
+    assert isinstance(info.value, ConfigError) and (info.value.entry, info.value.field) == (entry, field)
 
 
 def test_config_rejects_unsafe_yaml_and_bad_top_level(tmp_path):

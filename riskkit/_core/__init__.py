@@ -3,26 +3,29 @@
 - :mod:`~riskkit._core.errors`: :class:`RiskkitError`, the base of every kit exception;
 - :mod:`~riskkit._core.dates`: :func:`check_as_of`, the one parser of point-in-time dates;
 - :mod:`~riskkit._core.arrays`: grouped reductions over integer customer codes, day numbers;
-- :mod:`~riskkit._core.checks`: input checks (:func:`check_binary_target`, :func:`as_frame`);
+- :mod:`~riskkit._core.checks`: input checks (:func:`check_binary_target`, :func:`as_frame`, :func:`offenders`);
 - :mod:`~riskkit._core.config`: the one YAML reader and field checker (:class:`ConfigError`);
 - :mod:`~riskkit._core.conditions`: the safe condition language of rules and policies.
 
 Nothing here imports any other riskkit layer (see ``docs/architecture.md``).
 """
 
-from .checks import as_frame, check_binary_target
+from .checks import as_frame, check_binary_target, format_ids, offenders
 from .conditions import Condition, ConditionError, parse_condition
 from .config import CONFIG_DIR, Checker, ConfigError, read_yaml
 from .dates import check_as_of
-from .errors import RiskkitError
+from .errors import InputError, RiskkitError
 
 __all__ = [
     "RiskkitError",
+    "InputError",
     "ConfigError",
     "ConditionError",
     "check_as_of",
     "check_binary_target",
     "as_frame",
+    "offenders",
+    "format_ids",
     "Condition",
     "parse_condition",
     "read_yaml",

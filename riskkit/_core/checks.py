@@ -1,11 +1,26 @@
-"""Input checks shared by the scoring estimators."""
+"""Input checks shared by every layer: the one binary-target check, frames from arrays.
+
+Errors name the argument, the problem and the offending rows (index labels for pandas
+input, positions otherwise; the first few and a count) and are :class:`InputError`
+(a :class:`~riskkit._core.errors.RiskkitError` and a ``ValueError``).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_frame", "check_binary_target"]
+from .errors import InputError
+
+__all__ = ["as_frame", "check_binary_target", "offenders", "format_ids"]
+
+#: how many offending rows a message lists
+_SHOW = 5
+#: ``pandas.api.types.infer_dtype`` results that hold numbers (or booleans) only
+_NUMERIC_INFERRED = {"floating", "integer", "mixed-integer-float", "boolean", "empty", "decimal"}
 
 
 def as_frame(X, feature_names: list[str] | None = None) -> pd.DataFrame:
@@ -18,40 +33,95 @@ def as_frame(X, feature_names: list[str] | None = None) -> pd.DataFrame:
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2:
-        raise ValueError(f"X must be 2-dimensional, got an array of shape {arr.shape}")
+        raise InputError(f"X must be 2-dimensional, got an array of shape {arr.shape}")
     names = feature_names if feature_names is not None else [f"x{i}" for i in range(arr.shape[1])]
     if len(names) != arr.shape[1]:
-        raise ValueError(f"X has {arr.shape[1]} columns but {len(names)} feature names were expected")
+        raise InputError(f"X has {arr.shape[1]} columns but {len(names)} feature names were expected")
     return pd.DataFrame(arr, columns=names)
 
 
-def check_binary_target(y, n_rows: int) -> np.ndarray:
-    """Validate a 0/1 target and return it as a float array.
-
-    Accepts 0/1 numbers or booleans; rejects missing values, other labels, a single class
-    and a length different from ``n_rows``, naming what was found.
-    """
-    y_series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y).ravel() if np.ndim(y) else [y])
-    if len(y_series) != n_rows:
-        raise ValueError(f"y has {len(y_series)} values but X has {n_rows} rows")
-    if y_series.isna().any():
-        where = np.flatnonzero(y_series.isna().to_numpy())
-        raise ValueError(
-            f"y has {len(where)} missing values (positions {where[:5].tolist()}"
-            f"{'...' if len(where) > 5 else ''}); the target must be 0/1 with no gaps"
-        )
-    if pd.api.types.is_bool_dtype(y_series.dtype):
-        values = y_series.to_numpy(dtype=float)
+def offenders(mask: np.ndarray, original: Any) -> str:
+    """Describe the rows where ``mask`` is True: the first few labels/positions and a count."""
+    where = np.flatnonzero(mask)
+    if isinstance(original, (pd.Series, pd.DataFrame)):
+        labels = [repr(v) for v in original.index[where[:_SHOW]]]
+        kind = "index labels"
     else:
-        try:
-            values = pd.to_numeric(y_series, errors="raise").to_numpy(dtype=float)
-        except (ValueError, TypeError):
-            labels = pd.unique(y_series)[:10].tolist()
-            raise ValueError(f"y must be binary 0/1 (1 = event/bad); got labels {labels}") from None
-    bad = ~np.isin(values, (0.0, 1.0))
+        labels = [str(v) for v in where[:_SHOW]]
+        kind = "positions"
+    more = f" and {where.size - _SHOW} more" if where.size > _SHOW else ""
+    return f"{where.size} row(s), {kind} {', '.join(labels)}{more}"
+
+
+def format_ids(ids: Iterable[Any], limit: int = 10) -> str:
+    """Ids for a message: ``['A', 'B', ... and N more']`` (the first ``limit``, then a count)."""
+    ids = list(ids)
+    shown = ", ".join(repr(i) for i in ids[:limit])
+    if len(ids) > limit:
+        shown += f", ... and {len(ids) - limit} more"
+    return f"[{shown}]"
+
+
+def _target_floats(y: Any, name: str) -> np.ndarray:
+    """``y`` as a 1-d float array (NaN where missing); text and other labels are refused, never parsed."""
+    values = y.to_numpy() if isinstance(y, (pd.Series, pd.Index)) else np.asarray(y)
+    if values.ndim != 1:
+        raise InputError(f"{name} must be 1-dimensional (one 0/1 value per row), got shape {values.shape}")
+    if isinstance(getattr(y, "dtype", None), pd.CategoricalDtype):
+        values = np.asarray(y, dtype=object)
+    if values.dtype.kind in "biuf":
+        return values.astype(float)
+    if values.dtype.kind in "OUS" or isinstance(getattr(y, "dtype", None), pd.api.extensions.ExtensionDtype):
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        if inferred in _NUMERIC_INFERRED:
+            return pd.Series(values, dtype=object).to_numpy(dtype=float, na_value=np.nan)
+        labels = pd.unique(pd.Series(values, dtype=object).dropna())[:_SHOW].tolist()
+        raise InputError(f"{name} must be binary: only 0/1 (1 = event: bad, default), got {inferred} "
+                         f"labels {labels}")
+    raise InputError(f"{name} must be binary: only 0/1 (1 = event: bad, default), got dtype {values.dtype}")
+
+
+def check_binary_target(y: Any, name: str = "y", *, n_rows: int | None = None, rows_of: str = "X",
+                        require_both: bool = True) -> np.ndarray:
+    """The kit's one check of a binary target; returns it as a float array of 0.0/1.0.
+
+    Parameters
+    ----------
+    y : array-like, 1-d
+        Numbers or booleans holding only 0 and 1 (1 = event: bad, default). Text labels
+        are refused rather than parsed, so nothing is coerced silently.
+    name : str
+        Name of the argument, used in every message.
+    n_rows : int, optional
+        Required length (the rows of ``rows_of``).
+    rows_of : str
+        What ``n_rows`` counts, for the message (e.g. ``"X"``, ``"score"``).
+    require_both : bool
+        Refuse a target with a single class (every statistic of discrimination and every
+        estimator needs both events and non-events).
+
+    Raises
+    ------
+    InputError
+        Naming ``name`` and the problem: not 1-d, a length other than ``n_rows``, text or
+        other non-numeric labels, missing values or values other than 0/1 (with the
+        offending rows: index labels for pandas input, positions otherwise), a single class.
+    """
+    values = _target_floats(y, name)
+    if n_rows is not None and values.size != n_rows:
+        raise InputError(f"{name} has {values.size} values but {rows_of} has {n_rows} rows")
+    missing = np.isnan(values)
+    if missing.any():
+        raise InputError(f"{name} has missing values in {offenders(missing, y)}; the target must be 0/1 "
+                         "(1 = event: bad, default)")
+    bad = (values != 0.0) & (values != 1.0)
     if bad.any():
-        labels = pd.unique(values[bad])[:10].tolist()
-        raise ValueError(f"y must be binary 0/1 (1 = event/bad); found other values {labels}")
-    if values.min() == values.max():
-        raise ValueError(f"y has a single class ({int(values[0])}); need both events and non-events")
+        found = pd.unique(values[bad])[:_SHOW].tolist()
+        raise InputError(f"{name} must be binary: only 0/1 (1 = event: bad, default), found other values "
+                         f"{found} in {offenders(bad, y)}")
+    if require_both:
+        n_events = int(values.sum())
+        if n_events == 0 or n_events == values.size:
+            raise InputError(f"{name} has a single class ({n_events} events, {values.size - n_events} "
+                             "non-events); both are needed")
     return values

@@ -63,6 +63,19 @@ class Checker:
         self.source = source
         self.entry = entry
 
+    @classmethod
+    def for_item(cls, source: str, field: str, position: int, raw) -> tuple["Checker", dict]:
+        """A checker for item ``position`` of the list ``field`` and the item as a mapping.
+
+        The entry reads ``<field>[<position>]``, followed by ``(<name>)`` when the item
+        has a text ``name``, so every config names its list items the same way.
+        """
+        entry = f"{field}[{position}]"
+        if isinstance(raw, Mapping) and isinstance(raw.get("name"), str):
+            entry += f" ({raw['name']})"
+        check = cls(source, entry)
+        return check, check.mapping(raw, "<entry>")
+
     def fail(self, field: str, problem: str):
         raise ConfigError(self.source, self.entry, field, problem)
 

@@ -8,8 +8,12 @@ caller would expect (``ValueError`` for bad values, ``KeyError`` for unknown key
 
 from __future__ import annotations
 
-__all__ = ["RiskkitError"]
+__all__ = ["RiskkitError", "InputError"]
 
 
 class RiskkitError(Exception):
     """Base class of every error raised by riskkit on purpose (bad data, config, input)."""
+
+
+class InputError(RiskkitError, ValueError):
+    """A function argument is invalid; the message names the argument and the offending rows."""

@@ -104,7 +104,7 @@ def portfolio_stress_test(portfolio: Any, as_of: Any, scenario: StressScenario |
 
     The graph of the relations in force on ``as_of``; EAD from
     :func:`riskkit.limits.exposure` and buffers from :func:`default_capital` unless given;
-    ``options`` go to :func:`riskkit.graph.stress_test` (``pd``, ``lgd``,
+    ``options`` go to :func:`riskkit.graph.stress_test` (``pd_values``, ``lgd``,
     ``contagion_lgd``, ...).
     """
     as_of = check_as_of(as_of)

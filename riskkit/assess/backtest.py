@@ -444,7 +444,7 @@ def holdout_backtest(X: pd.DataFrame, y: Any, *, test_size: float = 0.3, seed: i
             "customer_id": pd.Series(rows.index.astype(str), dtype="str"),
             "pd": pd_,
             "pd_grade": pd.Categorical(scale.grade(pd_), categories=scale.grades, ordered=True),
-            "score": card.score(rows).to_numpy(dtype=float),
+            "score": card.total_points(rows).to_numpy(dtype=float),
             "challenger_pd": model.predict_proba(rows)[:, 1] if model is not None else np.nan,
             "default": target.iloc[pos].to_numpy(),
         })

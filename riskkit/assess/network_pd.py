@@ -16,13 +16,18 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-import pandas
 import pandas as pd
 from scipy import optimize, stats
 
-from ..graph import GraphInputError, build_graph
-from ..graph._common import _fmt_ids
-from ..graph.network_pd import _Channels, _channels, _network_adjusted_pd
+from .._core.checks import format_ids
+from .._core.dates import check_as_of
+from ..graph import (
+    GraphInputError,
+    TransmissionChannels,
+    build_graph,
+    network_adjusted_pd_from_channels,
+    transmission_channels,
+)
 from ..profile import first_default_dates
 from ..validation import auc, delong_test
 from ._graph import default_capital, is_portfolio, latest_statement_value
@@ -60,25 +65,25 @@ def _standalone_pd(portfolio: Any, pd_values: Any, ids: pd.Index) -> pd.Series:
     if pd_values is None:
         truth = getattr(portfolio, "truth", None)
         if truth is None or "true_pd" not in truth.columns:
-            raise GraphInputError("pd: none given and the portfolio has no truth.true_pd; pass pd= (stand-alone PD "
-                                  "per customer)")
+            raise GraphInputError("pd_values: none given and the portfolio has no truth.true_pd; pass pd_values= "
+                                  "(stand-alone PD per customer)")
         given = truth.set_index("customer_id")["true_pd"]
     elif isinstance(pd_values, pd.Series):
         given = pd_values
     elif isinstance(pd_values, dict):
         given = pd.Series(pd_values, dtype="float64")
     else:
-        raise GraphInputError("pd must be a Series or mapping indexed by customer_id")
+        raise GraphInputError("pd_values must be a Series or mapping indexed by customer_id")
     given = given.astype("float64")
     if given.index.has_duplicates:
-        raise GraphInputError(f"pd: duplicate customer ids {_fmt_ids(given.index[given.index.duplicated()].tolist())}")
+        raise GraphInputError(f"pd_values: duplicate customer ids {format_ids(given.index[given.index.duplicated()].tolist())}")
     out = given.reindex(ids)
     missing = out.index[out.isna()]
     if len(missing):
-        raise GraphInputError(f"pd: no stand-alone PD for customers at risk {_fmt_ids(missing.tolist())}")
+        raise GraphInputError(f"pd_values: no stand-alone PD for customers at risk {format_ids(missing.tolist())}")
     bad = (out < 0) | (out > 1)
     if bad.any():
-        raise GraphInputError(f"pd: values outside [0, 1] for {_fmt_ids(out.index[bad].tolist())}")
+        raise GraphInputError(f"pd_values: values outside [0, 1] for {format_ids(out.index[bad].tolist())}")
     return out
 
 
@@ -102,11 +107,9 @@ def _setup(portfolio: Any, as_of: Any, pd_values: Any, *, horizon_days: int, cap
     if not is_portfolio(portfolio):
         raise GraphInputError(f"expected a riskkit Portfolio, got {type(portfolio).__name__}")
     try:
-        ts = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        raise GraphInputError(f"as_of must be a date, got {as_of!r}")
+        ts = check_as_of(as_of)
+    except (TypeError, ValueError) as exc:
+        raise GraphInputError(str(exc)) from None
     if not horizon_days > 0:
         raise GraphInputError(f"horizon_days must be > 0, got {horizon_days}")
     if not lookback_days >= 0:
@@ -140,16 +143,17 @@ def _setup(portfolio: Any, as_of: Any, pd_values: Any, *, horizon_days: int, cap
     G = build_graph(portfolio, ts) if graph is None else graph
     missing = [v for v in population if v not in G]
     if missing:
-        raise GraphInputError(f"graph: customers at risk missing from the given graph {_fmt_ids(missing)}")
+        raise GraphInputError(f"graph: customers at risk missing from the given graph {format_ids(missing)}")
     return _Setup(as_of=ts, graph=G, pd_all=pd_all, population=population, labels=labels,
                   capital=_capital(portfolio, ts, G, capital), default_pd=float(standalone.median()))
 
 
 def _scores(setup: _Setup, *, strength: float, transmission: Any, max_hops: int,
-            channels: _Channels | None = None) -> pd.DataFrame:
-    out = _network_adjusted_pd(setup.graph, setup.pd_all, transmission=transmission, capital=setup.capital,
-                               default_pd=setup.default_pd, max_hops=max_hops, customers_only=True,
-                               strength=strength, channels=channels)
+            channels: TransmissionChannels | None = None) -> pd.DataFrame:
+    if channels is None:
+        channels = transmission_channels(setup.graph, transmission=transmission, capital=setup.capital)
+    out = network_adjusted_pd_from_channels(channels, setup.pd_all, default_pd=setup.default_pd,
+                                            max_hops=max_hops, customers_only=True, strength=strength)
     out = out.reindex(setup.population)
     out.index.name = "customer_id"
     return out.join(setup.labels)
@@ -158,7 +162,7 @@ def _scores(setup: _Setup, *, strength: float, transmission: Any, max_hops: int,
 def network_pd_scores(
     portfolio: Any,
     as_of: Any,
-    pd: Any = None,
+    pd_values: Any = None,
     *,
     horizon_days: int = 365,
     strength: float = 1.0,
@@ -176,7 +180,7 @@ def network_pd_scores(
         The full book (outcomes after ``as_of`` are read from ``defaults`` and, for the
         contagion label, ``truth``; the PDs use only what is known on ``as_of``).
     as_of : date-like
-    pd : Series or mapping, optional
+    pd_values : Series or mapping, optional
         Stand-alone PD per customer. Default: ``truth.true_pd`` of a synthetic book -- an
         *oracle* stand-alone PD, so that a comparison isolates the value of the network
         adjustment.
@@ -209,14 +213,12 @@ def network_pd_scores(
     GraphInputError
         No PD given and no truth, PDs missing or outside [0, 1], bad dates or windows.
     """
-    # the ``pd`` parameter (the kit's name for a PD) hides pandas inside this function
-    pd_values, pd = pd, pandas
     setup = _setup(portfolio, as_of, pd_values, horizon_days=horizon_days, capital=capital,
                    lookback_days=lookback_days, graph=graph)
     return _scores(setup, strength=strength, transmission=transmission, max_hops=max_hops)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class NetworkPDEvaluation:
     """Stand-alone vs network-adjusted PD on one date.
 
@@ -257,7 +259,7 @@ class NetworkPDEvaluation:
 def evaluate_network_pd(
     portfolio: Any,
     as_of: Any,
-    pd: Any = None,
+    pd_values: Any = None,
     *,
     horizon_days: int = 365,
     strength: float = 1.0,
@@ -290,7 +292,6 @@ def evaluate_network_pd(
     whatever the network proxies for.
     """
 
-    pd_values, pd = pd, pandas
     setup = _setup(portfolio, as_of, pd_values, horizon_days=horizon_days, capital=capital,
                    lookback_days=lookback_days, graph=graph)
     scores = _scores(setup, strength=strength, transmission=transmission, max_hops=max_hops)
@@ -324,7 +325,7 @@ def evaluate_network_pd(
                                scores=scores, table=table, comparison=comparison)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class StrengthCalibration:
     """Maximum-likelihood transmission strength on a development date.
 
@@ -374,7 +375,7 @@ def _log_likelihood(y: np.ndarray, q: np.ndarray) -> float:
 def calibrate_transmission_strength(
     portfolio: Any,
     as_of: Any,
-    pd: Any = None,
+    pd_values: Any = None,
     *,
     horizon_days: int = 365,
     bounds: tuple[float, float] = (0.0, 2.0),
@@ -389,7 +390,7 @@ def calibrate_transmission_strength(
 
     Parameters
     ----------
-    portfolio, as_of, pd, horizon_days, transmission, capital, lookback_days, max_hops, graph
+    portfolio, as_of, pd_values, horizon_days, transmission, capital, lookback_days, max_hops, graph
         As in :func:`network_pd_scores`; ``as_of`` is the development date.
     bounds : (float, float)
         Search interval for the strength (``0 <= low < high``).
@@ -418,7 +419,6 @@ def calibrate_transmission_strength(
        estimators and likelihood ratio tests under nonstandard conditions", JASA 82
        (1987) 605-610.
     """
-    pd_values, pd = pd, pandas
     low, high = (float(b) for b in bounds)
     if not (np.isfinite(low) and np.isfinite(high) and 0 <= low < high):
         raise GraphInputError(f"bounds must satisfy 0 <= low < high, got {bounds}")
@@ -428,7 +428,7 @@ def calibrate_transmission_strength(
                    lookback_days=lookback_days, graph=graph)
     y = setup.labels["default"].to_numpy()
     # the channels do not depend on the strength: build them once
-    channels = _channels(setup.graph, transmission=transmission, capital=setup.capital)
+    channels = transmission_channels(setup.graph, transmission=transmission, capital=setup.capital)
 
     def loglik(s: float) -> float:
         q = _scores(setup, strength=s, transmission=transmission, max_hops=max_hops,

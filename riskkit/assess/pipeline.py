@@ -138,7 +138,7 @@ def assess_portfolio(portfolio, as_of, scorecard: Scorecard, expert: ExpertScore
     columns = list(scorecard.feature_names_in_)
     data = profile.copy()
     data["expert_score"] = expert.score(profile)
-    data["score"] = scorecard.score(profile[columns])
+    data["score"] = scorecard.total_points(profile[columns])
     data["pd"] = scorecard.predict_proba(profile[columns])[:, 1]
     rated = rules.apply(data)
     ead = exposure(portfolio, as_of).reindex(profile.index)

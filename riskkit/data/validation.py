@@ -316,41 +316,47 @@ def _not_before_onboarding(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame
     return found
 
 
-def _total_owned_share(relations: pd.DataFrame) -> list[pd.DataFrame]:
-    """A company's shareholders may not hold more than 100 % at any date.
+#: share relation type -> the rule that the shares in force in one company sum to at most 1
+_SHARE_TOTAL_RULES = {"shareholding": "total_owned_share_at_most_1", "control": "total_control_share_at_most_1"}
 
-    Shares are summed over the shareholding relations in force at each date; a
-    relation counts on ``[start, end)``.
+
+def _total_shares(relations: pd.DataFrame) -> list[pd.DataFrame]:
+    """A company's shareholders may not hold, nor its controllers control, more than 100 % at any date.
+
+    Shares are summed per type (``shareholding``, ``control``) over the relations in force
+    at each date; a relation counts on ``[start, end)``.
     """
     needed = {"src", "dst", "type", "weight", "start", "end"}
     if relations is None or relations.empty or not needed <= set(relations.columns):
         return []
-    holding = relations[relations["type"] == "shareholding"]
-    if holding.empty:
-        return []
     lowest = pd.Timestamp("1677-09-22")  # the earliest datetime64[ns] day
-    starts = pd.DataFrame({"dst": holding["dst"], "date": holding["start"].fillna(lowest),
-                           "delta": holding["weight"], "order": 1})
-    ended = holding["end"].notna()
-    ends = pd.DataFrame({"dst": holding.loc[ended, "dst"], "date": holding.loc[ended, "end"],
-                         "delta": -holding.loc[ended, "weight"], "order": 0})
-    moves = pd.concat([starts, ends], ignore_index=True).sort_values(["dst", "date", "order"], kind="stable")
-    moves["total"] = moves.groupby("dst", sort=False)["delta"].cumsum()
-    peak = moves.groupby("dst", sort=False)["total"].max()
-    over = peak[peak > 1 + SHARE_TOLERANCE]
-    if over.empty:
-        return []
-    return [_violations("relations", "weight", "total_owned_share_at_most_1",
-                        [f"dst={d}" for d in over.index], [f"{v:.6g}" for v in over.to_numpy()])]
+    found = []
+    for kind, check in _SHARE_TOTAL_RULES.items():
+        holding = relations[relations["type"] == kind]
+        if holding.empty:
+            continue
+        starts = pd.DataFrame({"dst": holding["dst"], "date": holding["start"].fillna(lowest),
+                               "delta": holding["weight"], "order": 1})
+        ended = holding["end"].notna()
+        ends = pd.DataFrame({"dst": holding.loc[ended, "dst"], "date": holding.loc[ended, "end"],
+                             "delta": -holding.loc[ended, "weight"], "order": 0})
+        moves = pd.concat([starts, ends], ignore_index=True).sort_values(["dst", "date", "order"], kind="stable")
+        moves["total"] = moves.groupby("dst", sort=False)["delta"].cumsum()
+        peak = moves.groupby("dst", sort=False)["total"].max()
+        over = peak[peak > 1 + SHARE_TOLERANCE]
+        if len(over):
+            found.append(_violations("relations", "weight", check,
+                                     [f"dst={d}" for d in over.index], [f"{v:.6g}" for v in over.to_numpy()]))
+    return found
 
 
 def validate_tables(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """All violations of the data-model rules in already-normalised tables.
 
     Checks, per table: nullability, unique keys, known categories, bounds and row rules
-    (pandera); across tables: foreign keys to ``customers``, credit decisions not before
-    the customer's onboarding, and the total shareholding in each company.  Returns an
-    empty frame when everything holds.
+    (pandera); across rows: the total shareholding and the total control share in each
+    company at every date; across tables: foreign keys to ``customers`` and credit decisions
+    not before the customer's onboarding.  Returns an empty frame when everything holds.
     """
     found = []
     customers = tables.get("customers")
@@ -361,6 +367,6 @@ def validate_tables(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             found.append(_validate_values(name, df))
     found.extend(_foreign_keys(tables))
     found.extend(_not_before_onboarding(tables))
-    found.extend(_total_owned_share(tables.get("relations")))
+    found.extend(_total_shares(tables.get("relations")))
     found = [f for f in found if len(f)]
     return pd.concat(found, ignore_index=True) if found else _empty_violations()

@@ -10,6 +10,7 @@ from ._common import GraphInputError
 from .build import (
     MONEY_LAYERS,
     build_graph,
+    check_relations,
     edge_types,
     exposure_matrix,
     layer,
@@ -25,7 +26,14 @@ from .clearing import ClearingResult, eisenberg_noe
 from .debtrank import DebtRankResult, debtrank, debtrank_linear_impact, impact_matrix
 from .features import GRAPH_FEATURES, graph_features
 from .links import LINK_RELATIONS, linked_parties
-from .network_pd import DEFAULT_TRANSMISSION, network_adjusted_pd, transmission_matrix
+from .network_pd import (
+    DEFAULT_TRANSMISSION,
+    TransmissionChannels,
+    network_adjusted_pd,
+    network_adjusted_pd_from_channels,
+    transmission_channels,
+    transmission_matrix,
+)
 from .ownership import control_groups, group_totals, integrated_ownership, ownership_matrix, ultimate_controllers
 from .stress import StressResult, StressScenario, stress_test
 
@@ -34,6 +42,7 @@ __all__ = [
     # build
     "build_graph",
     "relations_in_force",
+    "check_relations",
     "layer",
     "to_sparse",
     "exposure_matrix",
@@ -68,6 +77,9 @@ __all__ = [
     "StressScenario",
     "StressResult",
     "network_adjusted_pd",
+    "network_adjusted_pd_from_channels",
+    "transmission_channels",
+    "TransmissionChannels",
     "transmission_matrix",
     "DEFAULT_TRANSMISSION",
     "graph_features",

@@ -13,24 +13,42 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from .._core.checks import format_ids as _fmt_ids
+from .._core.dates import check_as_of  # ids in messages: the first 10, then a count
 from .._core.errors import RiskkitError
 
 __all__: list[str] = []
-
-#: how many offending ids an error message lists before "... and N more"
-_MAX_LISTED = 10
 
 
 class GraphInputError(RiskkitError, ValueError):
     """Bad input to a graph algorithm (unknown ids, negative exposures, self-loops, ...)."""
 
 
-def _fmt_ids(ids: Iterable[Any]) -> str:
-    ids = list(ids)
-    shown = ", ".join(repr(i) for i in ids[:_MAX_LISTED])
-    if len(ids) > _MAX_LISTED:
-        shown += f", ... and {len(ids) - _MAX_LISTED} more"
-    return f"[{shown}]"
+def _as_of(as_of: Any) -> pd.Timestamp:
+    """The kit's one date parser (:func:`riskkit._core.dates.check_as_of`), its errors as GraphInputError."""
+    try:
+        return check_as_of(as_of)
+    except (TypeError, ValueError) as exc:
+        raise GraphInputError(str(exc)) from None
+
+
+def _pd_series(pd_values: Any, name: str = "pd_values") -> pd.Series:
+    """A PD per party id as a float Series: a Series or mapping, values in [0, 1], no NaN, unique ids."""
+    if pd_values is None:
+        raise GraphInputError(f"{name}: none given; pass a stand-alone PD per party id")
+    given = pd.Series(pd_values, dtype="float64") if isinstance(pd_values, Mapping) else pd_values
+    if not isinstance(given, pd.Series):
+        raise GraphInputError(f"{name} must be a Series or mapping indexed by party id")
+    given = given.astype("float64")
+    if given.isna().any():
+        raise GraphInputError(f"{name}: missing values for {_fmt_ids(given.index[given.isna()].tolist())}")
+    bad = (given < 0) | (given > 1)
+    if bad.any():
+        raise GraphInputError(f"{name}: values outside [0, 1] for {_fmt_ids(given.index[bad].tolist())}")
+    if given.index.has_duplicates:
+        raise GraphInputError(f"{name}: duplicate ids {_fmt_ids(given.index[given.index.duplicated()].tolist())}")
+    return given
 
 
 def _to_csr(

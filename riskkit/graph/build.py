@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..data.portfolio import Portfolio
 from ..data.privacy import PII_COLUMNS  # customer columns never copied onto graph nodes
 from ..data.schemas import RELATION_TYPES, SHARE_TOLERANCE
-from ._common import GraphInputError, _fmt_ids
+from ..data.validation import DataValidationError, normalise_table, validate_tables
+from ._common import GraphInputError, _as_of, _fmt_ids
 
 __all__ = [
     "RELATION_TYPES",
@@ -39,6 +41,7 @@ __all__ = [
     "MONEY_LAYERS",
     "build_graph",
     "relations_in_force",
+    "check_relations",
     "layer",
     "to_sparse",
     "exposure_matrix",
@@ -54,65 +57,57 @@ _REL_COLUMNS = ("src", "dst", "type", "weight", "start", "end")
 
 
 def relations_in_force(relations: pd.DataFrame, as_of: Any = None) -> pd.DataFrame:
-    """The relations in force on ``as_of``, validated.
+    """The relations in force on ``as_of``.
 
     A relation is in force when ``start`` is NaT or ``<= as_of`` and ``end`` is
     NaT or ``> as_of`` (the end date is exclusive). ``as_of=None`` keeps every row.
 
+    ``relations`` is a table validated by :mod:`riskkit.data.validation` (a
+    :class:`riskkit.data.Portfolio`'s ``relations``, or :func:`check_relations`
+    of a raw frame): the relation rules live there, not here.
+
     Raises
     ------
     GraphInputError
-        Missing columns, unknown types, self-loops, negative or missing weights,
-        shares outside [0, 1], or a company whose shareholders (in force) hold
-        more than 100 %.
+        Missing columns or an ``as_of`` that is not a date.
     """
     missing = [c for c in _REL_COLUMNS if c not in relations.columns]
     if missing:
         raise GraphInputError(f"relations: missing columns {missing}")
     rel = relations
     if as_of is not None:
-        ts = pd.Timestamp(as_of)
-        if pd.isna(ts):
-            raise GraphInputError(f"as_of must be a date, got {as_of!r}")
+        ts = _as_of(as_of)
         start = pd.to_datetime(rel["start"])
         end = pd.to_datetime(rel["end"])
         rel = rel[(start.isna() | (start <= ts)) & (end.isna() | (end > ts))]
-    rel = rel.reset_index(drop=True)
-    _check_relations(rel)
-    return rel
+    return rel.reset_index(drop=True)
 
 
-def _check_relations(rel: pd.DataFrame) -> None:
-    where = "relations"
-    if rel["src"].isna().any() or rel["dst"].isna().any():
-        raise GraphInputError(f"{where}: missing src/dst at rows {_fmt_ids(np.flatnonzero(rel['src'].isna() | rel['dst'].isna()).tolist())}")
-    bad_type = ~rel["type"].isin(RELATION_TYPES)
-    if bad_type.any():
-        raise GraphInputError(
-            f"{where}: unknown relation types {_fmt_ids(sorted(set(rel.loc[bad_type, 'type'].astype(str))))}; "
-            f"known: {list(RELATION_TYPES)}"
-        )
-    loops = rel["src"] == rel["dst"]
-    if loops.any():
-        raise GraphInputError(f"{where}: self-loops (src == dst) for parties {_fmt_ids(sorted(set(rel.loc[loops, 'src'])))}")
-    w = pd.to_numeric(rel["weight"], errors="coerce")
-    bad_w = w.isna() | ~np.isfinite(w) | (w < 0)
-    if bad_w.any():
-        pairs = list(zip(rel.loc[bad_w, "src"], rel.loc[bad_w, "dst"], strict=True))
-        raise GraphInputError(f"{where}: negative or missing weight for (src, dst) {_fmt_ids(pairs)}")
-    share = rel["type"].isin(_SHARE_TYPES)
-    too_big = share & (w > 1 + SHARE_TOLERANCE)
-    if too_big.any():
-        pairs = list(zip(rel.loc[too_big, "src"], rel.loc[too_big, "dst"], strict=True))
-        raise GraphInputError(f"{where}: ownership/control share above 1 for (src, dst) {_fmt_ids(pairs)}")
-    for kind in _SHARE_TYPES:
-        held = w[rel["type"] == kind].groupby(rel.loc[rel["type"] == kind, "dst"]).sum()
-        over = held[held > 1 + SHARE_TOLERANCE]
-        if len(over):
-            detail = [f"{k} ({v:.4g})" for k, v in over.items()]
-            raise GraphInputError(
-                f"{where}: {kind} shares in force sum above 1 for companies {_fmt_ids(detail)}"
-            )
+def check_relations(relations: pd.DataFrame) -> pd.DataFrame:
+    """A raw relations table checked against every relation rule of the data model.
+
+    The rules (known types, no self-loops, non-negative finite weights, shares in
+    [0, 1], the shares in force in a company summing to at most 1, ``end`` not before
+    ``start``, ...) are :mod:`riskkit.data.validation`'s; this applies them to a frame
+    that did not come through a :class:`riskkit.data.Portfolio`.
+
+    Returns
+    -------
+    DataFrame
+        The table with its schema dtypes (:func:`riskkit.data.validation.normalise_table`).
+
+    Raises
+    ------
+    riskkit.data.DataValidationError
+        Naming every broken rule (``relations.<column>: check '<rule>'``) and the
+        offending relations.
+    """
+    table, violations = normalise_table("relations", relations)
+    if not len(violations):
+        violations = validate_tables({"relations": table})
+    if len(violations):
+        raise DataValidationError(violations, context="relations given to the graph")
+    return table
 
 
 def build_graph(portfolio: Any, as_of: Any) -> nx.MultiDiGraph:
@@ -121,8 +116,10 @@ def build_graph(portfolio: Any, as_of: Any) -> nx.MultiDiGraph:
     Parameters
     ----------
     portfolio : riskkit.data.Portfolio
-        Anything with ``customers`` and ``relations`` DataFrames in the schema
-        of ``riskkit.data.schemas``.
+        A validated Portfolio (trusted as it is), or anything else with
+        ``customers`` and ``relations`` DataFrames in the schema of
+        ``riskkit.data.schemas``, whose relations are then checked by
+        :func:`check_relations` (the data model's relation rules).
     as_of : date-like or None
         Relations in force on this date (``start`` NaT or ``<= as_of``, ``end``
         NaT or ``> as_of``); customers onboarded after it are still nodes only
@@ -139,8 +136,10 @@ def build_graph(portfolio: Any, as_of: Any) -> nx.MultiDiGraph:
 
     Raises
     ------
+    riskkit.data.DataValidationError
+        Relations of a raw container that break a rule of the data model.
     GraphInputError
-        See :func:`relations_in_force`; also duplicate customer ids.
+        Customers without a ``customer_id`` column or with duplicate ids.
 
     Examples
     --------
@@ -161,9 +160,11 @@ def build_graph(portfolio: Any, as_of: Any) -> nx.MultiDiGraph:
     """
     customers = portfolio.customers
     relations = portfolio.relations
+    if not isinstance(portfolio, Portfolio):
+        relations = check_relations(relations)
     if "customer_id" not in customers.columns:
         raise GraphInputError("customers: missing column 'customer_id'")
-    ts = None if as_of is None else pd.Timestamp(as_of)
+    ts = None if as_of is None else _as_of(as_of)
     if ts is not None and "onboarded" in customers.columns:
         customers = customers[customers["onboarded"].isna() | (customers["onboarded"] <= ts)]
     dup = customers["customer_id"].duplicated()

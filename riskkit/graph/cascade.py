@@ -33,7 +33,7 @@ def trace_paths(parent: np.ndarray, targets: np.ndarray) -> list[list[int]]:
     return paths
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class CascadeResult:
     """Outcome of a threshold default cascade.
 

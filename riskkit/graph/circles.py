@@ -14,7 +14,7 @@ from .build import layer
 __all__ = ["GuaranteeCircles", "guarantee_circles", "mutual_guarantees"]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class GuaranteeCircles:
     """Guarantee circles found in a graph.
 
@@ -41,6 +41,10 @@ class GuaranteeCircles:
     membership: pd.Series
     mutual: pd.DataFrame
     cycles: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per circle (:attr:`circles`)."""
+        return self.circles
 
     def summary(self) -> str:
         if self.circles.empty:

@@ -17,7 +17,7 @@ from ._common import GraphInputError, _node_vector, _to_csr
 __all__ = ["ClearingResult", "eisenberg_noe"]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class ClearingResult:
     """Outcome of Eisenberg-Noe clearing.
 

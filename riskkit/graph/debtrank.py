@@ -32,7 +32,7 @@ __all__ = ["DebtRankResult", "debtrank", "debtrank_linear_impact", "impact_matri
 _VARIANTS = ("original", "differential")
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class DebtRankResult:
     """Outcome of one DebtRank scenario.
 

@@ -11,10 +11,17 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._common import GraphInputError, _fmt_ids
+from ._common import GraphInputError, _fmt_ids, _pd_series
 from .build import RELATION_TYPES, _check_edge_values, _edge_arrays, _num
 
-__all__ = ["DEFAULT_TRANSMISSION", "transmission_matrix", "network_adjusted_pd"]
+__all__ = [
+    "DEFAULT_TRANSMISSION",
+    "TransmissionChannels",
+    "transmission_channels",
+    "transmission_matrix",
+    "network_adjusted_pd",
+    "network_adjusted_pd_from_channels",
+]
 
 #: base probability that a link passes on a default, before materiality
 DEFAULT_TRANSMISSION: dict[str, float] = {
@@ -65,7 +72,7 @@ def transmission_matrix(
     strength : float
         Common multiplier of every channel's probability (>= 0), capped at 1:
         ``t = min(1, strength x base x materiality)``. The one parameter that
-        :func:`riskkit.graph.calibrate_transmission_strength` fits.
+        :func:`riskkit.assess.calibrate_transmission_strength` fits.
 
     Returns
     -------
@@ -109,9 +116,8 @@ def transmission_matrix(
     at 1. Several relations between the same ordered pair combine as independent
     channels: ``T = 1 - prod (1 - t)``.
     """
-    strength = _check_strength(strength)
-    channels = _channels(G, transmission=transmission, capital=capital, nodelist=nodelist)
-    T, F = _combine(channels, strength)
+    channels = transmission_channels(G, transmission=transmission, capital=capital, nodelist=nodelist)
+    T, F = channels.matrix(strength)
     return T, channels.nodes, F
 
 
@@ -125,19 +131,87 @@ def _check_strength(strength: Any) -> float:
     return strength
 
 
-@dataclass(frozen=True)
-class _Channels:
-    """Every transmission channel before the strength: target ``i``, source ``j``, probability, type bit."""
+_FLAG_NAMES = ((1, "guarantee"), (2, "control_down"), (4, "control_up"), (8, "supply"), (16, "common_director"))
+
+
+def _flag_label(flag: int) -> str:
+    return "+".join(name for bit, name in _FLAG_NAMES if flag & bit)
+
+
+@dataclass(frozen=True, eq=False)
+class TransmissionChannels:
+    """Every default-transmission channel of a relationship graph, before the strength.
+
+    Built by :func:`transmission_channels`; they do not depend on the transmission
+    strength, so a fit over strengths (``riskkit.assess.calibrate_transmission_strength``)
+    builds them once and calls :func:`network_adjusted_pd_from_channels` per strength.
+
+    Attributes
+    ----------
+    nodes : list
+        Node order; ``target`` and ``source`` are positions in it.
+    target, source : ndarray of int64
+        The channel makes ``nodes[target]`` default when ``nodes[source]`` does.
+    probability : ndarray of float
+        Base transmission times materiality (:func:`transmission_matrix`, Notes), before
+        the strength multiplier and the cap at 1.
+    flag : ndarray of int64
+        Relation type of the channel as a bit: 1 guarantee, 2 control_down,
+        4 control_up, 8 supply, 16 common_director.
+    """
 
     nodes: list
-    i: np.ndarray
-    j: np.ndarray
-    p: np.ndarray
+    target: np.ndarray
+    source: np.ndarray
+    probability: np.ndarray
     flag: np.ndarray
+
+    def matrix(self, strength: float = 1.0) -> tuple[sp.csr_array, sp.csr_array]:
+        """``T`` (channels scaled by ``strength``, capped at 1, combined per pair as
+        ``1 - prod(1 - t)``) and the relation-type bit flags ``F`` per pair, both in ``nodes`` order."""
+        return _combine(self, _check_strength(strength))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per channel: ``target``, ``source`` (node ids), ``channel`` (relation type)
+        and ``probability`` (before the strength)."""
+        labels = np.array(self.nodes, dtype=object)
+        return pd.DataFrame({
+            "target": labels[self.target] if self.target.size else np.empty(0, dtype=object),
+            "source": labels[self.source] if self.source.size else np.empty(0, dtype=object),
+            "channel": [_flag_label(int(f)) for f in self.flag],
+            "probability": self.probability,
+        })
+
+
+def transmission_channels(G: nx.Graph, *, transmission: Mapping[str, float] | None = None,
+                          capital: str | Mapping | pd.Series = "registered_capital",
+                          nodelist: list | None = None) -> TransmissionChannels:
+    """The default-transmission channels of a relationship graph, one per relation and direction.
+
+    Parameters are those of :func:`transmission_matrix` (without ``strength``); the
+    probability of each channel is given in its Notes. ``channels.matrix(strength)``
+    gives the combined matrix, :func:`network_adjusted_pd_from_channels` the
+    network-adjusted PD.
+
+    Returns
+    -------
+    TransmissionChannels
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("A", registered_capital=100.0)
+    >>> G.add_node("B", registered_capital=50.0)
+    >>> G.add_edge("B", "A", type="guarantee", weight=25.0)
+    0
+    >>> transmission_channels(G).to_frame().to_dict("records")
+    [{'target': 'B', 'source': 'A', 'channel': 'guarantee', 'probability': 0.5}]
+    """
+    return _channels(G, transmission=transmission, capital=capital, nodelist=nodelist)
 
 
 def _channels(G: nx.Graph, *, transmission: Mapping[str, float] | None, capital: Any,
-              nodelist: list | None = None) -> _Channels:
+              nodelist: list | None = None) -> TransmissionChannels:
     b = _check_transmission(transmission)
     nodes = list(G) if nodelist is None else list(nodelist)
     n = len(nodes)
@@ -205,14 +279,14 @@ def _channels(G: nx.Graph, *, transmission: Mapping[str, float] | None, capital:
     j = np.concatenate(tj) if tj else np.empty(0, np.int64)
     p = np.concatenate(tp) if tp else np.empty(0)
     f = np.concatenate(tf) if tf else np.empty(0, np.int64)
-    return _Channels(nodes=nodes, i=i, j=j, p=p, flag=f)
+    return TransmissionChannels(nodes=nodes, target=i, source=j, probability=p, flag=f)
 
 
-def _combine(channels: _Channels, strength: float) -> tuple[sp.csr_array, sp.csr_array]:
+def _combine(channels: TransmissionChannels, strength: float) -> tuple[sp.csr_array, sp.csr_array]:
     """``T`` (channels scaled by ``strength``, capped at 1, combined per pair) and the type flags ``F``."""
     n = len(channels.nodes)
-    i, j, f = channels.i, channels.j, channels.flag
-    p = np.minimum(1.0, strength * channels.p)
+    i, j, f = channels.target, channels.source, channels.flag
+    p = np.minimum(1.0, strength * channels.probability)
     keep = p > 0
     i, j, p, f = i[keep], j[keep], p[keep], f[keep]
     # combine channels per pair: 1 - prod(1 - t) through a sum of logs
@@ -244,16 +318,9 @@ def _fold_flags(i, j, f, F: sp.csr_array, n: int) -> np.ndarray:
     return out
 
 
-_FLAG_NAMES = ((1, "guarantee"), (2, "control_down"), (4, "control_up"), (8, "supply"), (16, "common_director"))
-
-
-def _flag_label(flag: int) -> str:
-    return "+".join(name for bit, name in _FLAG_NAMES if flag & bit)
-
-
 def network_adjusted_pd(
     G: nx.Graph,
-    pd: Any,
+    pd_values: Any,
     *,
     transmission: Mapping[str, float] | None = None,
     capital: str | Mapping | pd.Series = "registered_capital",
@@ -268,7 +335,7 @@ def network_adjusted_pd(
     ----------
     G : networkx graph
         Relationship graph (:func:`build_graph`).
-    pd : Series or mapping
+    pd_values : Series or mapping
         Stand-alone PD in [0, 1] per party id (typically per customer). Ids
         absent from ``G`` are returned unchanged (isolated parties).
     transmission : mapping, optional
@@ -283,11 +350,11 @@ def network_adjusted_pd(
     max_hops : int
         Longest chain of links through which a default is transmitted (>= 1).
     customers_only : bool
-        Return only the ids of ``pd_standalone`` (else every node of ``G``).
+        Return only the ids of ``pd_values`` (else every node of ``G``).
     strength : float
         Common multiplier of all transmission probabilities (capped at 1), see
         :func:`transmission_matrix`; fitted by
-        :func:`riskkit.graph.calibrate_transmission_strength`.
+        :func:`riskkit.assess.calibrate_transmission_strength`.
 
     Returns
     -------
@@ -340,36 +407,48 @@ def network_adjusted_pd(
     .. [2] B. Karrer, M. E. J. Newman, "Message passing approach for general
        epidemic models", Physical Review E 82, 016101 (2010).
     """
-    return _network_adjusted_pd(G, pd, transmission=transmission, capital=capital, default_pd=default_pd,
-                                max_hops=max_hops, customers_only=customers_only, strength=strength)
+    channels = transmission_channels(G, transmission=transmission, capital=capital)
+    return network_adjusted_pd_from_channels(channels, pd_values, default_pd=default_pd, max_hops=max_hops,
+                                             customers_only=customers_only, strength=strength)
 
 
-def _network_adjusted_pd(G, pd_values, *, transmission, capital, default_pd, max_hops, customers_only,
-                         strength=1.0, channels: _Channels | None = None):
-    """See :func:`network_adjusted_pd`; ``channels`` (from :func:`_channels` on ``G`` with the same
-    ``transmission`` and ``capital``) skips rebuilding them, e.g. across strengths."""
+def network_adjusted_pd_from_channels(
+    channels: TransmissionChannels,
+    pd_values: Any,
+    *,
+    default_pd: float | None = None,
+    max_hops: int = 3,
+    customers_only: bool = True,
+    strength: float = 1.0,
+) -> pd.DataFrame:
+    """:func:`network_adjusted_pd` on channels already built by :func:`transmission_channels`.
+
+    The channels do not depend on ``strength``, so a search over strengths builds them
+    once. Parameters, result and model are those of :func:`network_adjusted_pd`.
+
+    Examples
+    --------
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("A", registered_capital=100.0)
+    >>> G.add_node("B", registered_capital=50.0)
+    >>> G.add_edge("B", "A", type="guarantee", weight=50.0)
+    0
+    >>> channels = transmission_channels(G)
+    >>> out = network_adjusted_pd_from_channels(channels, {"A": 0.10, "B": 0.05}, strength=0.5)
+    >>> round(float(out.loc["B", "pd_network"]), 4)  # 1 - (1 - 0.05)(1 - 0.10 * 0.5)
+    0.0975
+    """
     if max_hops < 1:
         raise GraphInputError(f"max_hops must be >= 1, got {max_hops}")
-    given = pd.Series(pd_values, dtype="float64") if isinstance(pd_values, Mapping) else pd_values
-    if not isinstance(given, pd.Series):
-        raise GraphInputError("pd_standalone must be a Series or mapping indexed by party id")
-    given = given.astype("float64")
-    if given.isna().any():
-        raise GraphInputError(f"pd: missing values for {_fmt_ids(given.index[given.isna()].tolist())}")
-    bad = (given < 0) | (given > 1)
-    if bad.any():
-        raise GraphInputError(f"pd: values outside [0, 1] for {_fmt_ids(given.index[bad].tolist())}")
-    if given.index.has_duplicates:
-        raise GraphInputError(f"pd: duplicate ids {_fmt_ids(given.index[given.index.duplicated()].tolist())}")
+    given = _pd_series(pd_values)
     if default_pd is None:
         default_pd = float(given.median()) if len(given) else 0.0
     if not 0 <= default_pd <= 1:
         raise GraphInputError(f"default_pd must be in [0, 1], got {default_pd}")
 
-    strength = _check_strength(strength)
-    if channels is None:
-        channels = _channels(G, transmission=transmission, capital=capital)
-    T, F = _combine(channels, strength)
+    if not isinstance(channels, TransmissionChannels):
+        raise GraphInputError(f"channels must come from transmission_channels(G), got {type(channels).__name__}")
+    T, F = channels.matrix(strength)
     nodes = channels.nodes
     n = len(nodes)
     p = np.full(n, float(default_pd))

@@ -9,14 +9,12 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-import pandas
 import pandas as pd
 
-from ._common import GraphInputError, _fmt_ids
+from ._common import GraphInputError, _fmt_ids, _pd_series, _transpose
 from .build import MONEY_LAYERS, edge_types, layer
 from .cascade import _run_cascade, trace_paths
 from .centrality import network_matrices
-from ._common import _transpose
 from .debtrank import _impact_out, _run_debtrank
 from .network_pd import network_adjusted_pd
 from .ownership import control_groups
@@ -162,7 +160,7 @@ class StressScenario:
         return cls(**spec)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class StressResult:
     """Outcome of :func:`stress_test`.
 
@@ -202,6 +200,7 @@ class StressResult:
         return "\n".join(parts)
 
     def to_frame(self) -> pd.DataFrame:
+        """The affected parties, one row each (:attr:`affected`)."""
         return self.affected
 
 
@@ -213,15 +212,10 @@ def _segment_members(G: nx.Graph, attr: str, segment: str) -> list:
     return sorted(members, key=str)
 
 
-def _pd_series(pd_values: Any, G: nx.Graph) -> pd.Series:
+def _needed_pd(pd_values: Any) -> pd.Series:
     if pd_values is None:
-        raise GraphInputError("this scenario needs pd= (stand-alone PD per customer)")
-    s = pd.Series(pd_values, dtype="float64") if isinstance(pd_values, Mapping) else pd_values
-    if not isinstance(s, pd.Series):
-        raise GraphInputError("pd must be a Series or mapping indexed by customer id")
-    if s.isna().any() or ((s < 0) | (s > 1)).any():
-        raise GraphInputError("pd: values must be in [0, 1] without NaN")
-    return s.astype("float64")
+        raise GraphInputError("this scenario needs pd_values= (stand-alone PD per customer)")
+    return _pd_series(pd_values)
 
 
 def _initial_defaults(G: nx.Graph, sc: StressScenario, pd_values: Any) -> list:
@@ -243,10 +237,10 @@ def _initial_defaults(G: nx.Graph, sc: StressScenario, pd_values: Any) -> list:
         rng = np.random.default_rng(sc.seed)
         pick = rng.choice(len(members), size=k, replace=False)
         return [members[i] for i in sorted(pick.tolist())]
-    p = _pd_series(pd_values, G)
+    p = _needed_pd(pd_values)
     missing = [m for m in members if m not in p.index]
     if missing:
-        raise GraphInputError(f"pd: no PD for segment customers {_fmt_ids(missing)}")
+        raise GraphInputError(f"pd_values: no PD for segment customers {_fmt_ids(missing)}")
     ranked = sorted(members, key=lambda v: (-p[v], str(v)))
     return ranked[:k]
 
@@ -264,7 +258,7 @@ def stress_test(
     G: nx.Graph,
     scenario: StressScenario | Mapping[str, Any],
     *,
-    pd: Any = None,
+    pd_values: Any = None,
     lgd: float | pd.Series = 0.45,
     exposure: pd.DataFrame | pd.Series | None = None,
     capital: Any = None,
@@ -286,7 +280,7 @@ def stress_test(
     scenario : StressScenario or mapping
         See :class:`StressScenario`; a mapping is validated by
         :meth:`StressScenario.from_dict`.
-    pd : Series or mapping, optional
+    pd_values : Series or mapping, optional
         Stand-alone PD per customer; needed by PD-multiplier scenarios and by
         ``select="highest_pd"``.
     lgd : float or Series
@@ -321,7 +315,7 @@ def stress_test(
     ------
     GraphInputError
         Invalid scenario (unknown kind, keys, node ids or segment; missing
-        ``pd``), empty graph, negative EAD.
+        ``pd_values``), empty graph, negative EAD.
 
     Examples
     --------
@@ -353,8 +347,6 @@ def stress_test(
     largest transmitted risk, and the change of expected loss
     ``EAD x LGD x (PD_after - PD_before)`` (Basel EL = PD x LGD x EAD).
     """
-    # the ``pd`` parameter (the kit's name for a PD) hides pandas inside this function
-    pd_values, pd = pd, pandas
     sc = StressScenario.from_dict(scenario)
     if not isinstance(G, nx.Graph):
         raise GraphInputError(f"G must be a networkx graph (rk.graph.build_graph; "
@@ -481,11 +473,11 @@ def _group_table(affected: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pd_scenario(G, sc, pd_values, lgd, exp, groups, transmission) -> StressResult:
-    p = _pd_series(pd_values, G)
+    p = _needed_pd(pd_values)
     members = _segment_members(G, sc.kind, sc.segment)
     missing = [m for m in members if m not in p.index]
     if missing:
-        raise GraphInputError(f"pd: no PD for segment customers {_fmt_ids(missing)}")
+        raise GraphInputError(f"pd_values: no PD for segment customers {_fmt_ids(missing)}")
     stressed = p.copy()
     stressed.loc[members] = np.minimum(1.0, stressed.loc[members] * sc.pd_multiplier)
     before = network_adjusted_pd(G, p, transmission=transmission)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
+
+from ._common import get_axes
+
+#: figure size (inches) when no Axes is given
+_FIGSIZE = (8, 4)
 
 __all__ = ["plot_record_coverage", "plot_default_rates"]
 
 
-def _axes(ax):
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4))
-    return ax
-
-
 def plot_record_coverage(coverage: pd.DataFrame, ax=None):
     """Records per period and table (output of ``rk.data.describe.record_coverage``), log scale."""
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     for column in coverage.columns:
         ax.plot(coverage.index, coverage[column].where(coverage[column] > 0), marker=".", label=column)
     ax.set_yscale("log")
@@ -29,7 +27,7 @@ def plot_record_coverage(coverage: pd.DataFrame, ax=None):
 
 def plot_default_rates(rates: pd.DataFrame, by: str | None = None, ax=None):
     """Observed one-year default rates per year (output of ``default_rates``), in percent."""
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     if by is None:
         ax.bar(rates["year"].astype(str), 100 * rates["default_rate"], color="tab:red")
     else:

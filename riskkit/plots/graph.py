@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
+
+from ._common import get_axes
+
+#: figure size (inches) when no Axes is given
+_FIGSIZE = (8, 5)
 
 __all__ = [
     "RELATION_COLORS",
@@ -46,12 +50,6 @@ _STATUS_COLORS = {
     "shocked": "black",
     "pd_increase": "tab:orange",
 }
-
-
-def _axes(ax, size=(8, 5)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def _sorted(nodes: Iterable) -> list:
@@ -129,7 +127,7 @@ def _draw(G: nx.Graph, nodes: Iterable, ax, *, seed: int, node_colors: dict | No
 
 def plot_relation_layers(G: nx.Graph, ax=None):
     """Relations in force per type: links between two customers vs links with an external party."""
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     rows = []
     for u, v, d in G.edges(data=True):
         both = _is_customer(G, u) and _is_customer(G, v)
@@ -151,7 +149,7 @@ def plot_guarantee_circle(G: nx.Graph, members: Iterable, ax=None, *, seed: int 
 
     An arrow ``u -> v`` means ``u`` guarantees ``v``'s debt (``u`` pays if ``v`` defaults).
     """
-    ax = _axes(ax, (7, 6))
+    ax = get_axes(ax, (7, 6))
     members = list(members)
     _draw(G, members, ax, seed=seed, edge_labels=True, types=("guarantee",))
     ax.set_title(f"Guarantee circle of {len(members)} parties (arrow: guarantor -> guaranteed)")
@@ -170,7 +168,7 @@ def plot_ego_network(G: nx.Graph, center: Any, radius: int = 2, ax=None, *, seed
         raise ValueError(f"center {center!r} is not a node of the graph")
     if radius < 1:
         raise ValueError(f"radius must be >= 1, got {radius}")
-    ax = _axes(ax, (9, 7))
+    ax = get_axes(ax, (9, 7))
     dist = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), center, cutoff=radius)
     ranked = sorted(dist, key=lambda v: (dist[v], str(v)))
     nodes = ranked[:max_nodes]
@@ -182,7 +180,7 @@ def plot_ego_network(G: nx.Graph, center: Any, radius: int = 2, ax=None, *, seed
 
 def plot_systemic_importance(si: pd.DataFrame, top: int = 15, column: str = "debtrank_linear", ax=None):
     """Horizontal bars of the ``top`` parties by ``column`` of :func:`riskkit.graph.systemic_importance`."""
-    ax = _axes(ax, (8, 0.35 * top + 1.5))
+    ax = get_axes(ax, (8, 0.35 * top + 1.5))
     data = si.sort_values(column, ascending=False, kind="stable").head(top).iloc[::-1]
     colors = [_CUSTOMER_COLOR if c else _EXTERNAL_COLOR for c in data.get("is_customer", pd.Series(True, data.index))]
     ax.barh([str(i) for i in data.index], data[column], color=colors, edgecolor="black", linewidth=0.5)
@@ -197,7 +195,7 @@ def plot_stress_paths(G: nx.Graph, result: Any, ax=None, *, seed: int = 0, max_n
     ``result`` is a :class:`riskkit.graph.StressResult`; arrows follow the shock, from the
     party that passed it on to the party hit (the reverse of the exposure direction).
     """
-    ax = _axes(ax, (9, 7))
+    ax = get_axes(ax, (9, 7))
     affected = result.affected.sort_values(["round"], kind="stable").head(max_nodes)
     status = affected["status"].to_dict()
     nodes = set(affected.index)
@@ -228,7 +226,7 @@ def plot_pd_comparison(scores: pd.DataFrame, target: str = "contagion_default", 
     ``scores`` is :func:`riskkit.graph.network_pd_scores` (or ``NetworkPDEvaluation.scores``).
     Points above the diagonal got a network uplift.
     """
-    ax = _axes(ax, (6.5, 6))
+    ax = get_axes(ax, (6.5, 6))
     floor = 1e-5
     x = scores["pd"].clip(lower=floor)
     y = scores["pd_network"].clip(lower=floor)
@@ -250,7 +248,7 @@ def plot_pd_roc(scores: pd.DataFrame, target: str = "contagion_default", ax=None
     """ROC curves of the stand-alone and the network-adjusted PD for one target."""
     from ..validation import auc, roc_curve
 
-    ax = _axes(ax, (6, 6))
+    ax = get_axes(ax, (6, 6))
     y = scores[target].to_numpy()
     for label, column, color in (("stand-alone", "pd", "tab:blue"), ("network", "pd_network", "tab:red")):
         curve = roc_curve(y, scores[column].to_numpy())

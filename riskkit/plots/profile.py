@@ -11,16 +11,14 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from ..profile.financials import ALTMAN_DISTRESS_BELOW, ALTMAN_SAFE_ABOVE
+from ._common import get_axes
+
+#: figure size (inches) when no Axes is given
+_FIGSIZE = (9, 4.5)
 
 __all__ = ["plot_payment_history", "plot_altman_z_history", "plot_expert_contributions"]
 
 _ZONE_COLORS = {"distress": "tab:red", "grey": "tab:gray", "safe": "tab:green"}
-
-
-def _axes(ax, size=(9, 4.5)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size, layout="constrained")
-    return ax
 
 
 def _millions(value, _position) -> str:
@@ -49,7 +47,7 @@ def plot_payment_history(history: pd.DataFrame, payment_terms_days: float | None
                if c not in history.columns]
     if missing:
         raise KeyError(f"history lacks the columns {missing} (use riskkit.assess.customer.payment_history)")
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE, layout="constrained")
     months = history.index.to_timestamp(how="start") if isinstance(history.index, pd.PeriodIndex) \
         else pd.DatetimeIndex(history.index)
     x = months + pd.Timedelta(days=14)  # bars and points in the middle of their month
@@ -91,7 +89,7 @@ def plot_altman_z_history(financials: pd.DataFrame, ax=None):
     """
     if "altman_z" not in financials.columns:
         raise KeyError("financials lacks the column 'altman_z' (use riskkit.assess.customer.financial_history)")
-    ax = _axes(ax, (7, 3.5))
+    ax = get_axes(ax, (7, 3.5), layout="constrained")
     z = financials["altman_z"]
     finite = z[np.isfinite(z.to_numpy(dtype=float))]
     low = min(float(finite.min()) - 0.5, 0.0) if len(finite) else 0.0
@@ -130,7 +128,7 @@ def plot_expert_contributions(contributions: pd.DataFrame, ax=None):
     missing = [c for c in ("contribution", "effective_weight", "missing") if c not in contributions.columns]
     if missing:
         raise KeyError(f"contributions lack the columns {missing} (use ExpertScorecard.contributions)")
-    ax = _axes(ax, (8, 0.35 * len(contributions) + 1.5))
+    ax = get_axes(ax, (8, 0.35 * len(contributions) + 1.5), layout="constrained")
     names = [str(i) for i in contributions.index][::-1]
     y = np.arange(len(names))
     most = 100 * contributions["effective_weight"].to_numpy(dtype=float)[::-1]

@@ -10,10 +10,15 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
+
+from .._core.checks import check_binary_target
+from ._common import get_axes
+
+#: figure size (inches) when no Axes is given
+_FIGSIZE = (8, 4)
 
 __all__ = [
     "plot_woe_bins",
@@ -31,28 +36,8 @@ _GOOD = "#4c72b0"
 _BAD = "#c44e52"
 
 
-def _axes(ax, size=(8, 4)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
-
-
 def _short(label: str, max_chars: int, wrap: int = 18) -> str:
     return textwrap.fill(textwrap.shorten(str(label), width=max_chars, placeholder="..."), width=wrap)
-
-
-def _binary(y, n: int, name: str = "y") -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.ndim != 1 or arr.size != n:
-        raise ValueError(f"{name} must be 1-dimensional with {n} values (one per score), got shape {arr.shape}")
-    if pd.isna(arr).any():
-        raise ValueError(f"{name} has missing values; the outcome must be 0/1")
-    values = arr.astype(float)
-    if not np.isin(values, (0.0, 1.0)).all():
-        raise ValueError(f"{name} must be 0/1 (1 = default); found {sorted(set(values.tolist()) - {0.0, 1.0})[:5]}")
-    if values.min() == values.max():
-        raise ValueError(f"{name} has a single class; both defaults and non-defaults are needed")
-    return values.astype(bool)
 
 
 def _scores(score) -> np.ndarray:
@@ -95,7 +80,7 @@ def plot_woe_bins(table: pd.DataFrame, ax=None, *, title: str | None = None, eve
     missing = {"bin", "count", "woe", "event_rate"} - set(table.columns)
     if missing:
         raise ValueError(f"table lacks the binning-table columns {sorted(missing)}")
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     rows = table[(table["bin"].astype(str) != "Total") & (table["count"] > 0)]
     positions = np.arange(len(rows))
     woe = rows["woe"].to_numpy(dtype=float)
@@ -147,7 +132,7 @@ def plot_information_value(iv: pd.Series, ax=None, *, selected: Iterable[str] | 
         raise ValueError(f"iv has missing values for {values.index[values.isna()].tolist()[:5]}")
     if top is not None:
         values = values.iloc[:top]
-    ax = _axes(ax, (8, 0.28 * len(values) + 1.2))
+    ax = get_axes(ax, (8, 0.28 * len(values) + 1.2))
     chosen = None if selected is None else set(selected)
     colors = [_GOOD if chosen is None or f in chosen else "#c7c7c7" for f in values.index]
     positions = np.arange(len(values))[::-1]  # highest IV at the top
@@ -196,9 +181,9 @@ def plot_score_distribution(score, y, ax=None, *, bins: int | Sequence[float] = 
         Two bar containers (non-defaults first) in ``ax.containers``.
     """
     s = _scores(score)
-    outcome = _binary(y, s.size)
+    outcome = check_binary_target(y, "y", n_rows=s.size, rows_of="score").astype(bool)
     edges = np.histogram_bin_edges(s, bins=bins)
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     for mask, color, label in ((~outcome, _GOOD, labels[0]), (outcome, _BAD, labels[1])):
         ax.hist(s[mask], bins=edges, density=True, alpha=0.5, color=color, edgecolor=color,
                 label=f"{label}, n = {int(mask.sum()):,}")
@@ -231,13 +216,13 @@ def plot_ks_curve(score, y, ax=None, *, xlabel: str = "score (points)"):
     section 3); the statistic is the same whichever direction the score runs.
     """
     s = _scores(score)
-    outcome = _binary(y, s.size)
+    outcome = check_binary_target(y, "y", n_rows=s.size, rows_of="score").astype(bool)
     thresholds = np.unique(s)
     f_default = np.searchsorted(np.sort(s[outcome]), thresholds, side="right") / outcome.sum()
     f_non_default = np.searchsorted(np.sort(s[~outcome]), thresholds, side="right") / (~outcome).sum()
     gap = np.abs(f_default - f_non_default)
     i = int(np.argmax(gap))
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     ax.step(thresholds, 100 * f_default, where="post", color=_BAD, label="defaults (1)")
     ax.step(thresholds, 100 * f_non_default, where="post", color=_GOOD, label="non-defaults (0)")
     ax.plot([thresholds[i]] * 2, [100 * f_default[i], 100 * f_non_default[i]], color="black", linewidth=2,

@@ -18,6 +18,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._common import get_axes
+
+#: figure size (inches) when no Axes is given
+_FIGSIZE = (6, 4.5)
+
 __all__ = [
     "jeffreys_interval",
     "plot_roc",
@@ -29,12 +34,6 @@ __all__ = [
     "plot_default_rate_over_time",
     "plot_auc_comparison",
 ]
-
-
-def _axes(ax, size=(6, 4.5)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def _need(frame, columns: Sequence[str], what: str) -> None:
@@ -72,6 +71,19 @@ def jeffreys_interval(defaults, n, level: float = 0.95) -> tuple[np.ndarray, np.
     return np.where(d == 0, 0.0, lower), np.where(d == m, 1.0, upper)
 
 
+def _unit_square(ax, *, xlabel: str, ylabel: str, title: str):
+    """Finish a curve of shares against shares (ROC, CAP): the random model's diagonal, the unit
+    square, labels and legend."""
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="random")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
 def plot_roc(curves, ax=None):
     """ROC curves (``rk.validation.roc_curve`` output, or a mapping label -> output).
 
@@ -79,18 +91,12 @@ def plot_roc(curves, ax=None):
     of a random score. Put the AUC in the labels if wanted.
     """
     items = _curves(curves, ["false_positive_rate", "true_positive_rate"], "plot_roc")
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     for label, frame in items.items():
         ax.plot(frame["false_positive_rate"], frame["true_positive_rate"], drawstyle="default",
                 label=label or None)
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="random")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.01)
-    ax.set_xlabel("false alarm rate (share of non-defaulters flagged)")
-    ax.set_ylabel("hit rate (share of defaulters flagged)")
-    ax.set_title("ROC curve")
-    ax.legend(loc="lower right", fontsize="small")
-    return ax
+    return _unit_square(ax, xlabel="false alarm rate (share of non-defaulters flagged)",
+                        ylabel="hit rate (share of defaulters flagged)", title="ROC curve")
 
 
 def plot_cap(curves, default_rate: float | None = None, ax=None):
@@ -99,7 +105,7 @@ def plot_cap(curves, default_rate: float | None = None, ax=None):
     With ``default_rate`` the perfect model's CAP, min(x / DR, 1), is drawn too.
     """
     items = _curves(curves, ["share_of_obligors", "share_of_defaults"], "plot_cap")
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     for label, frame in items.items():
         ax.plot(frame["share_of_obligors"], frame["share_of_defaults"], label=label or None)
     if default_rate is not None:
@@ -107,14 +113,8 @@ def plot_cap(curves, default_rate: float | None = None, ax=None):
             raise ValueError(f"default_rate must be in (0, 1), got {default_rate!r}")
         ax.plot([0, default_rate, 1], [0, 1, 1], color="black", linestyle="--", linewidth=1,
                 label="perfect model")
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1, label="random")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.01)
-    ax.set_xlabel("share of obligors (riskiest first)")
-    ax.set_ylabel("share of defaulters captured")
-    ax.set_title("Cumulative accuracy profile")
-    ax.legend(loc="lower right", fontsize="small")
-    return ax
+    return _unit_square(ax, xlabel="share of obligors (riskiest first)", ylabel="share of defaulters captured",
+                        title="Cumulative accuracy profile")
 
 
 def plot_calibration_by_grade(table: pd.DataFrame, *, grade_col: str = "grade", level: float = 0.95,
@@ -128,7 +128,7 @@ def plot_calibration_by_grade(table: pd.DataFrame, *, grade_col: str = "grade", 
     scale's representative PDs) adds that PD as a second reference.
     """
     _need(table, [grade_col, "n", "defaults", "predicted_pd"], "plot_calibration_by_grade")
-    ax = _axes(ax, (7, 4.5))
+    ax = get_axes(ax, (7, 4.5))
     grades = table[grade_col].astype(str).to_numpy()
     x = np.arange(len(grades))
     n = table["n"].to_numpy(dtype=float)
@@ -170,7 +170,7 @@ def plot_score_distributions(samples: Mapping[str, Sequence[float]], bins: int |
             raise ValueError(f"plot_score_distributions: sample {k!r} must be a non-empty 1-d array "
                              "of finite numbers")
     edges = np.histogram_bin_edges(np.concatenate(list(values.values())), bins=bins)
-    ax = _axes(ax)
+    ax = get_axes(ax, _FIGSIZE)
     for label, v in values.items():
         counts, _ = np.histogram(v, bins=edges)
         ax.stairs(counts / v.size, edges, label=f"{label} (n = {v.size})")
@@ -184,7 +184,7 @@ def plot_score_distributions(samples: Mapping[str, Sequence[float]], bins: int |
 def plot_psi_bins(table: pd.DataFrame, ax=None):
     """Expected vs actual shares per bin of a PSI (``rk.validation.psi(...).table``)."""
     _need(table, ["bin", "expected_share", "actual_share"], "plot_psi_bins")
-    ax = _axes(ax, (7, 4))
+    ax = get_axes(ax, (7, 4))
     x = np.arange(len(table))
     ax.bar(x - 0.2, table["expected_share"], width=0.4, label="expected (reference)")
     ax.bar(x + 0.2, table["actual_share"], width=0.4, label="actual (current)")
@@ -208,7 +208,7 @@ def plot_migration_heatmap(matrix, *, shares: bool = True, ax=None):
     if shares:
         with np.errstate(invalid="ignore", divide="ignore"):
             values = values / values.sum(axis=1, keepdims=True)
-    ax = _axes(ax, (6, 5))
+    ax = get_axes(ax, (6, 5))
     image = ax.imshow(np.ma.masked_invalid(values), cmap="Blues", vmin=0,
                       vmax=1 if shares else max(np.nanmax(values), 1))
     k = values.shape[0]
@@ -239,7 +239,7 @@ def plot_default_rate_over_time(table: pd.DataFrame, *, date_col: str = "as_of",
     """
     _need(table, [date_col, "n", "defaults", "predicted_pd"] + ([group_col] if group_col else []),
           "plot_default_rate_over_time")
-    ax = _axes(ax, (7, 4))
+    ax = get_axes(ax, (7, 4))
     groups = [(None, table)] if group_col is None else list(table.groupby(group_col, sort=False, observed=True))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     ticks = pd.to_datetime(pd.Series(table[date_col].unique())).sort_values()
@@ -268,7 +268,7 @@ def plot_auc_comparison(auc_table: pd.DataFrame, ax=None):
     """AUC with its DeLong confidence interval per score (``ChallengerComparison.auc``),
     grouped by ``group`` (e.g. the observation date) when that column is present."""
     _need(auc_table, ["score", "auc", "ci_lower", "ci_upper"], "plot_auc_comparison")
-    ax = _axes(ax, (7, 4))
+    ax = get_axes(ax, (7, 4))
     groups = list(pd.unique(auc_table["group"])) if "group" in auc_table.columns else [None]
     scores = list(pd.unique(auc_table["score"]))
     width = 0.8 / len(groups)

@@ -52,10 +52,11 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
+from ._input import check_X, check_y, fitted_feature_names
 from ._optimal import optimal_partition
-from .._core.checks import as_frame, check_binary_target
 
 __all__ = ["WoEBinner", "FeatureBinning", "woe_iv"]
 
@@ -412,20 +413,25 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         return max(1, min(n, n_features))
 
     # -- fit ------------------------------------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        # WoE is defined against a binary target: scikit-learn's common checks then draw a 0/1 y
+        tags.classifier_tags = ClassifierTags(multi_class=False)
+        tags.input_tags.allow_nan = True  # missing values get a bin of their own
+        tags.input_tags.string = True  # text columns are binned as categories
+        tags.input_tags.categorical = True
+        return tags
+
     def fit(self, X, y):
         """Learn the binning of every column of ``X`` against the 0/1 target ``y``."""
-        frame = as_frame(X)
-        columns = [str(c) for c in frame.columns]
-        if len(set(columns)) != len(columns):
+        original_columns = list(X.columns) if isinstance(X, pd.DataFrame) else None
+        if original_columns is not None and len(set(map(str, original_columns))) != len(original_columns):
             raise ValueError("X has duplicate column names")
+        frame = check_X(self, X, reset=True)
+        columns = list(frame.columns)
         self._check_parameters(columns)
-        target = check_binary_target(y, len(frame))
-        if isinstance(X, pd.DataFrame):
-            self.feature_names_in_ = np.asarray(columns, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.n_features_in_ = len(columns)
-        self._columns = columns
+        target = check_y(self, y, len(frame))
 
         all_missing = [c for c, col in zip(columns, frame.columns) if frame[col].isna().all()]
         if all_missing:
@@ -596,18 +602,13 @@ class WoEBinner(TransformerMixin, BaseEstimator):
     # -- transform -------------------------------------------------------------------------
     def _check_input(self, X) -> pd.DataFrame:
         check_is_fitted(self, "binnings_")
-        frame = as_frame(X, feature_names=self._columns if not isinstance(X, pd.DataFrame) else None)
-        frame = frame.set_axis([str(c) for c in frame.columns], axis=1)  # a new frame: never rename the caller's
-        missing = [c for c in self._columns if c not in frame.columns]
-        if missing:
-            raise ValueError(f"X is missing the fitted features {missing}")
-        return frame
+        return check_X(self, X, reset=False)
 
     def bin_indices(self, X) -> pd.DataFrame:
         """Bin index per value (``-1`` for an unseen category), one column per feature."""
         frame = self._check_input(X)
         data = {
-            c: self.binnings_[c].bin_index(frame[c], self.handle_unknown) for c in self._columns
+            c: self.binnings_[c].bin_index(frame[c], self.handle_unknown) for c in frame.columns
         }
         return pd.DataFrame(data, index=frame.index)
 
@@ -619,13 +620,14 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             b = self.binnings_[c]
             return b.woe_of(b.bin_index(frame[c], self.handle_unknown), self.handle_unknown)
 
-        n_threads = self._n_threads(len(self._columns))
+        columns = list(frame.columns)
+        n_threads = self._n_threads(len(columns))
         if n_threads > 1:
             with ThreadPoolExecutor(n_threads) as pool:
-                values = list(pool.map(woe_one, self._columns))
+                values = list(pool.map(woe_one, columns))
         else:
-            values = [woe_one(c) for c in self._columns]
-        return pd.DataFrame(dict(zip(self._columns, values)), index=frame.index)
+            values = [woe_one(c) for c in columns]
+        return pd.DataFrame(dict(zip(columns, values)), index=frame.index)
 
     def transform(self, X):
         """Replace every value by the WoE of its bin; returns an ndarray (n, p).
@@ -639,16 +641,17 @@ class WoEBinner(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Output names: the input feature names (one WoE column per feature)."""
         check_is_fitted(self, "binnings_")
-        if input_features is not None and list(map(str, input_features)) != self._columns:
+        names = fitted_feature_names(self)
+        if input_features is not None and list(map(str, input_features)) != names:
             raise ValueError("input_features does not match the fitted features")
-        return np.asarray(self._columns, dtype=object)
+        return np.asarray(names, dtype=object)
 
     def binning_table(self, feature: str) -> pd.DataFrame:
         """WoE/IV table of one feature: bin, count, share, non_events, events,
         event_rate, woe, iv, with a final ``Total`` row holding the feature's IV."""
         check_is_fitted(self, "binnings_")
         if feature not in self.binnings_:
-            raise KeyError(f"no fitted feature {feature!r}; fitted: {self._columns}")
+            raise KeyError(f"no fitted feature {feature!r}; fitted: {list(self.binnings_)}")
         return self.binnings_[feature].table()
 
     def monotonicity(self, features=None) -> pd.DataFrame:
@@ -697,7 +700,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         params = self.get_params()
         return {
             "params": _json_params(params),
-            "features": [self.binnings_[c].to_dict() for c in self._columns],
+            "features": [self.binnings_[c].to_dict() for c in fitted_feature_names(self)],
             "categorical_features": list(self.categorical_features_),
             "has_feature_names": hasattr(self, "feature_names_in_"),
         }
@@ -707,10 +710,9 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         binner = cls(**data["params"])
         fitted = [FeatureBinning.from_dict(f) for f in data["features"]]
         binner.binnings_ = {b.name: b for b in fitted}
-        binner._columns = [b.name for b in fitted]
         binner.n_features_in_ = len(fitted)
         if data.get("has_feature_names", True):
-            binner.feature_names_in_ = np.asarray(binner._columns, dtype=object)
+            binner.feature_names_in_ = np.asarray([b.name for b in fitted], dtype=object)
         binner.categorical_features_ = list(data["categorical_features"])
         binner.information_value_ = (
             pd.Series({b.name: b.iv for b in fitted}, name="iv", dtype=float)

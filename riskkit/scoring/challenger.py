@@ -62,7 +62,7 @@ def fit_challenger(X, y, seed: int = 0, **params) -> Pipeline:
         Fitted; ``predict_proba(X)[:, 1]`` is P(bad).
     """
     frame = as_frame(X)
-    target = check_binary_target(y, len(frame)).astype(np.int64)
+    target = check_binary_target(y, "y", n_rows=len(frame)).astype(np.int64)
     categorical = [c for c in frame.columns if _is_categorical(frame[c])]
     numeric = [c for c in frame.columns if c not in categorical]
     encoder = ColumnTransformer(
@@ -89,7 +89,7 @@ def compare_models(models: dict, X, y) -> pd.DataFrame:
     :mod:`riskkit.validation`.
     """
     frame = as_frame(X)
-    target = check_binary_target(y, len(frame))
+    target = check_binary_target(y, "y", n_rows=len(frame))
     rows = []
     for name, model in models.items():
         auc = roc_auc_score(target, model.predict_proba(frame)[:, 1])

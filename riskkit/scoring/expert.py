@@ -128,11 +128,7 @@ class Indicator:
 
 
 def _parse_indicator(raw, position: int, defaults: dict, source: str) -> Indicator:
-    entry = f"indicators[{position}]"
-    if isinstance(raw, Mapping) and isinstance(raw.get("name"), str):
-        entry += f" ({raw['name']})"
-    check = Checker(source, entry)
-    raw = check.mapping(raw, "<entry>")
+    check, raw = Checker.for_item(source, "indicators", position, raw)
     check.only(raw, {"name", "column", "weight", "bands", "categories", "other_points", "missing_policy",
                      "missing_points", "description"})
     name = check.text(check.require(raw, "name"), "name")

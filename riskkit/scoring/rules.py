@@ -148,11 +148,7 @@ class RatingRules:
         rules: list[RatingRule] = []
         score_column, score_scaling = None, None
         for i, raw in enumerate(raw_rules):
-            entry = f"rules[{i}]"
-            if isinstance(raw, Mapping) and isinstance(raw.get("name"), str):
-                entry += f" ({raw['name']})"
-            check = Checker(source, entry)
-            raw = check.mapping(raw, "<entry>")
+            check, raw = Checker.for_item(source, "rules", i, raw)
             check.only(raw, {"name", "description", "when", "grade", "downgrade", "default", "whitelist",
                              "knockout", "from", "score_column", "score_scaling"})
             rule_name = check.text(check.require(raw, "name"), "name")
@@ -197,7 +193,7 @@ class RatingRules:
             try:
                 condition = parse_condition(raw["when"], "when")
             except ConditionError as exc:
-                raise ConfigError(source, entry, exc.where, exc.problem) from None
+                raise ConfigError(source, check.entry, exc.where, exc.problem) from None
             grade, downgrade = None, 0
             if "grade" in raw:
                 grade = str(check.text(raw["grade"], "grade"))

@@ -41,7 +41,7 @@ from scipy.stats import norm
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from .._core.checks import as_frame, check_binary_target
+from ._input import check_X, check_y, fitted_feature_names
 from .binning import WoEBinner
 from .selection import fit_logit, select_by_correlation, select_by_iv, select_by_vif, variance_inflation_factors
 
@@ -104,12 +104,19 @@ class Scorecard(ClassifierMixin, BaseEstimator):
     factor_, offset_ : float
         Points scaling.
     classes_ : ndarray, ``[0, 1]``
+    feature_names_in_ : ndarray of str
+        The columns of ``X`` in fit (a DataFrame); absent for array input, whose
+        columns are ``x0, x1, ...``.
+    n_features_in_ : int
 
     Notes
     -----
-    ``score(X)`` returns **points** per row, not a goodness-of-fit number as in
-    scikit-learn's ``score(X, y)``; pass e.g. ``scoring="roc_auc"`` to model-selection
-    tools.  Serialise with :meth:`to_json` / :meth:`from_json` (never pickle).
+    A scikit-learn classifier: ``score(X, y)`` is the inherited mean accuracy
+    (:class:`~sklearn.base.ClassifierMixin`), so ``cross_val_score`` and
+    ``GridSearchCV`` work with their default scoring (pass ``scoring="roc_auc"`` for
+    the usual measure of a scorecard). The **points** of each row come from
+    :meth:`total_points` (their split by feature from :meth:`points`).  Serialise with
+    :meth:`to_json` / :meth:`from_json` (never pickle).
 
     Examples
     --------
@@ -167,19 +174,24 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         if not isinstance(self.base_score, Real):
             raise ValueError(f"base_score must be a number, got {self.base_score!r}")
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # y is 0/1, 1 = bad
+        tags.input_tags.allow_nan = True  # missing values get a bin of their own
+        tags.input_tags.string = True  # text columns are binned as categories
+        tags.input_tags.categorical = True
+        return tags
+
     # -- fit -----------------------------------------------------------------------------
     def fit(self, X, y):
         """Bin, select, fit the logistic regression and scale the points."""
         self._check_parameters()
-        frame = as_frame(X)
-        target = check_binary_target(y, len(frame))
+        frame = check_X(self, X, reset=True)
+        target = check_y(self, y, len(frame))
         binner = clone(self.binner) if self.binner is not None else WoEBinner()
         binner.fit(frame, target)
         woe = binner.transform_frame(frame)
         self.binner_ = binner
-        self.n_features_in_ = binner.n_features_in_
-        if hasattr(binner, "feature_names_in_"):
-            self.feature_names_in_ = binner.feature_names_in_
         self.classes_ = np.array([0, 1])
 
         log: list[dict] = []
@@ -191,7 +203,8 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         log += entries
         if not features:
             self.selection_ = pd.DataFrame(log)
-            raise ValueError("no feature passed the selection (see the selection_ attribute); lower min_iv?")
+            raise ValueError(f"no feature passed the selection: none of the {frame.shape[1]} feature(s) of X was "
+                             "kept (see the selection_ attribute); lower min_iv?")
 
         result = fit_logit(woe, target, features)
         if self.stepwise == "pvalue":
@@ -269,9 +282,13 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             self._points[f] = np.round(points) if self.round_points else points
 
     # -- outputs --------------------------------------------------------------------------------
-    def _woe(self, X) -> pd.DataFrame:
+    def _frame(self, X) -> pd.DataFrame:
+        """``X`` checked against the fitted features, under their names."""
         check_is_fitted(self, "features_")
-        frame = as_frame(X, feature_names=list(self.binner_._columns) if not isinstance(X, pd.DataFrame) else None)
+        return check_X(self, X, reset=False)
+
+    def _woe(self, X) -> pd.DataFrame:
+        frame = self._frame(X)
         return self.binner_.transform_frame(frame)[self.features_]
 
     def decision_function(self, X) -> np.ndarray:
@@ -290,12 +307,9 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
 
     def points(self, X) -> pd.DataFrame:
-        """Points per feature for every row (columns = selected features)."""
-        check_is_fitted(self, "features_")
-        frame = as_frame(X, feature_names=list(self.binner_._columns) if not isinstance(X, pd.DataFrame) else None)
-        missing = [f for f in self.features_ if f not in frame.columns]
-        if missing:
-            raise ValueError(f"X is missing the scorecard features {missing}")
+        """Points per selected feature for every row (columns = ``features_``); they add up to
+        :meth:`total_points`."""
+        frame = self._frame(X)
         data = {}
         for f in self.features_:
             b = self.binner_.binnings_[f]
@@ -303,18 +317,13 @@ class Scorecard(ClassifierMixin, BaseEstimator):
             data[f] = self._points[f][index]  # index -1 -> the unseen entry (last)
         return pd.DataFrame(data, index=frame.index)
 
-    def score(self, X, y=None) -> pd.Series:
-        """Scorecard points per row (higher = lower risk).
+    def total_points(self, X) -> pd.Series:
+        """Scorecard points per row (higher = lower risk), indexed like ``X``.
 
-        Unlike scikit-learn's ``score(X, y)`` this returns points, not a metric; passing
-        ``y`` raises ``TypeError``.
+        ``offset - factor * ln(odds_bad)`` (module docstring, Siddiqi 2006 ch. 6): the sum
+        of the row's :meth:`points`.
         """
-        if y is not None:
-            raise TypeError(
-                "Scorecard.score(X) returns points per row, not a metric; use e.g. "
-                "sklearn.metrics.roc_auc_score(y, card.predict_proba(X)[:, 1]) or scoring='roc_auc'"
-            )
-        return self.points(X).sum(axis=1).rename("score")
+        return self.points(X).sum(axis=1).rename("total_points")
 
     def points_table(self) -> pd.DataFrame:
         """Points of every bin of every selected feature: feature, bin, woe, coefficient,
@@ -387,7 +396,7 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         card.selection_ = pd.DataFrame(payload["selection"], columns=["feature", "step", "kept", "reason", "value"])
         card.n_features_in_ = binner.n_features_in_
         if payload.get("has_feature_names", True):
-            card.feature_names_in_ = np.asarray(binner._columns, dtype=object)
+            card.feature_names_in_ = np.asarray(fitted_feature_names(binner), dtype=object)
         card.classes_ = np.array([0, 1])
         card._scale()
         return card

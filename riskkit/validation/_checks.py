@@ -2,7 +2,9 @@
 
 Every public function checks its inputs here, at the boundary, and raises a
 :class:`ValueError` that names the argument, the problem and the offending rows
-(index labels for pandas input, positions otherwise; the first few plus a count).
+(index labels for pandas input, positions otherwise; the first few plus a count:
+:func:`riskkit._core.checks.offenders`). Default indicators are checked by the kit's one
+binary-target check, :func:`riskkit._core.checks.check_binary_target`.
 """
 
 from __future__ import annotations
@@ -13,21 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-_SHOW = 5
-
-
-def offenders(mask: np.ndarray, original: Any) -> str:
-    """Describe the rows where ``mask`` is True: the first few labels/positions and a count."""
-    where = np.flatnonzero(mask)
-    if isinstance(original, (pd.Series, pd.DataFrame)):
-        labels = [repr(v) for v in original.index[where[:_SHOW]]]
-        kind = "index labels"
-    else:
-        labels = [str(v) for v in where[:_SHOW]]
-        kind = "positions"
-    more = f" and {where.size - _SHOW} more" if where.size > _SHOW else ""
-    return f"{where.size} row(s), {kind} {', '.join(labels)}{more}"
-
+from .._core.checks import offenders
 
 _NUMERIC_INFERRED = {"floating", "integer", "mixed-integer-float", "boolean", "empty", "decimal"}
 
@@ -88,16 +76,6 @@ def _categorical_codes(cat: pd.Categorical, name: str, original: Any, allow_nan:
     return arr
 
 
-def as_binary(y: Any, name: str = "y") -> np.ndarray:
-    """Default indicator as a bool array; only 0/1 (or False/True) are accepted."""
-    arr = as_float_1d(y, name)
-    bad = (arr != 0) & (arr != 1)
-    if bad.any():
-        raise ValueError(f"{name} must contain only 0/1 (1 = default), "
-                         f"found other values in {offenders(bad, y)}")
-    return arr == 1
-
-
 def same_length(**arrays: np.ndarray) -> int:
     """Check all arrays have one length and return it."""
     lengths = {k: len(v) for k, v in arrays.items()}
@@ -110,16 +88,6 @@ def same_length(**arrays: np.ndarray) -> int:
     if n == 0:
         raise ValueError(f"empty input: {', '.join(lengths)} have no rows")
     return n
-
-
-def both_classes(y: np.ndarray, name: str = "y") -> tuple[int, int]:
-    """Number of defaults and non-defaults; both must be positive."""
-    n_defaults = int(y.sum())
-    n_non_defaults = int(y.size - n_defaults)
-    if n_defaults == 0 or n_non_defaults == 0:
-        raise ValueError(f"{name} contains a single class ({n_defaults} defaults, "
-                         f"{n_non_defaults} non-defaults); discrimination needs both")
-    return n_defaults, n_non_defaults
 
 
 def as_probability(p: Any, name: str = "pd") -> np.ndarray:
@@ -141,15 +109,15 @@ def as_counts(x: Any, name: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def grade_inputs(pd_: Any, defaults: Any, n: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def grade_inputs(pd_values: Any, defaults: Any, n: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-grade (PD, defaults, obligors) triplets, checked and broadcast to one length."""
-    p = as_probability(pd_, "pd")
+    p = as_probability(pd_values, "pd_values")
     d = as_counts(defaults, "defaults")
     m = as_counts(n, "n")
     try:
         p, d, m = np.broadcast_arrays(p, d, m)
     except ValueError:
-        raise ValueError(f"length mismatch: pd={p.size}, defaults={d.size}, n={m.size}") from None
+        raise ValueError(f"length mismatch: pd_values={p.size}, defaults={d.size}, n={m.size}") from None
     empty = m < 1
     if empty.any():
         raise ValueError(f"n must be at least 1 obligor per grade, violated in {offenders(empty, n)}")

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import as_binary, as_float_1d, as_probability, offenders
+from .._core.checks import check_binary_target
+from ._checks import as_float_1d, as_probability, offenders
 from .calibration import binomial_test
 from .config import resolve_thresholds, threshold_text, verdict
 from .discrimination import _delong
@@ -74,7 +75,7 @@ def backtest_default_rates(predictions: pd.DataFrame, *, by: str | Sequence[str]
     frame = pd.DataFrame({
         **{k: predictions[k] for k in keys},
         "_pd": as_probability(predictions[pd_col], pd_col),
-        "_y": as_binary(predictions[default_col], default_col).astype(np.int64),
+        "_y": check_binary_target(predictions[default_col], default_col, require_both=False).astype(np.int64),
     })
     grouped = frame.groupby(keys, sort=True, observed=True)
     out = grouped.agg(n=("_y", "size"), defaults=("_y", "sum"), predicted_pd=("_pd", "mean")).reset_index()
@@ -170,7 +171,7 @@ def compare_challengers(data: pd.DataFrame, scores: Sequence[str], *, default_co
         missing = data[by].isna().to_numpy()
         if missing.any():
             raise ValueError(f"column '{by}' has missing values in {offenders(missing, data)}")
-    y_all = as_binary(data[default_col], default_col)
+    y_all = check_binary_target(data[default_col], default_col, require_both=False).astype(bool)
     matrix = np.vstack([as_float_1d(data[c], c) * (1.0 if direction[c] else -1.0) for c in cols])
     groups = [(None, np.ones(len(data), dtype=bool))] if by is None else [
         (key, (data[by] == key).to_numpy()) for key in pd.unique(data[by].dropna())]
@@ -181,10 +182,8 @@ def compare_challengers(data: pd.DataFrame, scores: Sequence[str], *, default_co
     auc_rows, pair_rows = [], []
     for key, mask in groups:
         y = y_all[mask]
+        check_binary_target(y, f"{default_col} in group {key!r}" if by is not None else default_col)
         m = int(y.sum())
-        if m == 0 or m == y.size:
-            raise ValueError(f"compare_challengers: group {key!r} has a single class "
-                             f"({m} defaults of {y.size}); discrimination needs both")
         aucs, cov = _delong(y, matrix[:, mask])
         extra = {} if by is None else {"group": key}
         for i, c in enumerate(cols):

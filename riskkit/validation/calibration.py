@@ -30,7 +30,8 @@ import numpy as np
 from pandas import DataFrame
 from scipy import stats
 
-from ._checks import as_binary, as_probability, grade_inputs, same_length, scope_labels
+from .._core.checks import check_binary_target
+from ._checks import as_probability, grade_inputs, same_length, scope_labels
 from .config import resolve_thresholds, verdict
 from .results import ValidationResult
 
@@ -70,7 +71,7 @@ def _check_level(q: float, name: str) -> float:
     return v
 
 
-def vasicek_default_rate_quantile(pd_: Any, rho: float, q: float) -> np.ndarray:
+def vasicek_default_rate_quantile(pd_values: Any, rho: float, q: float) -> np.ndarray:
     """q-quantile of the default rate of an infinitely granular portfolio (Vasicek 2002).
 
     DR_q = Phi( (Phi^{-1}(PD) + sqrt(rho) Phi^{-1}(q)) / sqrt(1 - rho) ),
@@ -82,7 +83,7 @@ def vasicek_default_rate_quantile(pd_: Any, rho: float, q: float) -> np.ndarray:
     Tasche (2003) approximates the finite-N distribution instead (granularity adjustment,
     moment matching).
     """
-    p = as_probability(pd_, "pd")
+    p = as_probability(pd_values, "pd_values")
     r = _check_rho(rho)
     q = _check_level(q, "q")
     return stats.norm.cdf((stats.norm.ppf(p) + np.sqrt(r) * stats.norm.ppf(q)) / np.sqrt(1 - r))
@@ -117,12 +118,12 @@ def _critical_value(n: np.ndarray, p: np.ndarray, rho: float, q: float) -> np.nd
     return hi
 
 
-def binomial_test(pd: Any, defaults: Any, n: Any, *, rho: float = 0.0, confidence: float = 0.99,
+def binomial_test(pd_values: Any, defaults: Any, n: Any, *, rho: float = 0.0, confidence: float = 0.99,
                   grades: Sequence[Any] | None = None,
                   thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """One-sided binomial test per grade: is the PD underestimated?
 
-    H0: the true PD of the grade is at most ``pd``. With D defaults among N obligors the
+    H0: the true PD of the grade is at most ``pd_values``. With D defaults among N obligors the
     exact p-value is
 
         p = P(D' >= D) = sum_{i=D}^{N} C(N, i) PD^i (1 - PD)^(N - i),
@@ -141,7 +142,7 @@ def binomial_test(pd: Any, defaults: Any, n: Any, *, rho: float = 0.0, confidenc
 
     Parameters
     ----------
-    pd, defaults, n : array-like
+    pd_values, defaults, n : array-like
         Grade PD in (0, 1), observed defaults and number of obligors per grade.
     rho : float, default 0
         Asset correlation in [0, 1).
@@ -167,7 +168,7 @@ def binomial_test(pd: Any, defaults: Any, n: Any, *, rho: float = 0.0, confidenc
     reported to print (that table cell is not verified against the source text). riskkit
     follows the exact distribution.
     """
-    p, d, m = grade_inputs(pd, defaults, n)
+    p, d, m = grade_inputs(pd_values, defaults, n)
     r = _check_rho(rho)
     q = _check_level(confidence, "confidence")
     p_ind = stats.binom.sf(d - 1, m, p)
@@ -193,7 +194,7 @@ def binomial_test(pd: Any, defaults: Any, n: Any, *, rho: float = 0.0, confidenc
     )
 
 
-def jeffreys_test(pd: Any, defaults: Any, n: Any, *, grades: Sequence[Any] | None = None,
+def jeffreys_test(pd_values: Any, defaults: Any, n: Any, *, grades: Sequence[Any] | None = None,
                   thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """Jeffreys test of the PD per grade (ECB 2019 instructions).
 
@@ -218,7 +219,7 @@ def jeffreys_test(pd: Any, defaults: Any, n: Any, *, grades: Sequence[Any] | Non
     ValidationResult
         ``statistic`` = observed default rate D/N, ``pvalue``; details ``pd``, ``defaults``, ``n``.
     """
-    p, d, m = grade_inputs(pd, defaults, n)
+    p, d, m = grade_inputs(pd_values, defaults, n)
     pval = stats.beta.cdf(p, d + 0.5, m - d + 0.5)
     th = resolve_thresholds("jeffreys", thresholds)
     return ValidationResult(
@@ -229,7 +230,7 @@ def jeffreys_test(pd: Any, defaults: Any, n: Any, *, grades: Sequence[Any] | Non
     )
 
 
-def jeffreys_test_portfolio(pd: Any, defaults: Any, n: Any, *,
+def jeffreys_test_portfolio(pd_values: Any, defaults: Any, n: Any, *,
                             thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """Jeffreys test at portfolio level (ECB 2019 instructions, section 2.5.3.1: the test
     is run "at portfolio level and at the level of all individual rating grades").
@@ -239,13 +240,13 @@ def jeffreys_test_portfolio(pd: Any, defaults: Any, n: Any, *,
     p = Beta.cdf(PD_port; D + 1/2, N - D + 1/2). Passing one row per obligor
     (defaults 0/1, n = 1) gives the average of the obligors' PDs.
     """
-    p, d, m = grade_inputs(pd, defaults, n)
+    p, d, m = grade_inputs(pd_values, defaults, n)
     total = int(m.sum())
     pooled = float((m * p).sum() / total)
     return jeffreys_test(pooled, int(d.sum()), total, grades=["portfolio"], thresholds=thresholds)
 
 
-def hosmer_lemeshow(pd: Any, defaults: Any, n: Any, *, df: int | None = None,
+def hosmer_lemeshow(pd_values: Any, defaults: Any, n: Any, *, df: int | None = None,
                     grades: Sequence[Any] | None = None,
                     thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """Hosmer-Lemeshow chi-square test over grades.
@@ -263,7 +264,7 @@ def hosmer_lemeshow(pd: Any, defaults: Any, n: Any, *, df: int | None = None,
     ValidationResult
         ``statistic`` = HL, ``pvalue``; details ``df``; ``table`` = per-grade contributions.
     """
-    p, d, m = grade_inputs(pd, defaults, n)
+    p, d, m = grade_inputs(pd_values, defaults, n)
     dof = p.size if df is None else int(df)
     if dof < 1:
         raise ValueError(f"df must be at least 1, got {df!r}")
@@ -287,14 +288,14 @@ def _hl_table(labels: np.ndarray, p: np.ndarray, d: np.ndarray, m: np.ndarray,
                          "expected_defaults": m * p, "contribution": contribution})
 
 
-def _obligor_inputs(y: Any, pd: Any) -> tuple[np.ndarray, np.ndarray]:
-    y_arr = as_binary(y, "y")
-    p = as_probability(pd, "pd")
-    same_length(y=y_arr, pd=p)
-    return y_arr.astype(float), p
+def _obligor_inputs(y: Any, pd_values: Any) -> tuple[np.ndarray, np.ndarray]:
+    y_arr = check_binary_target(y, "y", require_both=False)
+    p = as_probability(pd_values, "pd_values")
+    same_length(y=y_arr, pd_values=p)
+    return y_arr, p
 
 
-def spiegelhalter(y: Any, pd: Any, *, thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
+def spiegelhalter(y: Any, pd_values: Any, *, thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """Spiegelhalter (1986) test of calibration at obligor level.
 
     Z = sum_i (y_i - p_i)(1 - 2 p_i) / sqrt( sum_i (1 - 2 p_i)^2 p_i (1 - p_i) ),
@@ -304,11 +305,11 @@ def spiegelhalter(y: Any, pd: Any, *, thresholds: Mapping[str, Any] | None = Non
 
     Reference: Spiegelhalter, D.J. (1986), Statistics in Medicine 5, 421-433.
     """
-    y_arr, p = _obligor_inputs(y, pd)
+    y_arr, p = _obligor_inputs(y, pd_values)
     num = float(((y_arr - p) * (1 - 2 * p)).sum())
     den = float(np.sqrt(((1 - 2 * p) ** 2 * p * (1 - p)).sum()))
     if den == 0:  # every p_i = 1/2: the Brier score has no variance under H0
-        raise ValueError("spiegelhalter: undefined when every pd equals 0.5")
+        raise ValueError("spiegelhalter: undefined when every PD equals 0.5")
     z = num / den
     pval = float(2 * stats.norm.sf(abs(z)))
     th = resolve_thresholds("spiegelhalter", thresholds)
@@ -319,26 +320,25 @@ def spiegelhalter(y: Any, pd: Any, *, thresholds: Mapping[str, Any] | None = Non
     )
 
 
-def brier_score(y: Any, pd: Any) -> float:
+def brier_score(y: Any, pd_values: Any) -> float:
     """Brier score B = (1/n) sum_i (y_i - p_i)^2 (Brier 1950); lower is better."""
-    y_arr, p = _obligor_inputs(y, pd)
+    y_arr, p = _obligor_inputs(y, pd_values)
     return float(np.mean((y_arr - p) ** 2))
 
 
-def brier_skill_score(y: Any, pd: Any) -> float:
+def brier_skill_score(y: Any, pd_values: Any) -> float:
     """Brier skill score BSS = 1 - B / B_ref.
 
     B_ref = ybar (1 - ybar) is the Brier score of the constant forecast equal to the
     observed default rate ybar (climatology); BSS > 0 means the PDs beat that forecast.
     """
-    y_arr, p = _obligor_inputs(y, pd)
+    y_arr, p = _obligor_inputs(y, pd_values)
+    check_binary_target(y_arr, "y")  # a single class makes the reference Brier score 0
     base = y_arr.mean()
-    if base in (0.0, 1.0):
-        raise ValueError("brier_skill_score: y contains a single class, the reference Brier score is 0")
     return float(1 - np.mean((y_arr - p) ** 2) / (base * (1 - base)))
 
 
-def normal_test(pd: Any, defaults: Any, n: Any, *, labels: Sequence[Any] | None = None,
+def normal_test(pd_values: Any, defaults: Any, n: Any, *, labels: Sequence[Any] | None = None,
                 thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """Normal test of PDs over several periods (attributed to BCBS WP14 2005 and Tasche
     2003; **not verified against the source text**).
@@ -354,18 +354,18 @@ def normal_test(pd: Any, defaults: Any, n: Any, *, labels: Sequence[Any] | None 
 
     Parameters
     ----------
-    pd, defaults, n : array-like, shape (T,) or (T, G)
+    pd_values, defaults, n : array-like, shape (T,) or (T, G)
         Periods in rows; columns (optional) are grades tested separately.
     labels : sequence, optional
         Names of the G columns (``scope``).
     """
-    p2 = np.asarray(pd, dtype=float)
+    p2 = np.asarray(pd_values, dtype=float)
     if p2.ndim not in (1, 2):
-        raise ValueError(f"pd must have shape (T,) or (T, G), got {p2.shape}")
+        raise ValueError(f"pd_values must have shape (T,) or (T, G), got {p2.shape}")
     shape = p2.shape
     d2, m2 = np.asarray(defaults), np.asarray(n)
     if d2.shape != shape or m2.shape != shape:
-        raise ValueError(f"shape mismatch: pd {shape}, defaults {d2.shape}, n {m2.shape}")
+        raise ValueError(f"shape mismatch: pd_values {shape}, defaults {d2.shape}, n {m2.shape}")
     p, d, m = grade_inputs(p2.ravel(), d2.ravel(), m2.ravel())
     if shape[0] < 2:
         raise ValueError(f"normal_test needs at least 2 periods, got {shape[0]}")
@@ -386,7 +386,7 @@ def normal_test(pd: Any, defaults: Any, n: Any, *, labels: Sequence[Any] | None 
     )
 
 
-def traffic_light(pd: Any, defaults: Any, n: Any, *, rho: float = 0.0,
+def traffic_light(pd_values: Any, defaults: Any, n: Any, *, rho: float = 0.0,
                   levels: Sequence[float] | None = None, grades: Sequence[Any] | None = None,
                   thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """Traffic-light approach to PD validation with binomial quantiles.
@@ -424,7 +424,7 @@ def traffic_light(pd: Any, defaults: Any, n: Any, *, rho: float = 0.0,
         ``statistic`` = D, ``pvalue`` = P(D' >= D); details ``colour``, ``k_yellow``,
         ``k_orange``, ``k_red``.
     """
-    p, d, m = grade_inputs(pd, defaults, n)
+    p, d, m = grade_inputs(pd_values, defaults, n)
     r = _check_rho(rho)
     th = resolve_thresholds("traffic_light", thresholds)
     lv = list(th["levels"] if levels is None else levels)

@@ -19,8 +19,9 @@ The file has two mappings:
     settings of the tests themselves (confidence of the binomial critical value, asset
     correlation, PSI bins, ...).
 
-Loaded with :func:`yaml.safe_load` and validated; an error names the file, the entry and
-the field.
+Read by the kit's one YAML reader (:func:`riskkit._core.config.read_yaml`) and checked
+field by field with its :class:`~riskkit._core.config.Checker`; an error is a
+:class:`~riskkit._core.config.ConfigError` naming the file, the entry and the field.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
-from .._core.errors import RiskkitError
+
+from .._core.config import CONFIG_DIR, Checker, ConfigError, read_yaml
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -45,7 +46,7 @@ __all__ = [
     "threshold_text",
 ]
 
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "configs" / "validation.yaml"
+DEFAULT_CONFIG_PATH = CONFIG_DIR / "validation.yaml"
 
 #: every statistic that takes a verdict, and the kinds its thresholds may have
 KNOWN_TESTS = (
@@ -72,61 +73,49 @@ _PARAMETERS: dict[str, tuple[str, Any]] = {
                            lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 1)),
 }
 
-
-class ValidationConfigError(RiskkitError, ValueError):
-    """A validation config is malformed; the message names file, entry and field."""
+#: a malformed validation config: the kit's one config error (kept under its old name)
+ValidationConfigError = ConfigError
 
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
 
 
-def _fail(source: str, entry: str, field: str, problem: str) -> None:
-    raise ValidationConfigError(f"{source}: entry '{entry}', field '{field}': {problem}")
-
-
 def _validate_test(source: str, name: str, spec: Any) -> dict[str, Any]:
-    entry = f"tests.{name}"
+    check = Checker(source, f"tests.{name}")
     if name not in KNOWN_TESTS:
-        _fail(source, entry, "(name)", f"unknown test; known: {', '.join(KNOWN_TESTS)}")
-    if not isinstance(spec, Mapping):
-        _fail(source, entry, "(value)", f"must be a mapping, got {type(spec).__name__}")
-    kind = spec.get("kind")
-    if kind not in _FIELDS:
-        _fail(source, entry, "kind", f"must be one of {', '.join(_FIELDS)}, got {kind!r}")
+        check.fail("<name>", f"unknown test; known: {', '.join(KNOWN_TESTS)}")
+    spec = check.mapping(spec, "<value>")
+    kind = check.choice(spec.get("kind"), "kind", tuple(_FIELDS))
     expected = set(_FIELDS[kind]) | {"kind"}
-    extra = set(spec) - expected
+    extra = sorted(map(str, set(spec) - expected))
     if extra:
-        _fail(source, entry, sorted(extra)[0], f"not a field of kind '{kind}' "
-              f"(allowed: {', '.join(sorted(expected))})")
+        check.fail(extra[0], f"not a field of kind '{kind}' (allowed: {', '.join(sorted(expected))})")
     for field in _FIELDS[kind]:
         if field not in spec:
-            _fail(source, entry, field, "missing")
-    out = {"kind": kind}
+            check.fail(field, "is required")
+    out: dict[str, Any] = {"kind": kind}
     if kind == "traffic_light":
         levels = spec["levels"]
         if (not isinstance(levels, list) or len(levels) != 3
                 or not all(_is_number(v) and 0 < v < 1 for v in levels)
                 or not levels[0] < levels[1] < levels[2]):
-            _fail(source, entry, "levels", f"must be three increasing numbers in (0, 1), got {levels!r}")
+            check.fail("levels", f"must be three increasing numbers in (0, 1), got {levels!r}")
         out["levels"] = [float(v) for v in levels]
         return out
     for field in _FIELDS[kind]:
-        value = spec[field]
-        if not _is_number(value):
-            _fail(source, entry, field, f"must be a number, got {value!r}")
-        out[field] = float(value)
+        out[field] = check.number(spec[field], field)
     if kind == "pvalue":
         if not 0 < out["red_below"] <= out["amber_below"] <= 1:
-            _fail(source, entry, "red_below", "need 0 < red_below <= amber_below <= 1, got "
-                  f"red_below={out['red_below']}, amber_below={out['amber_below']}")
+            check.fail("red_below", "need 0 < red_below <= amber_below <= 1, got "
+                       f"red_below={out['red_below']}, amber_below={out['amber_below']}")
     elif kind == "higher_is_better":
         if out["amber_from"] > out["green_from"]:
-            _fail(source, entry, "amber_from", "need amber_from <= green_from, got "
-                  f"amber_from={out['amber_from']}, green_from={out['green_from']}")
+            check.fail("amber_from", "need amber_from <= green_from, got "
+                       f"amber_from={out['amber_from']}, green_from={out['green_from']}")
     elif out["amber_from"] > out["red_from"]:
-        _fail(source, entry, "amber_from", "need amber_from <= red_from, got "
-              f"amber_from={out['amber_from']}, red_from={out['red_from']}")
+        check.fail("amber_from", "need amber_from <= red_from, got "
+                   f"amber_from={out['amber_from']}, red_from={out['red_from']}")
     return out
 
 
@@ -134,44 +123,31 @@ def validate_config(raw: Any, source: str = "<config>") -> dict[str, Any]:
     """Check a parsed config and return it normalised (floats, every known key present).
 
     Tests missing from ``raw`` take their thresholds from the packaged default; unknown
-    tests, kinds or fields raise :class:`ValidationConfigError`.
+    tests, kinds or fields raise :class:`~riskkit._core.config.ConfigError`
+    (``<file>: <entry>: field '<field>': <problem>``).
     """
-    if not isinstance(raw, Mapping):
-        _fail(source, "(top level)", "(value)", f"must be a mapping, got {type(raw).__name__}")
-    extra = set(raw) - {"version", "tests", "parameters"}
-    if extra:
-        _fail(source, "(top level)", sorted(extra)[0], "unknown key; allowed: version, tests, parameters")
-    tests = raw.get("tests", {}) or {}
-    params = raw.get("parameters", {}) or {}
-    if not isinstance(tests, Mapping):
-        _fail(source, "tests", "(value)", "must be a mapping")
-    if not isinstance(params, Mapping):
-        _fail(source, "parameters", "(value)", "must be a mapping")
+    top = Checker(source, "<top level>")
+    raw = top.mapping(raw, "<value>")
+    top.only(raw, {"version", "tests", "parameters"})
+    tests = Checker(source, "tests").mapping(raw.get("tests") or {}, "<value>")
+    params = Checker(source, "parameters").mapping(raw.get("parameters") or {}, "<value>")
     out_tests = {name: _validate_test(source, str(name), spec) for name, spec in tests.items()}
     out_params: dict[str, Any] = {}
     for key, value in params.items():
+        check = Checker(source, f"parameters.{key}")
         if key not in _PARAMETERS:
-            _fail(source, f"parameters.{key}", "(name)",
-                  f"unknown parameter; known: {', '.join(_PARAMETERS)}")
-        description, check = _PARAMETERS[key]
-        if not check(value):
-            _fail(source, f"parameters.{key}", key, f"must be {description}, got {value!r}")
+            check.fail("<name>", f"unknown parameter; known: {', '.join(_PARAMETERS)}")
+        description, is_valid = _PARAMETERS[key]
+        if not is_valid(value):
+            check.fail(key, f"must be {description}, got {value!r}")
         out_params[key] = value
     return {"tests": out_tests, "parameters": out_params}
 
 
 @lru_cache(maxsize=8)
 def _load_file(path: str) -> dict[str, Any]:
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationConfigError(f"{file}: cannot read the config: {exc}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValidationConfigError(f"{file}: not valid YAML: {exc}") from None
-    return validate_config(raw, str(file))
+    raw, source = read_yaml(path)
+    return validate_config(raw, source)
 
 
 def load_validation_config(config: str | PathLike[str] | Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -191,14 +167,16 @@ def load_validation_config(config: str | PathLike[str] | Mapping[str, Any] | Non
 
     Raises
     ------
-    ValidationConfigError
-        Naming the file, the entry and the field that is wrong.
+    ConfigError
+        (also importable as ``ValidationConfigError``) reading
+        ``<file>: <entry>: field '<field>': <problem>``.
+    FileNotFoundError
+        The file does not exist.
     """
     default = _load_file(str(DEFAULT_CONFIG_PATH))
     missing = [t for t in KNOWN_TESTS if t not in default["tests"]]
     if missing:
-        raise ValidationConfigError(f"{DEFAULT_CONFIG_PATH}: entry 'tests.{missing[0]}', "
-                                    "field '(entry)': missing from the default config")
+        Checker(str(DEFAULT_CONFIG_PATH), f"tests.{missing[0]}").fail("<entry>", "missing from the default config")
     merged = copy.deepcopy(default)
     if config is None:
         return merged

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import as_binary, as_float_1d, both_classes, same_length
+from .._core.checks import check_binary_target
+from ._checks import as_float_1d, same_length
 from .config import resolve_thresholds, verdict
 from .results import AUCResult, ValidationResult
 
@@ -51,10 +52,10 @@ __all__ = [
 
 
 def _prepare(y: Any, score: Any, higher_is_riskier: bool, name: str = "score") -> tuple[np.ndarray, np.ndarray]:
-    y_arr = as_binary(y, "y")
+    y_arr = check_binary_target(y, "y", require_both=False).astype(bool)
     s = as_float_1d(score, name)
     same_length(y=y_arr, **{name: s})
-    both_classes(y_arr)
+    check_binary_target(y_arr, "y")  # both classes, once the lengths agree
     return y_arr, (s if higher_is_riskier else -s)
 
 
@@ -169,11 +170,11 @@ def delong_test(y: Any, score_a: Any, score_b: Any, *, higher_is_riskier: bool =
     ValidationResult
         ``statistic`` = z, ``pvalue``; details ``auc_a``, ``auc_b``, ``difference``, ``se``.
     """
-    y_arr = as_binary(y, "y")
+    y_arr = check_binary_target(y, "y", require_both=False).astype(bool)
     a = as_float_1d(score_a, "score_a")
     b = as_float_1d(score_b, "score_b")
     same_length(y=y_arr, score_a=a, score_b=b)
-    both_classes(y_arr)
+    check_binary_target(y_arr, "y")  # both classes, once the lengths agree
     sign = 1.0 if higher_is_riskier else -1.0
     aucs, cov = _delong(y_arr, sign * np.vstack([a, b]))
     diff = float(aucs[0] - aucs[1])

@@ -7,9 +7,10 @@ from os import PathLike
 from typing import Any
 
 import numpy as np
-import pandas
+import pandas as pd
 
-from ._checks import as_binary, as_float_1d, as_probability, offenders
+from .._core.checks import check_binary_target
+from ._checks import as_float_1d, as_probability, offenders
 from .calibration import (binomial_test, brier_score, brier_skill_score, hosmer_lemeshow,
                           jeffreys_test, jeffreys_test_portfolio, spiegelhalter, traffic_light)
 from .config import load_validation_config, threshold_text, verdict
@@ -23,18 +24,18 @@ __all__ = ["validation_report", "grade_order"]
 _INITIAL_KEYS = ("auc", "grade", "exposure", "score", "previous_grade")
 
 
-def grade_order(grade: Any, pd_: Any | None = None) -> list[Any]:
+def grade_order(grade: Any, pd_values: Any | None = None) -> list[Any]:
     """Grades from best to worst.
 
     The categories of a categorical ``grade``; otherwise the distinct grades sorted by
-    their mean PD (ascending, ties by label) when ``pd_`` is given, else sorted by value.
+    their mean PD (ascending, ties by label) when ``pd_values`` is given, else sorted by value.
     """
-    g = pandas.Series(grade).reset_index(drop=True)
-    if isinstance(g.dtype, pandas.CategoricalDtype):
+    g = pd.Series(grade).reset_index(drop=True)
+    if isinstance(g.dtype, pd.CategoricalDtype):
         return list(g.cat.categories)
-    if pd_ is None:
-        return sorted(pandas.unique(g.dropna()))
-    mean_pd = pandas.Series(np.asarray(pd_, dtype=float)).groupby(g.to_numpy()).mean()
+    if pd_values is None:
+        return sorted(pd.unique(g.dropna()))
+    mean_pd = pd.Series(np.asarray(pd_values, dtype=float)).groupby(g.to_numpy()).mean()
     return list(sorted(mean_pd.index, key=lambda k: (mean_pd[k], str(k))))
 
 
@@ -60,23 +61,23 @@ def _check_initial(initial: Mapping[str, Any] | None, n: int) -> dict[str, Any]:
     return dict(initial)
 
 
-def validation_report(y: Any, pd: Any, grade: Any, score: Any = None, exposure: Any = None,
+def validation_report(y: Any, pd_values: Any, grade: Any, score: Any = None, exposure: Any = None,
                       initial: Mapping[str, Any] | None = None,
                       config: str | PathLike[str] | Mapping[str, Any] | None = None, *,
-                      higher_is_riskier: bool = True) -> pandas.DataFrame:
+                      higher_is_riskier: bool = True) -> pd.DataFrame:
     """Validation verdict table of one PD model.
 
     Parameters
     ----------
     y : array-like of 0/1
         Observed default over the horizon, one per obligor.
-    pd : array-like
+    pd_values : array-like
         Predicted PD of each obligor, in (0, 1).
     grade : array-like
         Rating grade of each obligor. Order best -> worst: categories of a categorical,
         else by mean PD (see :func:`grade_order`).
     score : array-like, optional
-        Model score for discrimination (default: ``pd``); higher = riskier unless
+        Model score for discrimination (default: ``pd_values``); higher = riskier unless
         ``higher_is_riskier=False``.
     exposure : array-like, optional
         Exposure of each obligor (exposure-weighted Herfindahl index).
@@ -107,12 +108,12 @@ def validation_report(y: Any, pd: Any, grade: Any, score: Any = None, exposure: 
     """
     cfg = load_validation_config(config)
     tests, params = cfg["tests"], cfg["parameters"]
-    y_arr = as_binary(y, "y")
-    p = as_probability(pd, "pd")
-    g = grade if isinstance(grade, pandas.Series) else pandas.Series(grade)
+    y_arr = check_binary_target(y, "y", require_both=False).astype(bool)
+    p = as_probability(pd_values, "pd_values")
+    g = grade if isinstance(grade, pd.Series) else pd.Series(grade)
     n = y_arr.size
     if p.size != n or len(g) != n:
-        raise ValueError(f"length mismatch: y={n}, pd={p.size}, grade={len(g)}")
+        raise ValueError(f"length mismatch: y={n}, pd_values={p.size}, grade={len(g)}")
     if g.isna().any():
         raise ValueError(f"grade has missing values in {offenders(g.isna().to_numpy(), grade)}")
     main_name = "pd" if score is None else "score"
@@ -128,13 +129,13 @@ def validation_report(y: Any, pd: Any, grade: Any, score: Any = None, exposure: 
 
     order = grade_order(g.reset_index(drop=True), p)
     if "grade" in init or "previous_grade" in init:
-        extra = pandas.concat([pandas.Series(init.get("grade", []), dtype=object),
-                                  pandas.Series(init.get("previous_grade", []), dtype=object)])
-        order += [v for v in pandas.unique(extra.dropna()) if v not in set(order)]
+        extra = pd.concat([pd.Series(init.get("grade", []), dtype=object),
+                                  pd.Series(init.get("previous_grade", []), dtype=object)])
+        order += [v for v in pd.unique(extra.dropna()) if v not in set(order)]
     position = {v: i for i, v in enumerate(order)}
     grade_codes = g.reset_index(drop=True).astype(object).map(position).to_numpy(dtype=float)
 
-    frames: list[pandas.DataFrame] = []
+    frames: list[pd.DataFrame] = []
     rows: list[dict] = []
     level = params.get("ci_level", 0.95)
 
@@ -157,7 +158,7 @@ def validation_report(y: Any, pd: Any, grade: Any, score: Any = None, exposure: 
                                        thresholds=tests["auc_initial"]).to_frame().assign(scope=main_name))
 
     # calibration, per grade (grades in best -> worst order, empty grades skipped)
-    table = (pandas.DataFrame({"code": grade_codes, "pd": p, "y": y_arr.astype(int)})
+    table = (pd.DataFrame({"code": grade_codes, "pd": p, "y": y_arr.astype(int)})
              .groupby("code", sort=True).agg(n=("y", "size"), defaults=("y", "sum"), pd=("pd", "mean")))
     labels = [f"grade {order[int(c)]}" for c in table.index]
     gp, gd, gn = table["pd"].to_numpy(), table["defaults"].to_numpy(), table["n"].to_numpy()
@@ -183,7 +184,7 @@ def validation_report(y: Any, pd: Any, grade: Any, score: Any = None, exposure: 
     if exposure is not None and "exposure" in init:
         weightings.append(("exposure", exposure, init["exposure"]))
     if "grade" in init:
-        initial_grade = pandas.Series(init["grade"]).reset_index(drop=True).astype(object)
+        initial_grade = pd.Series(init["grade"]).reset_index(drop=True).astype(object)
         frames.append(psi(initial_grade, g.reset_index(drop=True).astype(object), bins="categories",
                           alpha=params.get("psi_alpha", 0.05), thresholds=tests["psi"])
                       .to_frame().assign(scope="grade"))
@@ -208,14 +209,14 @@ def validation_report(y: Any, pd: Any, grade: Any, score: Any = None, exposure: 
                           bins=params.get("psi_bins", 10), alpha=params.get("psi_alpha", 0.05),
                           thresholds=tests["psi"]).to_frame().assign(scope=main_name))
     if "previous_grade" in init:
-        mm = migration_matrix(pandas.Series(init["previous_grade"]).astype(object),
+        mm = migration_matrix(pd.Series(init["previous_grade"]).astype(object),
                               g.reset_index(drop=True).astype(object), grades=order)
         frames.append(migration_weighted_bandwidth(mm, thresholds=tests["mwb"]).to_frame())
         frames.append(migration_stability_test(mm, thresholds=tests["migration_stability"]).to_frame())
 
-    frames.append(pandas.DataFrame(rows, columns=TIDY_COLUMNS))
-    out = pandas.concat([f[TIDY_COLUMNS] for f in frames if len(f)], ignore_index=True)
-    order_tests = {t: i for i, t in enumerate(pandas.unique(out["test"]))}
+    frames.append(pd.DataFrame(rows, columns=TIDY_COLUMNS))
+    out = pd.concat([f[TIDY_COLUMNS] for f in frames if len(f)], ignore_index=True)
+    order_tests = {t: i for i, t in enumerate(pd.unique(out["test"]))}
     # keep the discrimination -> calibration -> stability reading order of the code above
     out["_rank"] = out["test"].map(_READING_ORDER).fillna(len(_READING_ORDER)) * 1000 + \
         out["test"].map(order_tests)
