@@ -59,6 +59,7 @@ from .network_tables import (
     group_concentration,
     party_counts,
 )
+from .limits_backtest import BACKTEST_GOALS, LimitBacktest, LimitBacktestError, backtest_limits
 from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
 from .scorecard_development import (
     ScorecardDevelopment,
@@ -119,4 +120,9 @@ __all__ = [
     "develop_scorecard_holdout",
     "develop_scorecard_out_of_time",
     "ScorecardDevelopment",
+    # limit back-test
+    "backtest_limits",
+    "LimitBacktest",
+    "LimitBacktestError",
+    "BACKTEST_GOALS",
 ]
