@@ -17,6 +17,7 @@ Portfolio, which the pure limits layer never does (``docs/architecture.md``).
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -146,7 +147,7 @@ class LimitBacktest:
 
 
 def _pct(x: float) -> str:
-    return "n/a" if x != x else f"{x:.1%}"
+    return "n/a" if math.isnan(x) else f"{x:.1%}"
 
 
 # ------------------------------------------------------------------------------- checks
