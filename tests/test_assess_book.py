@@ -183,7 +183,9 @@ def test_contingency_covers_every_defaulted_customer(result):
     defaulted = set(result.customers.index[result.customers["grade"] == "D"])
     steps = result.contingency
     assert defaulted <= set(steps["customer_id"])
-    linked = steps[steps["relation"].notna()]
+    linked = result.linked_reviews()
+    assert len(linked) and linked["relation"].notna().all()
+    assert len(linked) + len(defaulted) * (len(steps) - len(linked)) // len(defaulted) == len(steps)
     assert not set(linked["customer_id"]) & defaulted
 
 

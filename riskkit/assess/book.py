@@ -304,6 +304,10 @@ class PortfolioAssessment:
         table["total"] = table.sum(axis=1)
         return table.sort_values(["total"], ascending=False, kind="stable")
 
+    def linked_reviews(self) -> pd.DataFrame:
+        """The contingency steps for customers linked to a defaulted one (largest exposure first)."""
+        return self.contingency[self.contingency["relation"].notna()]
+
     def review_counts(self) -> pd.DataFrame:
         """Reviews by tier: customers, overdue (due on or before ``as_of``), never reviewed."""
         cal = self.review_calendar
