@@ -170,13 +170,28 @@ def test_top_exposures_are_the_largest_with_masked_names(book, result):
     assert not (result.customers.loc[people, "name"] == names.reindex(people)).any()
 
 
-def test_reviews_without_credit_decisions_are_all_due(result):
-    # the book has no credit decisions: nobody was ever reviewed, so everyone is due on as_of
-    assert result.review_calendar["never_reviewed"].all()
-    assert len(result.overdue) == len(result.customers)
-    assert (result.overdue["days_overdue"] == 0).all()
+def test_reviews_from_the_credit_decisions(book, result):
+    # last review = the latest credit decision effective by as_of (never, if the book records none)
+    ids = result.customers.index
+    decisions = book.tables.get("credit_decisions")
+    if decisions is None or len(decisions) == 0:
+        last = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    else:
+        known = decisions[decisions["effective_date"] <= pd.Timestamp(AS_OF)]
+        last = known.groupby("customer_id")["effective_date"].max().reindex(ids)
+    cal = result.review_calendar
+    pd.testing.assert_series_equal(cal["last_review"], last, check_names=False, check_freq=False)
+    # next review: last review + the tier's months (high 1, medium 3, low 12), or as_of if never reviewed
+    months = cal["grade"].map({**dict.fromkeys(["CCC", "B", "D"], 1), **dict.fromkeys(["BB", "BBB"], 3),
+                               **dict.fromkeys(["S", "AAA", "AA", "A"], 12)})
+    assert (cal["interval_months"].astype(int) == months).all()
+    for cid in ids[:25]:
+        due = pd.Timestamp(AS_OF) if pd.isna(last[cid]) else last[cid] + pd.DateOffset(months=int(months[cid]))
+        assert cal.loc[cid, "next_review"] == due, cid
+    assert set(result.overdue.index) == set(cal.index[cal["next_review"] <= pd.Timestamp(AS_OF)])
     counts = result.review_counts()
-    assert counts["n_customers"].sum() == len(result.customers)
+    assert counts["n_customers"].sum() == len(ids)
+    assert counts["overdue"].sum() == len(result.overdue)
 
 
 def test_contingency_covers_every_defaulted_customer(result):

@@ -305,6 +305,9 @@ def backtest_limits(portfolio, dates, config=None, *, scorecard: Scorecard | Non
                     horizon_days: int = 365, allow_censored: bool = False) -> LimitBacktest:
     """Replay the limit policy on past dates and measure exposure at default avoided and sales forgone.
 
+    (Issue 9 names it ``rk.limits.backtest_limits``; it is ``rk.assess.backtest_limits``
+    because it profiles, rates and limits a Portfolio, which the pure limits layer must not.)
+
     On every date ``d`` of ``dates``, point in time:
 
     1. profile the book (:func:`riskkit.profile.build_profile`), rate it with ``scorecard``
