@@ -15,6 +15,9 @@ other; this layer wires them to a Portfolio:
   (:func:`validate_model`, :func:`validate_model_holdout`);
 - :mod:`~riskkit.assess.scorecard_development`: develop a scorecard and judge it on a test
   sample (:func:`develop_scorecard_holdout`, :func:`develop_scorecard_out_of_time`);
+- :mod:`~riskkit.assess.limits_backtest`: the limit back-test (:func:`backtest_limits`);
+- :mod:`~riskkit.assess.book`: the whole-book assessment of the portfolio report
+  (:func:`portfolio_assessment`);
 - :mod:`~riskkit.assess._graph`: the portfolio-aware inputs of the graph algorithms (the
   kit's one definition of a party's loss-absorbing capital).
 
@@ -59,6 +62,17 @@ from .network_tables import (
     group_concentration,
     party_counts,
 )
+from .book import (
+    EUR_PER_CNY,
+    PortfolioAssessment,
+    PortfolioAssessmentError,
+    asrf_expected_shortfall,
+    asrf_loss_quantile,
+    last_reviews,
+    matched_sector_variance,
+    portfolio_assessment,
+)
+from .limits_backtest import BACKTEST_GOALS, LimitBacktest, LimitBacktestError, backtest_limits
 from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
 from .scorecard_development import (
     ScorecardDevelopment,
@@ -119,4 +133,18 @@ __all__ = [
     "develop_scorecard_holdout",
     "develop_scorecard_out_of_time",
     "ScorecardDevelopment",
+    # limit back-test
+    "backtest_limits",
+    "LimitBacktest",
+    "LimitBacktestError",
+    "BACKTEST_GOALS",
+    # whole-book assessment
+    "portfolio_assessment",
+    "PortfolioAssessment",
+    "PortfolioAssessmentError",
+    "last_reviews",
+    "asrf_loss_quantile",
+    "asrf_expected_shortfall",
+    "matched_sector_variance",
+    "EUR_PER_CNY",
 ]
