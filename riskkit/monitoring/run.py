@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
-from ..assess import assess_portfolio, default_capital, development_dates, fit_portfolio_scorecard
+from ..assess import assess_portfolio, default_capital, development_dates, fit_portfolio_scorecard, last_reviews
 from ..graph import StressScenario, build_graph, linked_parties, network_adjusted_pd, stress_test
 from ..limits import exposure as exposure_table
 from ..limits import next_review_dates, recommend_actions, recommend_limits
@@ -186,8 +186,8 @@ def monitoring_frame(portfolio, as_of, scorecard: Scorecard, *, last_review: pd.
     scorecard : Scorecard
         A fitted scorecard.
     last_review : Series, optional
-        Date of each customer's last credit review; default :func:`last_reviews` (the
-        latest recorded credit decision).
+        Date of each customer's last credit review; default
+        :func:`riskkit.assess.last_reviews` (the latest recorded credit decision).
     limit_policy, review_policy : optional
         Passed to :func:`riskkit.limits.recommend_limits` / :func:`riskkit.limits.next_review_dates`.
     network : bool
@@ -203,7 +203,7 @@ def monitoring_frame(portfolio, as_of, scorecard: Scorecard, *, last_review: pd.
     current = profile.join(ratings.drop(columns=[c for c in ratings.columns if c in profile.columns]))
     current["recommended_limit"] = limits["recommended_limit"].reindex(current.index)
     if last_review is None:
-        last_review = last_reviews(portfolio, as_of)
+        last_review = last_reviews(getattr(portfolio, "credit_decisions", None), ratings.index, as_of)
     calendar = next_review_dates(ratings, last_review, as_of=as_of, policy=review_policy)
     overdue = (-calendar["days_until_review"]).clip(lower=0)
     current["review_overdue_days"] = overdue.reindex(current.index).fillna(0).astype("int64")
@@ -344,20 +344,6 @@ def _limit_decisions(limits: pd.DataFrame) -> pd.DataFrame:
         "decided_by": "riskkit recommendation",
     })
     return out
-
-
-def last_reviews(portfolio, as_of) -> pd.Series | None:
-    """Date of each customer's last credit decision effective on or before ``as_of``.
-
-    Every recorded decision (onboarding, periodic review, cut after deterioration, ...) is a
-    review of the customer's limit; the kit's own recommendations in the archive are not.
-    None when the portfolio records no decisions (every customer is then due on ``as_of``).
-    """
-    decisions = getattr(portfolio, "credit_decisions", None)
-    if decisions is None or decisions.empty:
-        return None
-    known = decisions[decisions["effective_date"] <= check_as_of(as_of)]
-    return known.groupby("customer_id")["effective_date"].max()
 
 
 def _closed(open_before: pd.DataFrame | None, raised: pd.DataFrame) -> pd.DataFrame:
