@@ -281,6 +281,8 @@ class LimitPolicy:
         A method without data is skipped (the minimum runs over the others) or counts 0.
     review_notches : int
         A grade better than the PD's grade by this many notches or more is flagged.
+    method_grades : dict name -> tuple of str
+        From a method's optional ``grades: [...]``: the grades it applies to (absent: all).
     currency : str
     source : str
     """

@@ -156,8 +156,10 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
        (``note_<method>``); see :mod:`riskkit.limits.formula` and
        :mod:`riskkit.limits.model_limits`;
     2. ``method_limit`` = the minimum over the methods with data (``on_missing: skip``; with
-       ``zero`` a method without data counts 0); ``binding_method`` gives it (ties: the
-       method listed first in the policy);
+       ``zero`` a method without data counts 0) that apply to the customer's grade (a
+       method with ``grades: [...]`` in the policy is left out for other grades, its
+       ``limit_<method>`` NaN and its note "not applied to grade X"); ``binding_method``
+       gives it (ties: the method listed first in the policy);
     3. floors raise it, then caps lower it (a cap wins over a floor); floors and caps apply
        only where some method gave a limit;
     4. grade D (the policy's last grade) and knock-out customers get 0;
