@@ -225,3 +225,14 @@ def test_matrix_bad_inputs():
         matrix_limit(book(grade=["BB"], revenue=[1.0]), small_matrix())
     with pytest.raises(TypeError, match="RatingSizeMatrix"):
         matrix_limit(book(grade=["BB"], revenue=[1.0]), {"cells": {}})
+
+
+def test_needs_peak_factor_hand_computed():
+    # C1: 100,000 x (60 + 15) / 30 = 250,000, x 1.5 peak factor = 375,000
+    out = needs_limit(needs_book(), peak_factor=1.5)
+    assert out["limit"].iloc[0] == pytest.approx(375_000.0)
+    assert out["explanation"].iloc[0] == ("monthly purchases 100 k x (60 days terms + 15 days beyond terms) / 30"
+                                          " x 1.5 peak factor")
+    for bad in (0.9, float("nan"), True, "1.5"):
+        with pytest.raises(LimitInputError, match="peak_factor must be a number >= 1"):
+            needs_limit(needs_book(), peak_factor=bad)

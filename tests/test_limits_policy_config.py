@@ -229,3 +229,28 @@ def test_policy_objects_are_immutable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         policy.rounding = 5  # type: ignore[misc]
     assert copy.deepcopy(policy) == policy
+
+
+@pytest.mark.parametrize("bad", [0.5, -1, "1.5", True, float("inf")])
+def test_needs_peak_factor_bad_value_named(bad):
+    config = base_config()
+    config["methods"]["needs"] = {"peak_factor": bad}
+    with pytest.raises(ConfigError, match=r"methods.needs: field 'peak_factor': must be a number >= 1"):
+        LimitPolicy.from_dict(config)
+
+
+def test_method_grades_parsed_and_bad_values_named():
+    config = base_config()
+    config["methods"]["net_worth"]["grades"] = ["BB", "B"]
+    assert LimitPolicy.from_dict(config).method_grades["net_worth"] == ("BB", "B")
+    for bad, message in ((["ZZ"], r"field 'grades\[0\]': unknown grade 'ZZ'"), ([], r"field 'grades': must have at least 1"),
+                         (["B", "B"], r"field 'grades': grades must be distinct"), ("B", r"field 'grades': must be a list")):
+        config["methods"]["net_worth"]["grades"] = bad
+        with pytest.raises(ConfigError, match=r"methods.net_worth: " + message):
+            LimitPolicy.from_dict(config)
+
+
+def test_default_policy_is_needs_with_peak_and_balance_sheet_caps_for_weak_grades():
+    policy = LimitPolicy.default()
+    assert policy.methods["needs"].peak_factor == 1.5
+    assert policy.method_grades == {m: ("BB", "B", "CCC") for m in ("net_worth", "working_capital", "monthly_sales")}

@@ -187,8 +187,15 @@ def test_default_policy_invariants():
     assert out.loc["CAP_GRADE", "recommended_limit"] <= 300_000
     assert out.loc["KO", "recommended_limit"] == 0.0
     assert out.loc["WHITELIST", "review_flag"]
-    # no equity and no working-capital columns: both methods named once, in policy order
-    assert out.loc["TIE_OWNER", "reason"].endswith("; no data for % of net worth, % of working capital")
+    # policy v1.1: the balance-sheet methods apply to grades BB, B, CCC only, so the grade-A
+    # customer without equity is not "missing data" for them: they are left out, and said so
+    row = out.loc["TIE_OWNER"]
+    assert row["grade"] == "A"
+    assert "no data for" not in row["reason"]
+    assert row["note_net_worth"] == "not applied to grade A"
+    assert np.isnan(row["limit_net_worth"]) and np.isnan(row["limit_monthly_sales"])
+    # needs-based by hand: 1.2 m a year / 12 = 100 k a month x (30 + 0) / 30 x 1.5 peak factor = 150 k
+    assert row["limit_needs"] == pytest.approx(150_000)
 
 
 # --------------------------------------------------------------------------- bad inputs
@@ -235,3 +242,18 @@ def test_empty_book():
     profile, ratings = hand_book()
     out = recommend_limits(profile.iloc[:0], ratings.iloc[:0], POLICY)
     assert len(out) == 0 and "recommended_limit" in out.columns
+
+
+def test_method_restricted_to_grades_is_left_out_not_zero():
+    """A method with `grades:` is out of the minimum for other grades, even under on_missing zero."""
+    profile, ratings = hand_book()
+    methods = {k: dict(v or {}) for k, v in POLICY["methods"].items()}
+    methods["net_worth"]["grades"] = ["BB", "B", "CCC"]
+    out = recommend_limits(profile, ratings, {**POLICY, "methods": methods, "on_missing": "zero", "rounding": 1000})
+    row = out.loc["TIE_OWNER"]  # grade A, no equity: zero would bind at 0 were net worth applied
+    assert row["grade"] == "A"
+    assert row["binding_method"] != "net_worth" and row["recommended_limit"] > 0
+    assert np.isnan(row["limit_net_worth"]) and row["note_net_worth"] == "not applied to grade A"
+    # the min runs over the remaining methods only
+    others = [c for c in ("limit_monthly_sales", "limit_needs") if c in out.columns]
+    assert row["method_limit"] == pytest.approx(min(row[c] for c in others))

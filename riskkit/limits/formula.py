@@ -337,23 +337,30 @@ def monthly_sales_limit(frame: pd.DataFrame, share: float, *, column: str = "cre
 def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_365d", purchases_growth: float = 0.0,
                 terms_column: str = "payment_terms_days", days_beyond_terms_column: str = "avg_days_beyond_terms",
                 days_beyond_terms_if_missing: float | None = 0.0,
-                include_days_beyond_terms: bool = True) -> pd.DataFrame:
-    """Needs-based limit: monthly purchases x (terms + days beyond terms) / 30.
+                include_days_beyond_terms: bool = True, peak_factor: float = 1.0) -> pd.DataFrame:
+    """Needs-based limit: monthly purchases x (terms + days beyond terms) / 30 x peak factor.
 
-    .. math:: L = \\frac{P (1 + g)}{12} \\cdot \\frac{t + d}{30}
+    .. math:: L = \\frac{P (1 + g)}{12} \\cdot \\frac{t + d}{30} \\cdot k
 
     with ``P`` the expected annual purchases (default: sales to us over the last 365
     days), ``g`` their expected growth, ``t`` the payment terms and ``d`` the average days
     beyond terms (``days_beyond_terms_if_missing`` where the customer has no payment
     history, stated in the explanation; NaN if that is None).  It is the receivable the
-    customer carries when it pays at its usual speed.
+    customer carries when it pays at its usual speed, times the peak factor ``k >= 1``:
+    headroom for lumpy orders and for open orders, which count in the exposure (EAD =
+    open receivables + open orders, :func:`riskkit.limits.exposure`) but not in the
+    average receivable (trade-credit practice sizes the limit to the peak, not the mean,
+    receivable; 1.5 is the default policy's choice, see ``limit_policy.yaml``).
     """
+    if isinstance(peak_factor, bool) or not isinstance(peak_factor, (int, float)) or not peak_factor >= 1 \
+            or not np.isfinite(peak_factor):
+        raise LimitInputError(f"peak_factor must be a number >= 1, got {peak_factor!r}")
     annual = expected_annual_purchases(frame, purchases_column=purchases_column, purchases_growth=purchases_growth)
     days, assumed = days_outstanding(frame, terms_column=terms_column, days_beyond_terms_column=days_beyond_terms_column,
                                      days_beyond_terms_if_missing=days_beyond_terms_if_missing,
                                      include_days_beyond_terms=include_days_beyond_terms)
     monthly = annual / 12.0
-    limit = monthly * days / DAYS_PER_MONTH
+    limit = monthly * days / DAYS_PER_MONTH * peak_factor
     terms = _numeric(frame, terms_column)
     growth = f" (+{format_share(purchases_growth)} growth)" if purchases_growth > 0 else (
         f" ({format_share(purchases_growth)} growth)" if purchases_growth < 0 else "")
@@ -370,9 +377,11 @@ def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_36
         day_text = (_fixed(terms, 0), " days terms")
     note = f" (no payment history: {days_beyond_terms_if_missing:g} days beyond terms assumed)" \
         if days_beyond_terms_if_missing is not None else ""
-    _put(explanation, ok & ~assumed, "monthly purchases ", _money(monthly), growth, " x (", *day_text, ") / 30")
+    peak = f" x {peak_factor:g} peak factor" if peak_factor != 1 else ""
+    _put(explanation, ok & ~assumed, "monthly purchases ", _money(monthly), growth, " x (", *day_text, ") / 30",
+         peak)
     _put(explanation, ok & assumed, "monthly purchases ", _money(monthly), growth, " x (", *day_text, ") / 30",
-         note)
+         peak, note)
     return limit, explanation
 
 

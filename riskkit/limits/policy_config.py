@@ -163,9 +163,14 @@ class MonthlySalesMethod:
 
 @dataclass(frozen=True)
 class NeedsMethod:
-    """Limit = monthly purchases x (terms + days beyond terms) / 30 (trade inputs)."""
+    """Limit = monthly purchases x (terms + days beyond terms) / 30 x peak_factor (trade inputs).
+
+    ``peak_factor`` (>= 1) is headroom over the average receivable for lumpy orders and for
+    open (not yet invoiced) orders, which count in the exposure but not in the receivable.
+    """
 
     include_days_beyond_terms: bool = True
+    peak_factor: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -276,6 +281,8 @@ class LimitPolicy:
         A method without data is skipped (the minimum runs over the others) or counts 0.
     review_notches : int
         A grade better than the PD's grade by this many notches or more is flagged.
+    method_grades : dict name -> tuple of str
+        From a method's optional ``grades: [...]``: the grades it applies to (absent: all).
     currency : str
     source : str
     """
@@ -293,6 +300,9 @@ class LimitPolicy:
     review_notches: int = 3
     currency: str = ""
     source: str = "<dict>"
+    #: method -> the grades it applies to (methods absent apply to every grade); a method
+    #: outside its grades is left out of the minimum for that customer, as if not enabled
+    method_grades: dict = field(default_factory=dict)
 
     @property
     def default_grade(self) -> str:
@@ -314,7 +324,7 @@ class LimitPolicy:
             top.fail("grades", f"grades must be distinct, got {list(grades)}")
         on_missing = top.choice(config.get("on_missing", "skip"), "on_missing", ("skip", "zero"))
         trade = _trade(config.get("trade", {}), source)
-        methods = _methods(top.require(config, "methods"), source, grades)
+        methods, method_grades = _methods(top.require(config, "methods"), source, grades)
         caps = _bounds(config.get("caps", {}), source, "caps", grades, allow_share=True)
         floors = _bounds(config.get("floors", {}), source, "floors", grades, allow_share=False)
         ownership_column = top.text(config.get("ownership_column", "ownership_type"), "ownership_column")
@@ -335,7 +345,8 @@ class LimitPolicy:
         currency = str(config.get("currency", ""))
         return cls(name=name, grades=grades, methods=methods, trade=trade, caps=caps, floors=floors,
                    ownership_column=ownership_column, seller_annual_sales=seller_sales, rounding=rounding,
-                   on_missing=on_missing, review_notches=notches, currency=currency, source=source)
+                   on_missing=on_missing, review_notches=notches, currency=currency, source=source,
+                   method_grades=method_grades)
 
     @classmethod
     def from_yaml(cls, path) -> LimitPolicy:
@@ -447,18 +458,34 @@ def _methods(raw, source: str, grades: tuple) -> dict:
     for key in raw:
         if key not in METHODS:
             top.fail(str(key), f"unknown method {key!r}; known methods: {list(METHODS)}")
-    methods = {}
+    methods, method_grades = {}, {}
     for key, spec in raw.items():
         check = Checker(source, f"methods.{key}")
         spec = check.mapping({} if spec is None else spec, "<entry>")
         enabled = _bool(check, spec.get("enabled", True), "enabled")
-        body = {k: v for k, v in spec.items() if k != "enabled"}
+        body = {k: v for k, v in spec.items() if k not in ("enabled", "grades")}
         parsed = _METHOD_PARSERS[key](check, body, grades)
+        applies = _method_grades(check, spec.get("grades"), grades)
         if enabled:
             methods[key] = parsed
+            if applies is not None:
+                method_grades[key] = applies
     if not methods:
         top.fail("<entries>", "enable at least one method")
-    return methods
+    return methods, method_grades
+
+
+def _method_grades(check: Checker, raw, grades: tuple) -> tuple | None:
+    """The optional ``grades`` of a method: a non-empty list of distinct known grades, or None."""
+    if raw is None:
+        return None
+    raw = check.sequence(raw, "grades", min_len=1)
+    for i, grade in enumerate(raw):
+        if grade not in grades:
+            check.fail(f"grades[{i}]", f"unknown grade {grade!r}; grades: {list(grades)}")
+    if len(set(raw)) != len(raw):
+        check.fail("grades", f"grades must be distinct, got {list(raw)}")
+    return tuple(raw)
 
 
 def _net_worth(check: Checker, raw: dict, grades) -> NetWorthMethod:
@@ -484,9 +511,14 @@ def _monthly_sales(check: Checker, raw: dict, grades) -> MonthlySalesMethod:
 
 
 def _needs(check: Checker, raw: dict, grades) -> NeedsMethod:
-    check.only(raw, {"include_days_beyond_terms"})
+    check.only(raw, {"include_days_beyond_terms", "peak_factor"})
+    peak = raw.get("peak_factor", 1.0)
+    if isinstance(peak, bool) or not isinstance(peak, (int, float)) or not math.isfinite(peak) or peak < 1:
+        check.fail("peak_factor", f"must be a number >= 1 (1.5 = 50 % headroom over the average receivable), "
+                                  f"got {peak!r}")
     return NeedsMethod(include_days_beyond_terms=_bool(check, raw.get("include_days_beyond_terms", True),
-                                                       "include_days_beyond_terms"))
+                                                       "include_days_beyond_terms"),
+                       peak_factor=float(peak))
 
 
 def _matrix(check: Checker, raw: dict, grades) -> RatingSizeMatrix:

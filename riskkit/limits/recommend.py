@@ -66,7 +66,8 @@ def _method_arrays(frame: pd.DataFrame, policy: LimitPolicy) -> dict[str, tuple]
                                            purchases_growth=trade.purchases_growth, terms_column=trade.terms_column,
                                            days_beyond_terms_column=trade.days_beyond_terms_column,
                                            days_beyond_terms_if_missing=trade.days_beyond_terms_if_missing,
-                                           include_days_beyond_terms=spec.include_days_beyond_terms)
+                                           include_days_beyond_terms=spec.include_days_beyond_terms,
+                                           peak_factor=spec.peak_factor)
         elif name == "matrix":
             out[name] = matrix_limit.arrays(frame, spec, grades=policy.grades)
         elif name == "el_budget":
@@ -155,8 +156,10 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
        (``note_<method>``); see :mod:`riskkit.limits.formula` and
        :mod:`riskkit.limits.model_limits`;
     2. ``method_limit`` = the minimum over the methods with data (``on_missing: skip``; with
-       ``zero`` a method without data counts 0); ``binding_method`` gives it (ties: the
-       method listed first in the policy);
+       ``zero`` a method without data counts 0) that apply to the customer's grade (a
+       method with ``grades: [...]`` in the policy is left out for other grades, its
+       ``limit_<method>`` NaN and its note "not applied to grade X"); ``binding_method``
+       gives it (ties: the method listed first in the policy);
     3. floors raise it, then caps lower it (a cap wins over a floor); floors and caps apply
        only where some method gave a limit;
     4. grade D (the policy's last grade) and knock-out customers get 0;
@@ -211,13 +214,22 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
 
     amounts = np.column_stack([np.asarray(results[m][0], dtype=float) for m in names])
     notes = np.column_stack([results[m][1] for m in names])
-    no_data = np.isnan(amounts)
+    # a method restricted to some grades (policy `grades:`) is out of the minimum elsewhere
+    grade_text_all = frame["grade"].astype(object).to_numpy(dtype=object)
+    applies = np.column_stack([np.isin(grade_text_all, policy.method_grades[m]) if m in policy.method_grades
+                               else np.ones(n, dtype=bool) for m in names])
+    if not applies.all():
+        not_applied = _text("not applied to grade ", grade_text_all.astype(str))
+        notes = np.where(applies, notes, not_applied[:, None])
+        amounts = np.where(applies, amounts, np.nan)
+    no_data = np.isnan(amounts) & applies
     if policy.on_missing == "zero":
         notes = np.where(no_data, _text(notes, " (no data: counted as 0)"), notes)
         amounts = np.where(no_data, 0.0, amounts)
         no_data = np.zeros_like(no_data)
-    has_data = ~no_data.all(axis=1)
-    pick = np.where(no_data, np.inf, amounts).argmin(axis=1)
+    left_out = no_data | ~applies
+    has_data = ~left_out.all(axis=1)
+    pick = np.where(left_out, np.inf, amounts).argmin(axis=1)
     method_limit = np.where(has_data, amounts[rows, pick], np.nan)
     labels = np.asarray([METHOD_LABELS[m] for m in names], dtype=object)
     binding_method = np.where(has_data, np.asarray(names, dtype=object)[pick], None)
