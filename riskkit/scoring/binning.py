@@ -32,9 +32,24 @@ each special value are set aside into bins of their own; (2) the remaining value
 pre-binned at up to ``n_prebins`` quantiles (split points are observed values; bins are
 left-closed ``[a, b)``); (3) the pre-bins are merged into at most ``max_bins`` contiguous
 bins maximising IV, every bin holding at least ``min_bin_share`` of all rows and both
-classes, with a strictly monotonic WoE (see :mod:`riskkit.scoring._optimal` for the exact
-dynamic programme).  ``monotonic_trend="auto"`` solves the ascending and the descending
-problem and keeps the one with the larger IV.
+classes, with a WoE of the requested shape: strictly ascending, strictly descending, a
+peak (up, then down) or a valley (down, then up), the turning point placed by the
+optimiser (see :mod:`riskkit.scoring._optimal` for the exact dynamic programme).
+
+Shape choice (``monotonic_trend="auto"``, the default): the best monotone and the best
+one-turn partition are both solved; the one-turn shape is kept only if its IV gain over
+the monotone one is significant at level ``shape_alpha`` under a parametric bootstrap of
+the hypothesis "the event rate is the fitted monotone step function"
+(:func:`riskkit.scoring._optimal.turning_shape_test`).  A turning shape always gains some
+IV in sample (it contains the monotone shapes), so choosing it whenever it gains would
+over-fit noise; the test keeps it on pure noise with probability about ``shape_alpha``.
+``"auto_monotone"`` is the choice between ascending and descending only (optbinning's
+``"auto_asc_desc"``; the kit's behaviour before version 0.3).  The chosen shape of each
+feature is in its binning table (column ``shape``) and in :meth:`WoEBinner.summary`.
+
+Shapes are stated for the WoE (higher WoE = lower risk), so a WoE ``"peak"`` is a risk
+(event-rate) valley: e.g. a middle age band safer than the young and the old.  optbinning
+states its ``"peak"``/``"valley"`` for the event rate, i.e. the other way round.
 
 Per categorical feature: levels rarer than ``min_category_share`` are pooled into one
 group, the levels (and the pool) are ordered by event rate, and the same optimiser merges
@@ -45,6 +60,7 @@ from __future__ import annotations
 
 import math
 import os
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -54,12 +70,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._optimal import optimal_partition
+from ._optimal import optimal_partitions, turning_shape_test, woe_shape
 from .._core.checks import as_frame, check_binary_target
 
 __all__ = ["WoEBinner", "FeatureBinning", "woe_iv"]
 
-_TRENDS = ("auto", "ascending", "descending", "none")
+_TRENDS = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley", "none")
 _UNKNOWN_POLICIES = ("zero", "missing", "error")
 MISSING_LABEL = "Missing"
 TOTAL_LABEL = "Total"
@@ -122,6 +138,11 @@ class FeatureBinning:
     iv_contrib: np.ndarray = field(default_factory=lambda: np.zeros(0))
     trend: str = "none"
     unknown_woe: float = 0.0
+    requested_trend: str = "auto"
+    iv_monotone: float = float("nan")
+    iv_turning: float = float("nan")
+    shape_pvalue: float = float("nan")
+    shape_draws: int = 0
 
     @property
     def n_regular(self) -> int:
@@ -135,6 +156,13 @@ class FeatureBinning:
     def iv(self) -> float:
         """Information value of the feature (sum over all bins)."""
         return float(self.iv_contrib.sum())
+
+    @property
+    def shape(self) -> str:
+        """Shape of the WoE over the regular bins: ``"ascending"``, ``"descending"``,
+        ``"peak"``, ``"valley"`` or ``"none"`` (one bin, or no such pattern under
+        ``monotonic_trend="none"``); the same as ``trend``."""
+        return self.trend
 
     def labels(self) -> list[str]:
         if self.kind == "numeric":
@@ -164,6 +192,7 @@ class FeatureBinning:
                 "event_rate": event_rate,
                 "woe": self.woe,
                 "iv": self.iv_contrib,
+                "shape": self.trend,
             }
         )
         total = pd.DataFrame(
@@ -176,23 +205,29 @@ class FeatureBinning:
                 "event_rate": [self.events.sum() / n],
                 "woe": [np.nan],
                 "iv": [self.iv],
+                "shape": [self.trend],
             }
         )
         return pd.concat([table, total], ignore_index=True)
 
     # -- assignment of new values to bins ------------------------------------------
-    def bin_index(self, column: pd.Series, handle_unknown: str = "zero") -> np.ndarray:
+    def bin_index(self, column: pd.Series, handle_unknown: str = "zero", *, compact: bool = False) -> np.ndarray:
         """Bin index of every value; unseen categories get ``-1``.
 
         Raises ``ValueError`` naming the unseen levels when ``handle_unknown="error"``.
+        ``compact=True`` allows the smallest integer type that holds the indices (a
+        faster lookup); otherwise the indices are ``np.intp``.
         """
         if self.kind == "numeric":
-            return self._numeric_index(column)
+            index = self._numeric_index(column)
+            return index if compact else index.astype(np.intp, copy=False)
         return self._categorical_index(column, handle_unknown)
 
     def _numeric_index(self, column: pd.Series) -> np.ndarray:
         x = _numeric_values(column, self.name)
-        index = np.searchsorted(np.asarray(self.splits, dtype=float), x, side="right")
+        index = _regular_bin(x, np.asarray(self.splits, dtype=float))
+        if self.missing_index >= np.iinfo(index.dtype).max:
+            index = index.astype(np.intp)
         missing = np.isnan(x)
         index[missing] = self.missing_index
         for offset, value in enumerate(self.special_values):
@@ -232,6 +267,11 @@ class FeatureBinning:
             "woe": [float(v) for v in self.woe],
             "iv": [float(v) for v in self.iv_contrib],
             "trend": self.trend,
+            "requested_trend": self.requested_trend,
+            "iv_monotone": _json_float(self.iv_monotone),
+            "iv_turning": _json_float(self.iv_turning),
+            "shape_pvalue": _json_float(self.shape_pvalue),
+            "shape_draws": int(self.shape_draws),
         }
 
     @classmethod
@@ -247,7 +287,20 @@ class FeatureBinning:
             woe=np.asarray(data["woe"], dtype=float),
             iv_contrib=np.asarray(data["iv"], dtype=float),
             trend=data.get("trend", "none"),
+            requested_trend=data.get("requested_trend", "auto"),
+            iv_monotone=_from_json_float(data.get("iv_monotone")),
+            iv_turning=_from_json_float(data.get("iv_turning")),
+            shape_pvalue=_from_json_float(data.get("shape_pvalue")),
+            shape_draws=int(data.get("shape_draws", 0)),
         )
+
+
+def _json_float(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _from_json_float(value) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def _json_scalar(value):
@@ -256,6 +309,18 @@ def _json_scalar(value):
     if isinstance(value, (np.floating,)):
         return float(value)
     return value
+
+
+def _regular_bin(x: np.ndarray, splits: np.ndarray) -> np.ndarray:
+    """Index of the left-closed bin ``[s_{b-1}, s_b)`` of every value: the number of splits
+    ``<= x`` (``np.searchsorted(splits, x, side="right")``; NaN gets 0)."""
+    if splits.size > 100:
+        return np.searchsorted(splits, np.where(np.isnan(x), -np.inf, x), side="right").astype(np.intp)
+    # a few comparisons beat a binary search per value by an order of magnitude
+    index = np.zeros(x.shape, dtype=np.int8)
+    for split in splits:
+        np.add(index, x >= split, out=index, casting="unsafe")
+    return index
 
 
 def _numeric_values(column: pd.Series, name: str) -> np.ndarray:
@@ -272,15 +337,21 @@ def _numeric_values(column: pd.Series, name: str) -> np.ndarray:
 
 
 class WoEBinner(TransformerMixin, BaseEstimator):
-    """Monotonic optimal WoE binning of numeric and categorical features.
+    """Optimal WoE binning (monotone or one-turn shapes) of numeric and categorical features.
 
     Parameters
     ----------
-    monotonic_trend : {"auto", "ascending", "descending", "none"} or dict, default="auto"
-        Direction of WoE along increasing numeric values ("ascending": risk falls as
-        the value grows).  "auto" solves both directions and keeps the larger IV.  A dict
-        maps feature names to a trend (others use "auto").  Ignored for categoricals,
-        which are ordered by event rate.
+    monotonic_trend : {"auto", "auto_monotone", "ascending", "descending", "peak", \
+"valley", "none"} or dict, default="auto"
+        Shape of the WoE along increasing numeric values: "ascending" (risk falls as the
+        value grows), "descending", "peak" (WoE rises then falls: the middle is safest),
+        "valley" (WoE falls then rises: the middle is riskiest), each with at most one
+        turning point placed by the optimiser, or "none" (unconstrained).  "auto" keeps
+        the best monotone shape unless the best peak/valley beats it significantly (a
+        parametric bootstrap test at level ``shape_alpha``, see the module docstring);
+        "auto_monotone" keeps the better of ascending and descending.  A dict maps
+        feature names to a trend (others use "auto").  Ignored for categoricals, which
+        are ordered by event rate.
     min_bin_share : float, default=0.05
         Minimum share of all rows in every regular bin (missing/special bins exempt).
     max_bins : int, default=10
@@ -302,11 +373,21 @@ class WoEBinner(TransformerMixin, BaseEstimator):
     n_jobs : int, optional
         Threads used to bin features in parallel (numpy releases the GIL in the heavy
         steps).  ``None`` means 1, ``-1`` all cores.
+    shape_alpha : float, default=0.05
+        Level of the test that admits a peak/valley under ``"auto"``.
+    shape_draws : int, default=99
+        Bootstrap draws of that test (``shape_alpha * (1 + shape_draws)`` should be a
+        whole number for an exact Monte Carlo level).
+    random_state : int or None, default=0
+        Seed of the bootstrap draws (each feature gets its own stream derived from it and
+        the feature name, so a feature's binning does not depend on the other columns,
+        their order or ``n_jobs``).  ``None`` draws
+        fresh entropy (not reproducible).
 
     Attributes
     ----------
     binnings_ : dict of str to FeatureBinning
-        Fitted binning per feature.
+        Fitted binning per feature (``.trend`` is the chosen WoE shape).
     information_value_ : pandas.Series
         IV per feature, sorted descending.
     feature_names_in_ : ndarray of str
@@ -332,6 +413,8 @@ class WoEBinner(TransformerMixin, BaseEstimator):
     >>> binner = rk.scoring.WoEBinner().fit(data.drop(columns="bad"), data["bad"])
     >>> binner.information_value_.index[0]
     'status_of_existing_checking_account'
+    >>> binner.binnings_["duration_in_month"].trend
+    'descending'
     """
 
     def __init__(
@@ -346,6 +429,9 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         smoothing: float = 0.5,
         handle_unknown: str = "zero",
         n_jobs: int | None = None,
+        shape_alpha: float = 0.05,
+        shape_draws: int = 99,
+        random_state: int | None = 0,
     ):
         self.monotonic_trend = monotonic_trend
         self.min_bin_share = min_bin_share
@@ -357,6 +443,9 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         self.smoothing = smoothing
         self.handle_unknown = handle_unknown
         self.n_jobs = n_jobs
+        self.shape_alpha = shape_alpha
+        self.shape_draws = shape_draws
+        self.random_state = random_state
 
     # -- parameter checks -------------------------------------------------------------
     def _check_parameters(self, columns: list[str]) -> None:
@@ -382,6 +471,21 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             raise ValueError(f"smoothing must be positive, got {self.smoothing!r}")
         if self.handle_unknown not in _UNKNOWN_POLICIES:
             raise ValueError(f"handle_unknown must be one of {_UNKNOWN_POLICIES}, got {self.handle_unknown!r}")
+        if isinstance(self.shape_alpha, bool) or not isinstance(self.shape_alpha, Real) \
+                or not 0 < self.shape_alpha < 1:
+            raise ValueError(f"shape_alpha must be a number in (0, 1), got {self.shape_alpha!r}")
+        if isinstance(self.shape_draws, bool) or not isinstance(self.shape_draws, Integral) \
+                or self.shape_draws < 1:
+            raise ValueError(f"shape_draws must be a positive integer, got {self.shape_draws!r}")
+        if self.shape_alpha * (1 + self.shape_draws) < 1 - 1e-9:
+            raise ValueError(
+                f"shape_draws={self.shape_draws} is too few for shape_alpha={self.shape_alpha}: "
+                f"the bootstrap p-value can never reach the level; need at least "
+                f"{math.ceil(1 / self.shape_alpha - 1)} draws")
+        if self.random_state is not None and (isinstance(self.random_state, bool)
+                                              or not isinstance(self.random_state, Integral)
+                                              or self.random_state < 0):
+            raise ValueError(f"random_state must be a non-negative integer or None, got {self.random_state!r}")
         if isinstance(self.special_values, dict):
             unknown = set(self.special_values) - set(columns)
             if unknown:
@@ -441,13 +545,18 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             or pd.api.types.is_bool_dtype(frame[col].dtype)
         ]
         categorical = set(self.categorical_features_)
+        seed = np.random.SeedSequence(self.random_state)
 
         def fit_one(position: int) -> FeatureBinning:
             name = columns[position]
             column = frame.iloc[:, position]
             if name in categorical:
                 return self._fit_categorical(name, column, target)
-            return self._fit_numeric(name, column, target)
+            # one stream per feature name: the same draws whatever the column order, the
+            # other columns or the thread that bins it
+            key = zlib.crc32(name.encode("utf-8"))
+            rng = np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(key,)))
+            return self._fit_numeric(name, column, target, rng)
 
         n_threads = self._n_threads(len(columns))
         if n_threads > 1:
@@ -467,8 +576,10 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         # a bin of fewer than 1 record is not a bin
         return max(1.0, math.ceil(self.min_bin_share * n_rows - 1e-9))
 
-    def _finish(self, name, kind, counts_ne, counts_ev, splits, groups, specials, trend) -> FeatureBinning:
+    def _finish(self, name, kind, counts_ne, counts_ev, splits, groups, specials, n_regular,
+                requested="auto", shape_info=None) -> FeatureBinning:
         woe, iv = woe_iv(counts_ne, counts_ev, self.smoothing)
+        info = shape_info or {}
         return FeatureBinning(
             name=name,
             kind=kind,
@@ -479,27 +590,37 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             events=counts_ev,
             woe=woe,
             iv_contrib=iv,
-            trend=trend,
+            trend=woe_shape(woe[:n_regular]),
+            requested_trend=requested,
+            iv_monotone=info.get("iv_monotone", float("nan")),
+            iv_turning=info.get("iv_turning", float("nan")),
+            shape_pvalue=info.get("pvalue", float("nan")),
+            shape_draws=info.get("draws", 0),
         )
 
-    def _optimise(self, ne, ev, total_ne, total_ev, n_rows, trend):
-        trends = ("ascending", "descending") if trend == "auto" else (trend,)
+    def _optimise(self, ne, ev, total_ne, total_ev, n_rows, trend, rng=None):
+        """Optimal partition of the pre-bins for ``trend``, and what the shape choice saw."""
+        min_count = self._min_count(n_rows)
+        if trend == "auto":
+            test = turning_shape_test(
+                ne, ev, outside_nonevents=total_ne - ne.sum(), outside_events=total_ev - ev.sum(),
+                min_count=min_count, max_bins=self.max_bins, alpha=self.shape_alpha,
+                max_draws=self.shape_draws, rng=rng)
+            info = {"iv_monotone": test.monotone.iv if test.monotone is not None else float("nan"),
+                    "iv_turning": test.turning.iv if test.turning is not None else float("nan"),
+                    "pvalue": test.pvalue, "draws": test.n_draws}
+            return test.chosen, info
+        trends = ("ascending", "descending") if trend == "auto_monotone" else (trend,)
+        results = optimal_partitions(ne, ev, total_nonevents=total_ne, total_events=total_ev,
+                                     min_count=min_count, max_bins=self.max_bins, trends=trends)
         best = None
-        for t in trends:
-            result = optimal_partition(
-                ne,
-                ev,
-                total_nonevents=total_ne,
-                total_events=total_ev,
-                min_count=self._min_count(n_rows),
-                max_bins=self.max_bins,
-                trend=t,
-            )
+        for t in trends:  # the first listed wins ties
+            result = results[t]
             if result is not None and (best is None or result.iv > best.iv + 1e-12):
                 best = result
-        return best
+        return best, {}
 
-    def _fit_numeric(self, name: str, column: pd.Series, y: np.ndarray) -> FeatureBinning:
+    def _fit_numeric(self, name: str, column: pd.Series, y: np.ndarray, rng=None) -> FeatureBinning:
         x = _numeric_values(column, name)
         specials = [v for v in self._specials_for(name)]
         missing = np.isnan(x)
@@ -508,29 +629,31 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         for mask in special_masks:
             regular &= ~mask
         x_regular = x[regular]
-        y_regular = y[regular]
+        is_event = y[regular] == 1
         n_rows = len(x)
         total_ev = float(y.sum())
         total_ne = n_rows - total_ev
 
         splits: list[float] = []
-        trend = "none"
+        requested = self._trend_for(name)
+        info: dict = {}
         if x_regular.size:
             ordered = np.sort(x_regular)
             positions = (np.arange(1, self.n_prebins) * ordered.size) // self.n_prebins
             candidates = np.unique(ordered[positions])
             candidates = candidates[candidates > ordered[0]]
-            prebin = np.searchsorted(candidates, x_regular, side="right")
-            k = len(candidates) + 1
-            pre_ev = np.bincount(prebin, weights=y_regular, minlength=k)
-            pre_ne = np.bincount(prebin, minlength=k) - pre_ev
-            result = self._optimise(pre_ne, pre_ev, total_ne, total_ev, n_rows, self._trend_for(name))
-            if result is not None:
-                splits = [float(candidates[b - 1]) for b in result.boundaries[1:-1]]
-                trend = result.trend if len(splits) else "none"
-            regular_bin = np.searchsorted(np.asarray(splits), x_regular, side="right")
-            reg_ev = np.bincount(regular_bin, weights=y_regular, minlength=len(splits) + 1)
-            reg_ne = np.bincount(regular_bin, minlength=len(splits) + 1) - reg_ev
+            # pre-bin counts from the sorted values (pre-bin b = [c_{b-1}, c_b)): no
+            # per-row search, only one binary search per candidate
+            below = np.searchsorted(ordered, candidates, side="left")
+            below_ev = np.searchsorted(np.sort(x_regular[is_event]), candidates, side="left")
+            pre_n = np.diff(np.concatenate(([0], below, [ordered.size]))).astype(float)
+            pre_ev = np.diff(np.concatenate(([0], below_ev, [int(is_event.sum())]))).astype(float)
+            pre_ne = pre_n - pre_ev
+            result, info = self._optimise(pre_ne, pre_ev, total_ne, total_ev, n_rows, requested, rng)
+            boundaries = result.boundaries if result is not None else (0, len(candidates) + 1)
+            splits = [float(candidates[b - 1]) for b in boundaries[1:-1]]
+            reg_ev = np.add.reduceat(pre_ev, np.asarray(boundaries[:-1], dtype=np.intp))
+            reg_ne = np.add.reduceat(pre_ne, np.asarray(boundaries[:-1], dtype=np.intp))
         else:
             reg_ev = np.zeros(1)
             reg_ne = np.zeros(1)
@@ -540,7 +663,8 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         mis_ne = float(missing.sum()) - mis_ev
         counts_ne = np.concatenate([reg_ne, sp_ne, [mis_ne]])
         counts_ev = np.concatenate([reg_ev, sp_ev, [mis_ev]])
-        return self._finish(name, "numeric", counts_ne, counts_ev, splits, [], specials, trend)
+        return self._finish(name, "numeric", counts_ne, counts_ev, splits, [], specials, len(splits) + 1,
+                            requested, info)
 
     def _fit_categorical(self, name: str, column: pd.Series, y: np.ndarray) -> FeatureBinning:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -568,10 +692,9 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         pseudo_n, pseudo_ev = pseudo_n[order], pseudo_ev[order]
 
         groups: list[list[str]] = []
-        trend = "none"
         if pseudo:
             # ordered by increasing event rate, WoE decreases along the order
-            result = self._optimise(pseudo_n - pseudo_ev, pseudo_ev, total_ne, total_ev, n_rows, "descending")
+            result, _ = self._optimise(pseudo_n - pseudo_ev, pseudo_ev, total_ne, total_ev, n_rows, "descending")
             boundaries = result.boundaries if result is not None else (0, len(pseudo))
             reg_ne, reg_ev = [], []
             for lo, hi in zip(boundaries[:-1], boundaries[1:]):
@@ -579,7 +702,6 @@ class WoEBinner(TransformerMixin, BaseEstimator):
                 groups.append([levels[i] for i in members])
                 reg_ev.append(float(level_ev[members].sum()))
                 reg_ne.append(float(level_n[members].sum()) - reg_ev[-1])
-            trend = "descending" if len(groups) > 1 else "none"
         else:
             reg_ne, reg_ev = [], []
         special_index = {lv: i for i, lv in enumerate(levels)}
@@ -591,7 +713,8 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         mis_ne = float(missing.sum()) - mis_ev
         counts_ne = np.array([*reg_ne, *sp_ne, mis_ne], dtype=float)
         counts_ev = np.array([*reg_ev, *sp_ev, mis_ev], dtype=float)
-        return self._finish(name, "categorical", counts_ne, counts_ev, [], groups, specials, trend)
+        return self._finish(name, "categorical", counts_ne, counts_ev, [], groups, specials, len(groups),
+                            "event_rate_order")
 
     # -- transform -------------------------------------------------------------------------
     def _check_input(self, X) -> pd.DataFrame:
@@ -611,21 +734,29 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         }
         return pd.DataFrame(data, index=frame.index)
 
-    def transform_frame(self, X) -> pd.DataFrame:
-        """WoE of every value as a DataFrame with the index of ``X``."""
+    def _woe_array(self, X) -> tuple[np.ndarray, pd.Index]:
+        """WoE of every value, shape (n, p) in column-major order, and the index of ``X``."""
         frame = self._check_input(X)
+        out = np.empty((len(frame), len(self._columns)), dtype=float, order="F")
 
-        def woe_one(c: str) -> np.ndarray:
-            b = self.binnings_[c]
-            return b.woe_of(b.bin_index(frame[c], self.handle_unknown), self.handle_unknown)
+        def woe_one(position: int) -> None:
+            b = self.binnings_[self._columns[position]]
+            index = b.bin_index(frame[self._columns[position]], self.handle_unknown, compact=True)
+            out[:, position] = b.woe_of(index, self.handle_unknown)
 
         n_threads = self._n_threads(len(self._columns))
         if n_threads > 1:
             with ThreadPoolExecutor(n_threads) as pool:
-                values = list(pool.map(woe_one, self._columns))
+                list(pool.map(woe_one, range(len(self._columns))))
         else:
-            values = [woe_one(c) for c in self._columns]
-        return pd.DataFrame(dict(zip(self._columns, values)), index=frame.index)
+            for position in range(len(self._columns)):
+                woe_one(position)
+        return out, frame.index
+
+    def transform_frame(self, X) -> pd.DataFrame:
+        """WoE of every value as a DataFrame with the index of ``X``."""
+        values, index = self._woe_array(X)
+        return pd.DataFrame(values, index=index, columns=list(self._columns), copy=False)
 
     def transform(self, X):
         """Replace every value by the WoE of its bin; returns an ndarray (n, p).
@@ -634,7 +765,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         (``"missing"``), or raise (``"error"``).  Use ``set_output(transform="pandas")``
         or :meth:`transform_frame` for a DataFrame.
         """
-        return self.transform_frame(X).to_numpy(dtype=float)
+        return self._woe_array(X)[0]
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Output names: the input feature names (one WoE column per feature)."""
@@ -650,6 +781,35 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         if feature not in self.binnings_:
             raise KeyError(f"no fitted feature {feature!r}; fitted: {self._columns}")
         return self.binnings_[feature].table()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per feature: what was asked, the chosen WoE shape and the shape test.
+
+        Columns ``feature, kind, requested_trend, shape, n_bins, iv, iv_monotone,
+        iv_turning, shape_pvalue, shape_draws``, sorted by IV (descending).
+        ``iv_monotone``/``iv_turning`` are the IVs of the best monotone and the best
+        peak/valley partitions and ``shape_pvalue`` the bootstrap p-value of the gain
+        (``monotonic_trend="auto"`` on numeric features only; NaN otherwise, and 1 when
+        the turning shape gained nothing to test).
+        """
+        check_is_fitted(self, "binnings_")
+        rows = [
+            {
+                "feature": b.name,
+                "kind": b.kind,
+                "requested_trend": b.requested_trend,
+                "shape": b.trend,
+                "n_bins": b.n_regular,
+                "iv": b.iv,
+                "iv_monotone": b.iv_monotone,
+                "iv_turning": b.iv_turning,
+                "shape_pvalue": b.shape_pvalue,
+                "shape_draws": b.shape_draws,
+            }
+            for b in self.binnings_.values()
+        ]
+        return (pd.DataFrame(rows).sort_values("iv", ascending=False, kind="stable")
+                .reset_index(drop=True))
 
     # -- serialisation ----------------------------------------------------------------------
     def to_dict(self) -> dict:
