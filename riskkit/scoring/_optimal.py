@@ -45,11 +45,12 @@ and can solve many count vectors at once (the parametric bootstrap of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-__all__ = ["PartitionResult", "optimal_partition", "optimal_partitions", "woe_shape", "TRENDS",
-           "SHAPES", "ShapeTest", "turning_shape_test"]
+__all__ = ["PartitionResult", "optimal_partition", "optimal_partitions", "best_partition", "woe_shape",
+           "TRENDS", "SHAPES", "ShapeTest", "turning_shape_test"]
 
 TRENDS = ("ascending", "descending", "peak", "valley", "none")
 #: shapes a fitted WoE sequence can have (``"none"``: one bin or no regular pattern)
@@ -107,14 +108,34 @@ class _Structure:
         n = cum[None, :] - cum[:, None]
         upper = np.triu(np.ones((size, size), dtype=bool), k=1)
         self.feasible = upper & (n >= min_count)
-        # transitions (h, i) -> (i, j), ordered by target pair (i, j), then h
+
+    @cached_property
+    def _transitions(self):
+        """Transitions ``(h, i) -> (i, j)`` as flat pair indices, ordered by target pair
+        ``(i, j)`` then ``h``, and the start of each target's run."""
+        size = self.k + 1
         cube = self.feasible.T[:, :, None] & self.feasible[None, :, :]  # [i, h, j]
         i, j, h = np.nonzero(cube.transpose(0, 2, 1))  # sorted by i, j, h
-        self.src = h * size + i
-        self.dst = i * size + j
-        change = np.flatnonzero(np.diff(self.dst)) + 1
-        self.seg_start = np.concatenate(([0], change)).astype(np.intp) if self.dst.size else change
-        self.seg_dst = self.dst[self.seg_start]
+        src, dst = h * size + i, i * size + j
+        change = np.flatnonzero(np.diff(dst)) + 1
+        seg_start = np.concatenate(([0], change)).astype(np.intp) if dst.size else change
+        return src, dst, seg_start, dst[seg_start]
+
+    @property
+    def src(self):
+        return self._transitions[0]
+
+    @property
+    def dst(self):
+        return self._transitions[1]
+
+    @property
+    def seg_start(self):
+        return self._transitions[2]
+
+    @property
+    def seg_dst(self):
+        return self._transitions[3]
 
 
 def _statistics(structure: _Structure, nonevents, events, total_nonevents, total_events):
@@ -196,7 +217,7 @@ def _backtrack(structure: _Structure, woe, iv, best, phase: str, m: int, i: int)
             elif kind == "dec":
                 vals = np.where(w_prev > w_here, vals, -np.inf)
             a = int(np.argmax(vals))
-            if np.isfinite(vals[a]) and np.isclose(vals[a], target, rtol=0, atol=1e-12 + 1e-12 * abs(target)):
+            if np.isfinite(vals[a]) and abs(vals[a] - target) <= 1e-12 * (1.0 + abs(target)):
                 chosen = (src_phase, int(hs[a]))
                 break
         if chosen is None:  # pragma: no cover - the forward pass guarantees a predecessor
@@ -206,6 +227,45 @@ def _backtrack(structure: _Structure, woe, iv, best, phase: str, m: int, i: int)
         bounds.append(i)
     bounds.reverse()
     return bounds
+
+
+def _solve(nonevents, events, total_nonevents, total_events, min_count, max_bins,
+           choices: dict[str, tuple[str, ...]]) -> dict[str, PartitionResult | None]:
+    """Best partition for each named choice of shape constraints, from one forward pass.
+
+    ``choices`` maps a name to the trends it may take (e.g. ``"monotone" -> ("ascending",
+    "descending")``); its result is the best over them (ties: the earlier trend, a monotone
+    phase before a turning one, then the fewest groups).  Only the winners are traced back.
+    """
+    nonevents = np.asarray(nonevents, dtype=float)
+    events = np.asarray(events, dtype=float)
+    k = nonevents.size
+    if k == 0:
+        return {name: None for name in choices}
+    max_bins = int(max(1, min(max_bins, k)))
+    structure = _Structure(nonevents + events, min_count)
+    woe, iv = _statistics(structure, nonevents[None, :], events[None, :], total_nonevents, total_events)
+    phases = {ph for trends in choices.values() for t in trends for ph in _PHASES[t]}
+    best = _forward(structure, woe, iv, max_bins, phases)
+    finals = {ph: _final(structure, best[ph][:, 0, :]) for ph in phases}
+    size = k + 1
+    out: dict[str, PartitionResult | None] = {}
+    for name, trends in choices.items():
+        candidates = []
+        for t in trends:
+            for ph in _PHASES[t]:
+                value, m, i = finals[ph]
+                if np.isfinite(value):
+                    candidates.append((value, m, ph, i, t))
+        if not candidates:
+            out[name] = None
+            continue
+        top = max(c[0] for c in candidates)
+        value, m, ph, i, t = min((c for c in candidates if c[0] >= top - 1e-12), key=lambda c: c[1])
+        bounds = _backtrack(structure, woe, iv, best, ph, m, i)
+        group_woe = [woe[0, a * size + b] for a, b in zip(bounds[:-1], bounds[1:])]
+        out[name] = PartitionResult(boundaries=tuple(bounds), iv=value, trend=t, shape=woe_shape(group_woe))
+    return out
 
 
 def optimal_partitions(
@@ -244,33 +304,20 @@ def optimal_partitions(
     for t in trends:
         if t not in TRENDS:
             raise ValueError(f"trend must be one of {TRENDS}, got {t!r}")
-    nonevents = np.asarray(nonevents, dtype=float)
-    events = np.asarray(events, dtype=float)
-    k = nonevents.size
-    if k == 0:
-        return {t: None for t in trends}
-    max_bins = int(max(1, min(max_bins, k)))
-    structure = _Structure(nonevents + events, min_count)
-    woe, iv = _statistics(structure, nonevents[None, :], events[None, :], total_nonevents, total_events)
-    phases = {ph for t in trends for ph in _PHASES[t]}
-    best = _forward(structure, woe, iv, max_bins, phases)
-    out: dict[str, PartitionResult | None] = {}
-    size = k + 1
+    return _solve(nonevents, events, total_nonevents, total_events, min_count, max_bins,
+                  {t: (t,) for t in trends})
+
+
+def best_partition(nonevents, events, *, total_nonevents: float, total_events: float, min_count: float,
+                   max_bins: int, trends: tuple[str, ...]) -> PartitionResult | None:
+    """The best partition over several allowed shapes (ties: the earlier trend, then the
+    fewest groups), e.g. ``trends=("ascending", "descending")``; arguments as in
+    :func:`optimal_partitions`."""
     for t in trends:
-        candidates = []
-        for ph in _PHASES[t]:  # monotone phase first: it wins ties
-            value, m, i = _final(structure, best[ph][:, 0, :])
-            if np.isfinite(value):
-                candidates.append((value, m, ph, i))
-        if not candidates:
-            out[t] = None
-            continue
-        top = max(c[0] for c in candidates)
-        value, m, ph, i = min((c for c in candidates if c[0] >= top - 1e-12), key=lambda c: c[1])
-        bounds = _backtrack(structure, woe, iv, best, ph, m, i)
-        group_woe = [woe[0, a * size + b] for a, b in zip(bounds[:-1], bounds[1:])]
-        out[t] = PartitionResult(boundaries=tuple(bounds), iv=value, trend=t, shape=woe_shape(group_woe))
-    return out
+        if t not in TRENDS:
+            raise ValueError(f"trend must be one of {TRENDS}, got {t!r}")
+    return _solve(nonevents, events, total_nonevents, total_events, min_count, max_bins,
+                  {"best": tuple(trends)})["best"]
 
 
 def optimal_partition(
@@ -471,11 +518,9 @@ def turning_shape_test(
     events = np.asarray(events, dtype=float)
     total_ne = nonevents.sum() + outside_nonevents
     total_ev = events.sum() + outside_events
-    results = optimal_partitions(nonevents, events, total_nonevents=total_ne, total_events=total_ev,
-                                 min_count=min_count, max_bins=max_bins,
-                                 trends=("ascending", "descending", "peak", "valley"))
-    monotone = _pick(results["ascending"], results["descending"])
-    turning = _pick(results["peak"], results["valley"])
+    results = _solve(nonevents, events, total_ne, total_ev, min_count, max_bins,
+                     {"monotone": ("ascending", "descending"), "turning": ("peak", "valley")})
+    monotone, turning = results["monotone"], results["turning"]
     if monotone is None or turning is None:
         return ShapeTest(monotone=monotone, turning=turning, gain=0.0, pvalue=1.0, n_draws=0,
                          chosen=monotone if monotone is not None else turning)
@@ -519,12 +564,3 @@ def turning_shape_test(
     keep_turning = drawn == max_draws and exceed <= allowed
     return ShapeTest(monotone=monotone, turning=turning, gain=gain, pvalue=float(min(1.0, pvalue)),
                      n_draws=drawn, chosen=turning if keep_turning else monotone)
-
-
-def _pick(a: PartitionResult | None, b: PartitionResult | None) -> PartitionResult | None:
-    """The larger-IV of two results (the first on ties)."""
-    if a is None:
-        return b
-    if b is None or a.iv >= b.iv - 1e-12:
-        return a
-    return b

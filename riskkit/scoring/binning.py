@@ -70,7 +70,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._optimal import optimal_partitions, turning_shape_test, woe_shape
+from ._optimal import best_partition, turning_shape_test, woe_shape
 from .._core.checks import as_frame, check_binary_target
 
 __all__ = ["WoEBinner", "FeatureBinning", "woe_iv"]
@@ -546,6 +546,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         ]
         categorical = set(self.categorical_features_)
         seed = np.random.SeedSequence(self.random_state)
+        is_event = target == 1
 
         def fit_one(position: int) -> FeatureBinning:
             name = columns[position]
@@ -556,7 +557,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             # other columns or the thread that bins it
             key = zlib.crc32(name.encode("utf-8"))
             rng = np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(key,)))
-            return self._fit_numeric(name, column, target, rng)
+            return self._fit_numeric(name, column, target, rng, is_event)
 
         n_threads = self._n_threads(len(columns))
         if n_threads > 1:
@@ -611,56 +612,59 @@ class WoEBinner(TransformerMixin, BaseEstimator):
                     "pvalue": test.pvalue, "draws": test.n_draws}
             return test.chosen, info
         trends = ("ascending", "descending") if trend == "auto_monotone" else (trend,)
-        results = optimal_partitions(ne, ev, total_nonevents=total_ne, total_events=total_ev,
-                                     min_count=min_count, max_bins=self.max_bins, trends=trends)
-        best = None
-        for t in trends:  # the first listed wins ties
-            result = results[t]
-            if result is not None and (best is None or result.iv > best.iv + 1e-12):
-                best = result
+        best = best_partition(ne, ev, total_nonevents=total_ne, total_events=total_ev,
+                              min_count=min_count, max_bins=self.max_bins, trends=trends)
         return best, {}
 
-    def _fit_numeric(self, name: str, column: pd.Series, y: np.ndarray, rng=None) -> FeatureBinning:
+    def _fit_numeric(self, name: str, column: pd.Series, y: np.ndarray, rng=None,
+                     is_event: np.ndarray | None = None) -> FeatureBinning:
         x = _numeric_values(column, name)
         specials = [v for v in self._specials_for(name)]
-        missing = np.isnan(x)
-        special_masks = [x == float(v) for v in specials]
-        regular = ~missing
-        for mask in special_masks:
-            regular &= ~mask
-        x_regular = x[regular]
-        is_event = y[regular] == 1
+        is_event = (y == 1) if is_event is None else is_event
         n_rows = len(x)
         total_ev = float(y.sum())
         total_ne = n_rows - total_ev
+        # np.sort puts NaN last, so the regular values are a prefix of the sorted column and
+        # of its events: no row mask is needed unless there are special values
+        special_masks = [x == float(v) for v in specials]
+        if special_masks:
+            keep = ~np.logical_or.reduce(special_masks)
+            ordered = np.sort(x[keep])
+            ordered_ev = np.sort(x[keep & is_event])
+        else:
+            ordered = np.sort(x)
+            ordered_ev = np.sort(x[is_event])
+        n_regular = int(np.searchsorted(ordered, np.nan, side="left"))
+        n_regular_ev = int(np.searchsorted(ordered_ev, np.nan, side="left"))
+        n_missing = ordered.size - n_regular
+        mis_ev = float(ordered_ev.size - n_regular_ev)
+        ordered, ordered_ev = ordered[:n_regular], ordered_ev[:n_regular_ev]
 
         splits: list[float] = []
         requested = self._trend_for(name)
         info: dict = {}
-        if x_regular.size:
-            ordered = np.sort(x_regular)
-            positions = (np.arange(1, self.n_prebins) * ordered.size) // self.n_prebins
+        if n_regular:
+            positions = (np.arange(1, self.n_prebins) * n_regular) // self.n_prebins
             candidates = np.unique(ordered[positions])
             candidates = candidates[candidates > ordered[0]]
-            # pre-bin counts from the sorted values (pre-bin b = [c_{b-1}, c_b)): no
-            # per-row search, only one binary search per candidate
+            # pre-bin counts (pre-bin b = [c_{b-1}, c_b)) by one binary search per candidate
             below = np.searchsorted(ordered, candidates, side="left")
-            below_ev = np.searchsorted(np.sort(x_regular[is_event]), candidates, side="left")
-            pre_n = np.diff(np.concatenate(([0], below, [ordered.size]))).astype(float)
-            pre_ev = np.diff(np.concatenate(([0], below_ev, [int(is_event.sum())]))).astype(float)
+            below_ev = np.searchsorted(ordered_ev, candidates, side="left")
+            pre_n = np.diff(np.concatenate(([0], below, [n_regular]))).astype(float)
+            pre_ev = np.diff(np.concatenate(([0], below_ev, [n_regular_ev]))).astype(float)
             pre_ne = pre_n - pre_ev
             result, info = self._optimise(pre_ne, pre_ev, total_ne, total_ev, n_rows, requested, rng)
             boundaries = result.boundaries if result is not None else (0, len(candidates) + 1)
             splits = [float(candidates[b - 1]) for b in boundaries[1:-1]]
-            reg_ev = np.add.reduceat(pre_ev, np.asarray(boundaries[:-1], dtype=np.intp))
-            reg_ne = np.add.reduceat(pre_ne, np.asarray(boundaries[:-1], dtype=np.intp))
+            starts = np.asarray(boundaries[:-1], dtype=np.intp)
+            reg_ev = np.add.reduceat(pre_ev, starts)
+            reg_ne = np.add.reduceat(pre_ne, starts)
         else:
             reg_ev = np.zeros(1)
             reg_ne = np.zeros(1)
         sp_ev = [float(y[m].sum()) for m in special_masks]
         sp_ne = [float(m.sum()) - e for m, e in zip(special_masks, sp_ev)]
-        mis_ev = float(y[missing].sum())
-        mis_ne = float(missing.sum()) - mis_ev
+        mis_ne = float(n_missing) - mis_ev
         counts_ne = np.concatenate([reg_ne, sp_ne, [mis_ne]])
         counts_ev = np.concatenate([reg_ev, sp_ev, [mis_ev]])
         return self._finish(name, "numeric", counts_ne, counts_ev, splits, [], specials, len(splits) + 1,
