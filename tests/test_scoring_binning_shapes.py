@@ -263,34 +263,82 @@ def test_german_shapes(german):
     X, y = german
     binner = WoEBinner().fit(X, y)
     summary = binner.summary().set_index("feature")
-    # small and large loans are riskier than middling ones: a WoE peak, significant
-    assert summary.loc["credit_amount", "shape"] == "peak"
-    assert summary.loc["credit_amount", "shape_pvalue"] <= 0.05
-    assert summary.loc["credit_amount", "iv"] == pytest.approx(summary.loc["credit_amount", "iv_turning"])
-    # age gains from a turn in sample, but not significantly: it stays monotone
+    auto_numeric = summary[summary["kind"] == "numeric"]
+    assert len(auto_numeric) == 7
+    # small and large loans are riskier than middling ones: a one-turn shape gains 0.09 IV and
+    # is significant on its own (bootstrap p about 0.012 with many draws), but not after the
+    # Benjamini-Hochberg step over the 7 numeric features (threshold 0.05 / 7 = 0.0071)
+    ca = summary.loc["credit_amount"]
+    assert ca["iv_turning"] - ca["iv_monotone"] > 0.08
+    assert ca["shape_pvalue"] <= 0.05 < ca["shape_qvalue"]
+    assert ca["shape"] == "descending" and ca["iv"] == pytest.approx(ca["iv_monotone"])
+    assert ca["shape_draws"] == 139  # the one candidate is refined to 7 / 0.05 - 1 draws
+    # binned alone there is one hypothesis: the peak is admitted
+    alone = WoEBinner().fit(X[["credit_amount"]], y).binnings_["credit_amount"]
+    assert alone.trend == "peak" and alone.shape_pvalue <= 0.05 and alone.shape_qvalue == alone.shape_pvalue
+    assert alone.iv == pytest.approx(ca["iv_turning"])
+    # age gains from a turn in sample, but not significantly even alone: it stays monotone
     assert summary.loc["age_in_years", "shape"] == "ascending"
     assert summary.loc["age_in_years", "iv_turning"] > summary.loc["age_in_years", "iv_monotone"]
     assert summary.loc["age_in_years", "shape_pvalue"] > 0.05
     assert summary.loc["purpose", "requested_trend"] == "event_rate_order"
     assert np.isnan(summary.loc["purpose", "shape_pvalue"])
     assert list(summary.columns) == ["kind", "requested_trend", "shape", "n_bins", "iv", "iv_monotone",
-                                     "iv_turning", "shape_pvalue", "shape_draws"]
+                                     "iv_turning", "shape_pvalue", "shape_qvalue", "shape_draws"]
     assert summary["iv"].is_monotonic_decreasing
-    # a feature's binning does not depend on the other columns or their order
-    alone = WoEBinner().fit(X[["credit_amount"]], y).binnings_["credit_amount"]
-    assert alone.splits == binner.binnings_["credit_amount"].splits
-    assert alone.shape_pvalue == binner.binnings_["credit_amount"].shape_pvalue
+    # a feature's draws do not depend on the column order or the threads
     threaded = WoEBinner(n_jobs=2).fit(X[X.columns[::-1]], y)
-    assert threaded.binnings_["credit_amount"].splits == alone.splits
+    pd.testing.assert_frame_equal(threaded.summary(), binner.summary())
     # the shape fields survive the JSON round trip
     loaded = WoEBinner.from_dict(json.loads(json.dumps(binner.to_dict())))
     for name, b in binner.binnings_.items():
         c = loaded.binnings_[name]
         assert (c.trend, c.requested_trend, c.shape_draws) == (b.trend, b.requested_trend, b.shape_draws)
-        for field in ("iv_monotone", "iv_turning", "shape_pvalue"):
+        for field in ("iv_monotone", "iv_turning", "shape_pvalue", "shape_qvalue"):
             v, w = getattr(b, field), getattr(c, field)
             assert (math.isnan(v) and math.isnan(w)) or v == w
     pd.testing.assert_frame_equal(loaded.summary(), binner.summary())
+
+
+def test_benjamini_hochberg_over_the_features_of_a_fit():
+    """The second stage written out: BH on the reported p-values of the auto features
+    (Benjamini & Hochberg 1995, step-up), q-values q_(k) = min_{j >= k} m p_(j) / j."""
+    rng = np.random.default_rng(21)
+    n = 2500
+    columns = {f"noise{i}": rng.normal(size=n) for i in range(6)}
+    u_strong, u_weak = rng.normal(size=n), rng.normal(size=n)
+    columns.update({"u_strong": u_strong, "u_weak": u_weak})
+    logit = -0.85 + 0.5 * (u_strong ** 2 - 1) + 0.12 * (u_weak ** 2 - 1)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    X = pd.DataFrame(columns)
+    summary = WoEBinner(n_prebins=30).fit(X, y).summary().set_index("feature")
+    p = summary["shape_pvalue"]
+    m, ranked = len(p), p.sort_values(kind="stable")
+    k_star = max([k for k in range(1, m + 1) if ranked.iloc[k - 1] <= 0.05 * k / m] or [0])
+    admitted = set(ranked.index[:k_star])
+    turned = set(summary.index[summary["shape"].isin(["peak", "valley"])])
+    assert turned == admitted and "u_strong" in turned
+    q = [min(ranked.iloc[j] * m / (j + 1) for j in range(k, m)) for k in range(m)]
+    np.testing.assert_allclose(summary.loc[ranked.index, "shape_qvalue"], np.minimum(q, 1.0), rtol=1e-12)
+    assert ((summary["shape_qvalue"] <= 0.05) == summary["shape"].isin(["peak", "valley"])).all()
+
+
+def test_wide_noise_rarely_turns_anywhere():
+    """Six fits of 12 pure-noise features: per-feature 5 % tests admit a turn in about 5 %
+    of the features; with the Benjamini-Hochberg step the chance that a fit turns any
+    feature is at most 5 % (about 0.3 of 6 fits expected)."""
+    raw, turned, fits_turning = 0, 0, 0
+    for seed in range(6):
+        rng = np.random.default_rng(300 + seed)
+        X = pd.DataFrame({f"x{i}": rng.normal(size=500) for i in range(12)})
+        y = (rng.random(500) < 0.3).astype(int)
+        summary = WoEBinner(n_prebins=20, random_state=seed).fit(X, y).summary()
+        raw += int((summary["shape_pvalue"] <= 0.05).sum())
+        n_turned = int(summary["shape"].isin(["peak", "valley"]).sum())
+        turned += n_turned
+        fits_turning += n_turned > 0
+    assert fits_turning <= 1
+    assert raw > turned
 
 
 def test_shape_parameter_checks(german):

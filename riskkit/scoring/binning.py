@@ -37,12 +37,18 @@ peak (up, then down) or a valley (down, then up), the turning point placed by th
 optimiser (see :mod:`riskkit.scoring._optimal` for the exact dynamic programme).
 
 Shape choice (``monotonic_trend="auto"``, the default): the best monotone and the best
-one-turn partition are both solved; the one-turn shape is kept only if its IV gain over
-the monotone one is significant at level ``shape_alpha`` under a parametric bootstrap of
-the hypothesis "the event rate is the fitted monotone step function"
-(:func:`riskkit.scoring._optimal.turning_shape_test`).  A turning shape always gains some
-IV in sample (it contains the monotone shapes), so choosing it whenever it gains would
-over-fit noise; the test keeps it on pure noise with probability about ``shape_alpha``.
+one-turn partition are both solved.  A turning shape always gains some IV in sample (it
+contains the monotone shapes), so choosing it whenever it gains would over-fit noise.  The
+gain is therefore tested, per feature, by a parametric bootstrap of the hypothesis "the
+event rate is the fitted monotone step function"
+(:func:`riskkit.scoring._optimal.turning_shape_test`), and since a scorecard bins many
+features at once the p-values of all ``"auto"`` numeric features of one fit go through the
+Benjamini-Hochberg procedure at level ``shape_alpha``: the expected share of noise among
+the admitted peaks/valleys is at most ``shape_alpha``, and on pure noise the chance that
+any feature turns is at most ``shape_alpha`` (Benjamini & Hochberg 1995; valid under
+independence or positive dependence of the tests).  Features whose first-stage p-value is
+below ``shape_alpha`` get more draws so that the Monte Carlo p-value can reach the BH
+thresholds.  The per-feature p-value and the BH-adjusted one are in :meth:`summary`.
 ``"auto_monotone"`` is the choice between ascending and descending only (optbinning's
 ``"auto_asc_desc"``; the kit's behaviour before version 0.3).  The chosen shape of each
 feature is in its binning table (column ``shape``) and in :meth:`WoEBinner.summary`.
@@ -70,7 +76,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._optimal import best_partition, turning_shape_test, woe_shape
+from ._optimal import ShapeTest, best_partition, turning_shape_test, woe_shape
 from .._core.checks import as_frame, check_binary_target
 
 __all__ = ["WoEBinner", "FeatureBinning", "woe_iv"]
@@ -142,6 +148,7 @@ class FeatureBinning:
     iv_monotone: float = float("nan")
     iv_turning: float = float("nan")
     shape_pvalue: float = float("nan")
+    shape_qvalue: float = float("nan")
     shape_draws: int = 0
 
     @property
@@ -271,6 +278,7 @@ class FeatureBinning:
             "iv_monotone": _json_float(self.iv_monotone),
             "iv_turning": _json_float(self.iv_turning),
             "shape_pvalue": _json_float(self.shape_pvalue),
+            "shape_qvalue": _json_float(self.shape_qvalue),
             "shape_draws": int(self.shape_draws),
         }
 
@@ -291,6 +299,7 @@ class FeatureBinning:
             iv_monotone=_from_json_float(data.get("iv_monotone")),
             iv_turning=_from_json_float(data.get("iv_turning")),
             shape_pvalue=_from_json_float(data.get("shape_pvalue")),
+            shape_qvalue=_from_json_float(data.get("shape_qvalue")),
             shape_draws=int(data.get("shape_draws", 0)),
         )
 
@@ -336,6 +345,48 @@ def _numeric_values(column: pd.Series, name: str) -> np.ndarray:
     return converted.to_numpy(dtype=float, na_value=np.nan)
 
 
+@dataclass
+class _NumericPrep:
+    """A numeric feature between the two stages of fit: pre-bins and first-stage results."""
+
+    name: str
+    n_rows: int
+    specials: list
+    sp_ne: list
+    sp_ev: list
+    mis_ne: float
+    mis_ev: float
+    requested: str
+    seed: object
+    candidates: np.ndarray | None = None
+    pre_ne: np.ndarray | None = None
+    pre_ev: np.ndarray | None = None
+    result: object = None
+    test: ShapeTest | None = None
+
+    @property
+    def outside_ne(self) -> float:
+        return float(sum(self.sp_ne) + self.mis_ne)
+
+    @property
+    def outside_ev(self) -> float:
+        return float(sum(self.sp_ev) + self.mis_ev)
+
+
+class _Serial:
+    """The ``map`` of a thread pool, run in this thread (``n_jobs=1``)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    @staticmethod
+    def map(func, items):
+        return map(func, items)
+
+
 class WoEBinner(TransformerMixin, BaseEstimator):
     """Optimal WoE binning (monotone or one-turn shapes) of numeric and categorical features.
 
@@ -374,14 +425,18 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         Threads used to bin features in parallel (numpy releases the GIL in the heavy
         steps).  ``None`` means 1, ``-1`` all cores.
     shape_alpha : float, default=0.05
-        Level of the test that admits a peak/valley under ``"auto"``.
+        False discovery rate at which peaks/valleys are admitted under ``"auto"``
+        (Benjamini-Hochberg over the ``"auto"`` numeric features of the fit).
     shape_draws : int, default=99
-        Bootstrap draws of that test (``shape_alpha * (1 + shape_draws)`` should be a
-        whole number for an exact Monte Carlo level).
+        Bootstrap draws of the first-stage test of each feature
+        (``shape_alpha * (1 + shape_draws)`` should be a whole number for an exact Monte
+        Carlo level); features whose p-value is at most ``shape_alpha`` after them get
+        ``ceil(m / shape_alpha) - 1`` draws (``m`` auto numeric features), so that the
+        Monte Carlo p-value can reach the smallest BH threshold ``shape_alpha / m``.
     random_state : int or None, default=0
         Seed of the bootstrap draws (each feature gets its own stream derived from it and
-        the feature name, so a feature's binning does not depend on the other columns,
-        their order or ``n_jobs``).  ``None`` draws
+        the feature's pre-bin counts, so its draws do not depend on its name, the other
+        columns, their order or ``n_jobs``).  ``None`` draws
         fresh entropy (not reproducible).
 
     Attributes
@@ -548,23 +603,24 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         seed = np.random.SeedSequence(self.random_state)
         is_event = target == 1
 
-        def fit_one(position: int) -> FeatureBinning:
+        def fit_one(position: int):
             name = columns[position]
             column = frame.iloc[:, position]
             if name in categorical:
                 return self._fit_categorical(name, column, target)
-            # one stream per feature name: the same draws whatever the column order, the
-            # other columns or the thread that bins it
-            key = zlib.crc32(name.encode("utf-8"))
-            rng = np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(key,)))
-            return self._fit_numeric(name, column, target, rng, is_event)
+            return self._prepare_numeric(name, column, target, seed, is_event)
 
         n_threads = self._n_threads(len(columns))
-        if n_threads > 1:
-            with ThreadPoolExecutor(n_threads) as pool:
-                fitted = list(pool.map(fit_one, range(len(columns))))
-        else:
-            fitted = [fit_one(i) for i in range(len(columns))]
+        with ThreadPoolExecutor(n_threads) if n_threads > 1 else _Serial() as pool:
+            stage = list(pool.map(fit_one, range(len(columns))))
+            preps = [p for p in stage if isinstance(p, _NumericPrep)]
+            chosen = self._choose_shapes(preps, lambda f, items: list(pool.map(f, items)))
+        fitted = []
+        for item in stage:
+            if isinstance(item, _NumericPrep):
+                result, info = chosen.get(item.name, (item.result, {}))
+                item = self._build_numeric(item, result, info)
+            fitted.append(item)
         self.binnings_ = {b.name: b for b in fitted}
         self.information_value_ = (
             pd.Series({b.name: b.iv for b in fitted}, name="iv", dtype=float)
@@ -581,6 +637,9 @@ class WoEBinner(TransformerMixin, BaseEstimator):
                 requested="auto", shape_info=None) -> FeatureBinning:
         woe, iv = woe_iv(counts_ne, counts_ev, self.smoothing)
         info = shape_info or {}
+        # the partitions' IVs cover the regular bins; add the missing/special bins so that
+        # they compare with the feature's IV
+        outside = float(iv[n_regular:].sum())
         return FeatureBinning(
             name=name,
             kind=kind,
@@ -593,37 +652,33 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             iv_contrib=iv,
             trend=woe_shape(woe[:n_regular]),
             requested_trend=requested,
-            iv_monotone=info.get("iv_monotone", float("nan")),
-            iv_turning=info.get("iv_turning", float("nan")),
+            iv_monotone=info.get("iv_monotone", float("nan")) + outside,
+            iv_turning=info.get("iv_turning", float("nan")) + outside,
             shape_pvalue=info.get("pvalue", float("nan")),
+            shape_qvalue=info.get("qvalue", float("nan")),
             shape_draws=info.get("draws", 0),
         )
 
-    def _optimise(self, ne, ev, total_ne, total_ev, n_rows, trend, rng=None):
-        """Optimal partition of the pre-bins for ``trend``, and what the shape choice saw."""
-        min_count = self._min_count(n_rows)
-        if trend == "auto":
-            test = turning_shape_test(
-                ne, ev, outside_nonevents=total_ne - ne.sum(), outside_events=total_ev - ev.sum(),
-                min_count=min_count, max_bins=self.max_bins, alpha=self.shape_alpha,
-                max_draws=self.shape_draws, rng=rng)
-            info = {"iv_monotone": test.monotone.iv if test.monotone is not None else float("nan"),
-                    "iv_turning": test.turning.iv if test.turning is not None else float("nan"),
-                    "pvalue": test.pvalue, "draws": test.n_draws}
-            return test.chosen, info
+    def _optimise(self, ne, ev, total_ne, total_ev, n_rows, trend):
+        """Optimal partition of the pre-bins for a stated ``trend`` (not ``"auto"``)."""
         trends = ("ascending", "descending") if trend == "auto_monotone" else (trend,)
-        best = best_partition(ne, ev, total_nonevents=total_ne, total_events=total_ev,
-                              min_count=min_count, max_bins=self.max_bins, trends=trends)
-        return best, {}
+        return best_partition(ne, ev, total_nonevents=total_ne, total_events=total_ev,
+                              min_count=self._min_count(n_rows), max_bins=self.max_bins, trends=trends)
 
-    def _fit_numeric(self, name: str, column: pd.Series, y: np.ndarray, rng=None,
-                     is_event: np.ndarray | None = None) -> FeatureBinning:
+    def _shape_test(self, prep: "_NumericPrep", max_draws: int) -> ShapeTest:
+        return turning_shape_test(
+            prep.pre_ne, prep.pre_ev, outside_nonevents=prep.outside_ne, outside_events=prep.outside_ev,
+            min_count=self._min_count(prep.n_rows), max_bins=self.max_bins, alpha=self.shape_alpha,
+            max_draws=max_draws, rng=np.random.default_rng(prep.seed))
+
+    def _prepare_numeric(self, name: str, column: pd.Series, y: np.ndarray, seed,
+                         is_event: np.ndarray | None = None) -> "_NumericPrep":
+        """Pre-bin counts of a numeric feature, its missing/special counts, and (for a
+        stated trend) its optimal partition or (for ``"auto"``) the first-stage shape test."""
         x = _numeric_values(column, name)
         specials = [v for v in self._specials_for(name)]
         is_event = (y == 1) if is_event is None else is_event
         n_rows = len(x)
-        total_ev = float(y.sum())
-        total_ne = n_rows - total_ev
         # np.sort puts NaN last, so the regular values are a prefix of the sorted column and
         # of its events: no row mask is needed unless there are special values
         special_masks = [x == float(v) for v in specials]
@@ -636,39 +691,90 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             ordered_ev = np.sort(x[is_event])
         n_regular = int(np.searchsorted(ordered, np.nan, side="left"))
         n_regular_ev = int(np.searchsorted(ordered_ev, np.nan, side="left"))
-        n_missing = ordered.size - n_regular
         mis_ev = float(ordered_ev.size - n_regular_ev)
+        mis_ne = float(ordered.size - n_regular) - mis_ev
         ordered, ordered_ev = ordered[:n_regular], ordered_ev[:n_regular_ev]
-
-        splits: list[float] = []
-        requested = self._trend_for(name)
-        info: dict = {}
+        sp_ev = [float(y[m].sum()) for m in special_masks]
+        sp_ne = [float(m.sum()) - e for m, e in zip(special_masks, sp_ev)]
+        prep = _NumericPrep(name=name, n_rows=n_rows, specials=specials, sp_ne=sp_ne, sp_ev=sp_ev,
+                            mis_ne=mis_ne, mis_ev=mis_ev, requested=self._trend_for(name), seed=seed)
         if n_regular:
             positions = (np.arange(1, self.n_prebins) * n_regular) // self.n_prebins
             candidates = np.unique(ordered[positions])
-            candidates = candidates[candidates > ordered[0]]
+            prep.candidates = candidates[candidates > ordered[0]]
             # pre-bin counts (pre-bin b = [c_{b-1}, c_b)) by one binary search per candidate
-            below = np.searchsorted(ordered, candidates, side="left")
-            below_ev = np.searchsorted(ordered_ev, candidates, side="left")
+            below = np.searchsorted(ordered, prep.candidates, side="left")
+            below_ev = np.searchsorted(ordered_ev, prep.candidates, side="left")
             pre_n = np.diff(np.concatenate(([0], below, [n_regular]))).astype(float)
-            pre_ev = np.diff(np.concatenate(([0], below_ev, [n_regular_ev]))).astype(float)
-            pre_ne = pre_n - pre_ev
-            result, info = self._optimise(pre_ne, pre_ev, total_ne, total_ev, n_rows, requested, rng)
-            boundaries = result.boundaries if result is not None else (0, len(candidates) + 1)
-            splits = [float(candidates[b - 1]) for b in boundaries[1:-1]]
+            prep.pre_ev = np.diff(np.concatenate(([0], below_ev, [n_regular_ev]))).astype(float)
+            prep.pre_ne = pre_n - prep.pre_ev
+            # one stream per feature, keyed by its own counts: the same draws whatever its
+            # name, the other columns, their order or the thread that bins it
+            key = zlib.crc32(np.concatenate([prep.pre_ne, prep.pre_ev, [prep.outside_ne, prep.outside_ev]])
+                             .tobytes())
+            prep.seed = np.random.SeedSequence(seed.entropy, spawn_key=(key,))
+            if prep.requested == "auto":
+                prep.test = self._shape_test(prep, self.shape_draws)
+            else:
+                prep.result = self._optimise(prep.pre_ne, prep.pre_ev, prep.pre_ne.sum() + prep.outside_ne,
+                                             prep.pre_ev.sum() + prep.outside_ev, n_rows, prep.requested)
+        return prep
+
+    def _build_numeric(self, prep: "_NumericPrep", result, info: dict) -> FeatureBinning:
+        """The fitted binning of a numeric feature from its pre-bins and chosen partition."""
+        splits: list[float] = []
+        if prep.candidates is not None:
+            boundaries = result.boundaries if result is not None else (0, len(prep.candidates) + 1)
+            splits = [float(prep.candidates[b - 1]) for b in boundaries[1:-1]]
             starts = np.asarray(boundaries[:-1], dtype=np.intp)
-            reg_ev = np.add.reduceat(pre_ev, starts)
-            reg_ne = np.add.reduceat(pre_ne, starts)
+            reg_ev = np.add.reduceat(prep.pre_ev, starts)
+            reg_ne = np.add.reduceat(prep.pre_ne, starts)
         else:
             reg_ev = np.zeros(1)
             reg_ne = np.zeros(1)
-        sp_ev = [float(y[m].sum()) for m in special_masks]
-        sp_ne = [float(m.sum()) - e for m, e in zip(special_masks, sp_ev)]
-        mis_ne = float(n_missing) - mis_ev
-        counts_ne = np.concatenate([reg_ne, sp_ne, [mis_ne]])
-        counts_ev = np.concatenate([reg_ev, sp_ev, [mis_ev]])
-        return self._finish(name, "numeric", counts_ne, counts_ev, splits, [], specials, len(splits) + 1,
-                            requested, info)
+        counts_ne = np.concatenate([reg_ne, prep.sp_ne, [prep.mis_ne]])
+        counts_ev = np.concatenate([reg_ev, prep.sp_ev, [prep.mis_ev]])
+        return self._finish(prep.name, "numeric", counts_ne, counts_ev, splits, [], prep.specials,
+                            len(splits) + 1, prep.requested, info)
+
+    def _choose_shapes(self, preps: list["_NumericPrep"], pool) -> dict[str, tuple]:
+        """Second stage of the shape choice over all ``"auto"`` numeric features.
+
+        The one-turn shapes whose first-stage p-value is at most ``shape_alpha`` are
+        refined with enough draws to meet the Benjamini-Hochberg thresholds, and a turning
+        shape is kept only if BH at level ``shape_alpha`` over the ``m`` auto features
+        admits it: with p-values sorted, p_(1) <= ... <= p_(m), the turning shapes of the
+        k* smallest are kept, k* = max{k : p_(k) <= shape_alpha k / m} (Benjamini &
+        Hochberg 1995).  Returns ``name -> (partition, info)``.
+        """
+        tested = [p for p in preps if p.test is not None]
+        m = len(tested)
+        alpha = self.shape_alpha
+        candidates = [p for p in tested if p.test.chosen is p.test.turning and p.test.turning is not None]
+        if candidates:
+            # the smallest Monte Carlo p-value 1/(1 + B) must be able to meet the smallest
+            # BH threshold alpha / m
+            draws = max(self.shape_draws, math.ceil(m / alpha - 1e-9) - 1)
+            refine = [p for p in candidates if p.test.n_draws < draws]
+            for prep, test in zip(refine, pool(lambda p: self._shape_test(p, draws), refine)):
+                prep.test = test
+        pvalues = np.array([p.test.pvalue for p in tested], dtype=float)
+        order = np.argsort(pvalues, kind="stable")
+        ranked = pvalues[order]
+        passed = np.flatnonzero(ranked <= alpha * np.arange(1, m + 1) / max(m, 1) + 1e-12)
+        admitted = {tested[i].name for i in order[: passed[-1] + 1]} if passed.size else set()
+        # BH-adjusted p-values: q_(k) = min_{j >= k} p_(j) m / j
+        adjusted = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1] if m else ranked
+        qvalues = dict(zip((tested[i].name for i in order), np.minimum(adjusted, 1.0)))
+        out = {}
+        for prep in tested:
+            test = prep.test
+            keep = prep.name in admitted and any(prep is c for c in candidates)
+            out[prep.name] = (test.turning if keep else test.monotone, {
+                "iv_monotone": test.monotone.iv if test.monotone is not None else float("nan"),
+                "iv_turning": test.turning.iv if test.turning is not None else float("nan"),
+                "pvalue": test.pvalue, "qvalue": float(qvalues[prep.name]), "draws": test.n_draws})
+        return out
 
     def _fit_categorical(self, name: str, column: pd.Series, y: np.ndarray) -> FeatureBinning:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -698,7 +804,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         groups: list[list[str]] = []
         if pseudo:
             # ordered by increasing event rate, WoE decreases along the order
-            result, _ = self._optimise(pseudo_n - pseudo_ev, pseudo_ev, total_ne, total_ev, n_rows, "descending")
+            result = self._optimise(pseudo_n - pseudo_ev, pseudo_ev, total_ne, total_ev, n_rows, "descending")
             boundaries = result.boundaries if result is not None else (0, len(pseudo))
             reg_ne, reg_ev = [], []
             for lo, hi in zip(boundaries[:-1], boundaries[1:]):
@@ -790,11 +896,13 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         """One row per feature: what was asked, the chosen WoE shape and the shape test.
 
         Columns ``feature, kind, requested_trend, shape, n_bins, iv, iv_monotone,
-        iv_turning, shape_pvalue, shape_draws``, sorted by IV (descending).
+        iv_turning, shape_pvalue, shape_qvalue, shape_draws``, sorted by IV (descending).
         ``iv_monotone``/``iv_turning`` are the IVs of the best monotone and the best
-        peak/valley partitions and ``shape_pvalue`` the bootstrap p-value of the gain
-        (``monotonic_trend="auto"`` on numeric features only; NaN otherwise, and 1 when
-        the turning shape gained nothing to test).
+        peak/valley binnings (missing and special bins included), ``shape_pvalue`` the
+        bootstrap p-value of the gain and ``shape_qvalue`` its Benjamini-Hochberg
+        adjusted value over the fit's ``"auto"`` features (a turn is kept iff
+        ``shape_qvalue <= shape_alpha``); ``monotonic_trend="auto"`` on numeric features
+        only, NaN otherwise; the p-value is 1 when the turn gained nothing to test.
         """
         check_is_fitted(self, "binnings_")
         rows = [
@@ -808,6 +916,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
                 "iv_monotone": b.iv_monotone,
                 "iv_turning": b.iv_turning,
                 "shape_pvalue": b.shape_pvalue,
+                "shape_qvalue": b.shape_qvalue,
                 "shape_draws": b.shape_draws,
             }
             for b in self.binnings_.values()
