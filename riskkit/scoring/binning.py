@@ -756,7 +756,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             # BH threshold alpha / m
             draws = max(self.shape_draws, math.ceil(m / alpha - 1e-9) - 1)
             refine = [p for p in candidates if p.test.n_draws < draws]
-            for prep, test in zip(refine, pool(lambda p: self._shape_test(p, draws), refine)):
+            for prep, test in zip(refine, pool(lambda p: p.test.extend(draws, alpha), refine)):
                 prep.test = test
         pvalues = np.array([p.test.pvalue for p in tested], dtype=float)
         order = np.argsort(pvalues, kind="stable")
