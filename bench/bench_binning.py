@@ -109,7 +109,7 @@ def main(argv=None) -> pd.DataFrame:
                      "mean_bins": float(np.mean([b.n_regular for b in binner.binnings_.values()]))})
         if trend == "auto" and shapes is None:
             shapes = binner.summary()[["feature", "shape", "iv_monotone", "iv_turning", "shape_pvalue",
-                                       "shape_draws"]]
+                                       "shape_qvalue", "shape_draws"]]
     if not args.no_optbinning:
         try:
             import optbinning  # noqa: F401

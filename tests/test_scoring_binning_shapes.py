@@ -265,14 +265,23 @@ def test_german_shapes(german):
     summary = binner.summary().set_index("feature")
     auto_numeric = summary[summary["kind"] == "numeric"]
     assert len(auto_numeric) == 7
+    # two of the 7 cannot turn whatever the target (three bins of 50 records do not fit:
+    # 845/155 records on two values; 633/333/34 on 1, 2, 3-4 existing credits), so they
+    # are no hypotheses of the Benjamini-Hochberg step, which runs over m = 5
+    no_turn = ["number_of_people_being_liable_to_provide_maintenance_for",
+               "number_of_existing_credits_at_this_bank"]
+    assert summary.loc[no_turn, ["iv_turning", "shape_pvalue", "shape_qvalue"]].isna().all().all()
+    m = int(auto_numeric["shape_qvalue"].notna().sum())
+    assert m == 5
     # small and large loans are riskier than middling ones: a one-turn shape gains 0.09 IV and
     # is significant on its own (bootstrap p about 0.012 with many draws), but not after the
-    # Benjamini-Hochberg step over the 7 numeric features (threshold 0.05 / 7 = 0.0071)
+    # Benjamini-Hochberg step (threshold 0.05 / 5 = 0.01 for the smallest p-value)
     ca = summary.loc["credit_amount"]
     assert ca["iv_turning"] - ca["iv_monotone"] > 0.08
     assert ca["shape_pvalue"] <= 0.05 < ca["shape_qvalue"]
+    assert ca["shape_qvalue"] == pytest.approx(min(1.0, ca["shape_pvalue"] * m))  # the smallest p
     assert ca["shape"] == "descending" and ca["iv"] == pytest.approx(ca["iv_monotone"])
-    assert ca["shape_draws"] == 139  # the one candidate is refined to 7 / 0.05 - 1 draws
+    assert ca["shape_draws"] == 99  # enough to reach 0.05 / 5 = 1 / (1 + 99)
     # binned alone there is one hypothesis: the peak is admitted
     alone = WoEBinner().fit(X[["credit_amount"]], y).binnings_["credit_amount"]
     assert alone.trend == "peak" and alone.shape_pvalue <= 0.05 and alone.shape_qvalue == alone.shape_pvalue
@@ -363,3 +372,24 @@ def test_shape_parameter_checks(german):
     mixed = WoEBinner(monotonic_trend={"credit_amount": "valley"}).fit(X, y)
     assert mixed.binnings_["credit_amount"].requested_trend == "valley"
     assert mixed.binnings_["credit_amount"].trend in ("valley", "ascending", "descending")
+
+
+def test_max_groups_against_enumeration():
+    """Whether a feature can turn at all (three bins of the minimum size) is decided from
+    the pre-bin record counts alone; the greedy count equals the enumerated maximum."""
+    from riskkit.scoring.binning import _max_groups
+
+    rng = np.random.default_rng(31)
+    for _ in range(150):
+        k = int(rng.integers(1, 9))
+        counts = rng.integers(0, 30, k).astype(float)
+        if counts.sum() == 0:
+            continue
+        min_count = float(rng.integers(1, 40))
+        best = 1
+        for r in range(k):
+            for cuts in itertools.combinations(range(1, k), r):
+                b = [0, *cuts, k]
+                if all(counts[lo:hi].sum() >= min_count for lo, hi in zip(b[:-1], b[1:])):
+                    best = max(best, len(b) - 1)
+        assert _max_groups(counts, min_count) == best, (counts, min_count)

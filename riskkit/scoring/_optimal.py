@@ -388,7 +388,7 @@ class ShapeTest:
     chosen: PartitionResult | None
     _bootstrap: object = field(default=None, repr=False, compare=False)
 
-    def extend(self, max_draws: int, alpha: float = 0.05) -> "ShapeTest":
+    def extend(self, max_draws: int, alpha: float = 0.05) -> ShapeTest:
         """The same test continued to ``max_draws`` draws (same random stream, no early
         stop), e.g. to resolve a smaller multiple-testing threshold; ``chosen`` then
         compares the new p-value with ``alpha``."""

@@ -283,7 +283,7 @@ class FeatureBinning:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FeatureBinning":
+    def from_dict(cls, data: dict) -> FeatureBinning:
         return cls(
             name=data["name"],
             kind=data["kind"],
@@ -363,6 +363,7 @@ class _NumericPrep:
     pre_ev: np.ndarray | None = None
     result: object = None
     test: ShapeTest | None = None
+    can_turn: bool = False
 
     @property
     def outside_ne(self) -> float:
@@ -371,6 +372,18 @@ class _NumericPrep:
     @property
     def outside_ev(self) -> float:
         return float(sum(self.sp_ev) + self.mis_ev)
+
+
+def _max_groups(counts: np.ndarray, min_count: float) -> int:
+    """Largest number of contiguous groups of at least ``min_count`` records (greedy from
+    the left: close a group as soon as it is large enough; a short remainder joins the
+    last group)."""
+    groups, running = 0, 0.0
+    for c in counts:
+        running += c
+        if running >= min_count:
+            groups, running = groups + 1, 0.0
+    return max(groups, 1)
 
 
 class _Serial:
@@ -665,14 +678,14 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         return best_partition(ne, ev, total_nonevents=total_ne, total_events=total_ev,
                               min_count=self._min_count(n_rows), max_bins=self.max_bins, trends=trends)
 
-    def _shape_test(self, prep: "_NumericPrep", max_draws: int) -> ShapeTest:
+    def _shape_test(self, prep: _NumericPrep, max_draws: int) -> ShapeTest:
         return turning_shape_test(
             prep.pre_ne, prep.pre_ev, outside_nonevents=prep.outside_ne, outside_events=prep.outside_ev,
             min_count=self._min_count(prep.n_rows), max_bins=self.max_bins, alpha=self.shape_alpha,
             max_draws=max_draws, rng=np.random.default_rng(prep.seed))
 
     def _prepare_numeric(self, name: str, column: pd.Series, y: np.ndarray, seed,
-                         is_event: np.ndarray | None = None) -> "_NumericPrep":
+                         is_event: np.ndarray | None = None) -> _NumericPrep:
         """Pre-bin counts of a numeric feature, its missing/special counts, and (for a
         stated trend) its optimal partition or (for ``"auto"``) the first-stage shape test."""
         x = _numeric_values(column, name)
@@ -713,6 +726,10 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             key = zlib.crc32(np.concatenate([prep.pre_ne, prep.pre_ev, [prep.outside_ne, prep.outside_ev]])
                              .tobytes())
             prep.seed = np.random.SeedSequence(seed.entropy, spawn_key=(key,))
+            # whether three bins of the minimum size fit, a fact about x alone: a feature
+            # where they do not cannot turn whatever y is, so it is no hypothesis of the
+            # multiple-testing step
+            prep.can_turn = _max_groups(pre_n, self._min_count(n_rows)) >= 3
             if prep.requested == "auto":
                 prep.test = self._shape_test(prep, self.shape_draws)
             else:
@@ -720,7 +737,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
                                              prep.pre_ev.sum() + prep.outside_ev, n_rows, prep.requested)
         return prep
 
-    def _build_numeric(self, prep: "_NumericPrep", result, info: dict) -> FeatureBinning:
+    def _build_numeric(self, prep: _NumericPrep, result, info: dict) -> FeatureBinning:
         """The fitted binning of a numeric feature from its pre-bins and chosen partition."""
         splits: list[float] = []
         if prep.candidates is not None:
@@ -737,7 +754,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         return self._finish(prep.name, "numeric", counts_ne, counts_ev, splits, [], prep.specials,
                             len(splits) + 1, prep.requested, info)
 
-    def _choose_shapes(self, preps: list["_NumericPrep"], pool) -> dict[str, tuple]:
+    def _choose_shapes(self, preps: list[_NumericPrep], pool) -> dict[str, tuple]:
         """Second stage of the shape choice over all ``"auto"`` numeric features.
 
         The one-turn shapes whose first-stage p-value is at most ``shape_alpha`` are
@@ -745,9 +762,11 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         shape is kept only if BH at level ``shape_alpha`` over the ``m`` auto features
         admits it: with p-values sorted, p_(1) <= ... <= p_(m), the turning shapes of the
         k* smallest are kept, k* = max{k : p_(k) <= shape_alpha k / m} (Benjamini &
-        Hochberg 1995).  Returns ``name -> (partition, info)``.
+        Hochberg 1995).  Features where three bins of the minimum size do not fit cannot
+        turn whatever the target is (a fact about x alone), so they are not counted in
+        ``m``.  Returns ``name -> (partition, info)``.
         """
-        tested = [p for p in preps if p.test is not None]
+        tested = [p for p in preps if p.test is not None and p.can_turn]
         m = len(tested)
         alpha = self.shape_alpha
         candidates = [p for p in tested if p.test.chosen is p.test.turning and p.test.turning is not None]
@@ -767,6 +786,10 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         adjusted = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1] if m else ranked
         qvalues = dict(zip((tested[i].name for i in order), np.minimum(adjusted, 1.0)))
         out = {}
+        for prep in (p for p in preps if p.test is not None and not p.can_turn):
+            out[prep.name] = (prep.test.monotone, {
+                "iv_monotone": prep.test.monotone.iv if prep.test.monotone is not None else float("nan"),
+                "iv_turning": float("nan"), "pvalue": float("nan"), "qvalue": float("nan"), "draws": 0})
         for prep in tested:
             test = prep.test
             keep = prep.name in admitted and any(prep is c for c in candidates)
@@ -902,7 +925,9 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         bootstrap p-value of the gain and ``shape_qvalue`` its Benjamini-Hochberg
         adjusted value over the fit's ``"auto"`` features (a turn is kept iff
         ``shape_qvalue <= shape_alpha``); ``monotonic_trend="auto"`` on numeric features
-        only, NaN otherwise; the p-value is 1 when the turn gained nothing to test.
+        only, NaN otherwise and where three bins of ``min_bin_share`` do not fit (no
+        turn possible, whatever the target: not a hypothesis of the test); the p-value
+        is 1 when the turn gained nothing to test.
         """
         check_is_fitted(self, "binnings_")
         rows = [
@@ -937,7 +962,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "WoEBinner":
+    def from_dict(cls, data: dict) -> WoEBinner:
         binner = cls(**data["params"])
         fitted = [FeatureBinning.from_dict(f) for f in data["features"]]
         binner.binnings_ = {b.name: b for b in fitted}
