@@ -50,7 +50,7 @@ independence or positive dependence of the tests).  Features whose first-stage p
 below ``shape_alpha`` get more draws so that the Monte Carlo p-value can reach the BH
 thresholds.  The per-feature p-value and the BH-adjusted one are in :meth:`summary`.
 ``"auto_monotone"`` is the choice between ascending and descending only (optbinning's
-``"auto_asc_desc"``; the kit's behaviour before version 0.3).  The chosen shape of each
+``"auto_asc_desc"``; the kit's behaviour before the one-turn shapes).  The chosen shape of each
 feature is in its binning table (column ``shape``) and in :meth:`WoEBinner.summary`.
 
 Shapes are stated for the WoE (higher WoE = lower risk), so a WoE ``"peak"`` is a risk

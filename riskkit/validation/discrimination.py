@@ -17,6 +17,9 @@ Source verification (checked with the ``search`` tool against public copies)
   statistic S = (AUC_init - AUC_curr)/s with the DeLong s^2 of the current AUC and the
   one-sided p = 1 - Phi(S) agree with independent open implementations of that section
   (e.g. ``crm_validator`` PD_validator.test_statistic / summary_discr_power).
+* pROC (Robin et al. 2011), ``roc.test(paired = FALSE, method = "delong")``: the unpaired
+  statistic D, its Welch-Satterthwaite degrees of freedom and the Student t p-value of
+  :func:`delong_test_unpaired` reproduce pROC 1.18.0's output on its ``aSAH`` data (tested).
 * BCBS WP14 (2005): the text (its AUC confidence-interval table and the Pietra definition)
   could not be retrieved; :func:`auc_variance_bound` and :func:`pietra_index` are
   **not verified against the source text**.
