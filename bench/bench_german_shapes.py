@@ -3,7 +3,8 @@
 Three binnings of the same data, side by side:
 
 * **riskkit after** -- ``WoEBinner()`` (``monotonic_trend="auto"``: monotone unless a
-  peak/valley is significant under the bootstrap shape test);
+  peak/valley is significant under the bootstrap shape test after the Benjamini-Hochberg
+  step over the numeric features);
 * **riskkit before** -- ``WoEBinner(monotonic_trend="auto_monotone")``: ascending or
   descending only, the kit's behaviour before the one-turn shapes;
 * **optbinning** -- ``BinningProcess`` with its defaults (its ``"auto"`` trend heuristic

@@ -443,9 +443,11 @@ class WoEBinner(TransformerMixin, BaseEstimator):
     shape_draws : int, default=99
         Bootstrap draws of the first-stage test of each feature
         (``shape_alpha * (1 + shape_draws)`` should be a whole number for an exact Monte
-        Carlo level); features whose p-value is at most ``shape_alpha`` after them get
-        ``ceil(m / shape_alpha) - 1`` draws (``m`` auto numeric features), so that the
-        Monte Carlo p-value can reach the smallest BH threshold ``shape_alpha / m``.
+        Carlo level); the ``c`` features whose p-value is at most ``shape_alpha`` after
+        them get ``ceil(m / (shape_alpha c)) - 1`` draws (``m`` auto numeric features that
+        can turn), so that the Monte Carlo p-value can reach the BH threshold under which
+        all pass, and those then left out with no draw reaching their gain get
+        ``ceil(m / shape_alpha) - 1`` (the smallest threshold ``shape_alpha / m``).
     random_state : int or None, default=0
         Seed of the bootstrap draws (each feature gets its own stream derived from it and
         the feature's pre-bin counts, so its draws do not depend on its name, the other
@@ -770,18 +772,32 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         m = len(tested)
         alpha = self.shape_alpha
         candidates = [p for p in tested if p.test.chosen is p.test.turning and p.test.turning is not None]
-        if candidates:
-            # the smallest Monte Carlo p-value 1/(1 + B) must be able to meet the smallest
-            # BH threshold alpha / m
-            draws = max(self.shape_draws, math.ceil(m / alpha - 1e-9) - 1)
-            refine = [p for p in candidates if p.test.n_draws < draws]
-            for prep, test in zip(refine, pool(lambda p: p.test.extend(draws, alpha), refine)):
+
+        def refine(preps_, draws):
+            todo = [p for p in preps_ if p.test.n_draws < draws]
+            for prep, test in zip(todo, pool(lambda p: p.test.extend(draws, alpha), todo)):
                 prep.test = test
-        pvalues = np.array([p.test.pvalue for p in tested], dtype=float)
-        order = np.argsort(pvalues, kind="stable")
+
+        def bh():
+            pvalues = np.array([p.test.pvalue for p in tested], dtype=float)
+            order = np.argsort(pvalues, kind="stable")
+            passed = np.flatnonzero(pvalues[order] <= alpha * np.arange(1, m + 1) / max(m, 1) + 1e-12)
+            return {tested[i].name for i in order[: passed[-1] + 1]} if passed.size else set(), pvalues, order
+
+        if candidates:
+            # Monte Carlo resolution: the smallest p-value 1/(1 + B) must meet the BH threshold
+            # alpha c / m under which all c candidates pass together; a candidate left out
+            # with no draw reaching its gain (p at that floor) gets the draws to meet the
+            # smallest threshold alpha / m
+            refine(candidates, max(self.shape_draws, math.ceil(m / (alpha * len(candidates)) - 1e-9) - 1))
+            admitted, _, _ = bh()
+            finest = math.ceil(m / alpha - 1e-9) - 1
+            at_floor = [p for p in candidates if p.name not in admitted
+                        and p.test.pvalue <= 1 / (1 + p.test.n_draws) + 1e-12 and p.test.n_draws < finest]
+            if at_floor:
+                refine(at_floor, finest)
+        admitted, pvalues, order = bh()
         ranked = pvalues[order]
-        passed = np.flatnonzero(ranked <= alpha * np.arange(1, m + 1) / max(m, 1) + 1e-12)
-        admitted = {tested[i].name for i in order[: passed[-1] + 1]} if passed.size else set()
         # BH-adjusted p-values: q_(k) = min_{j >= k} p_(j) m / j
         adjusted = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1] if m else ranked
         qvalues = dict(zip((tested[i].name for i in order), np.minimum(adjusted, 1.0)))
