@@ -80,7 +80,7 @@ def test_dp_matches_brute_force_enumeration():
 def test_dp_rejects_unknown_trend():
     with pytest.raises(ValueError, match="trend"):
         optimal_partition(np.ones(3), np.ones(3), total_nonevents=3, total_events=3, min_count=1,
-                          max_bins=2, trend="peak")
+                          max_bins=2, trend="zigzag")
 
 
 # --------------------------------------------------------------------------- WoE / IV formulas
@@ -168,7 +168,18 @@ def test_german_iv_ranking_and_constraints(german, german_binner):
         assert len(table) <= german_binner.max_bins
         assert (table["share"] >= 0.05 - 1e-12).all() or len(table) == 1
         if b.kind == "numeric" and len(table) > 1:
+            # strictly monotone, or (since the peak/valley shapes) one turning point; the
+            # table states which
             d = np.diff(table["woe"].to_numpy())
+            assert (d != 0).all() and np.count_nonzero(np.diff(np.sign(d))) <= 1, name
+            assert (table["shape"] == b.trend).all()
+            monotone = (d > 0).all() or (d < 0).all()
+            assert b.trend in (("ascending", "descending") if monotone else ("peak", "valley")), name
+    # the monotone-only choice (the behaviour before the one-turn shapes) is still there
+    old = WoEBinner(monotonic_trend="auto_monotone").fit(X, german[1])
+    for name, b in old.binnings_.items():
+        if b.kind == "numeric" and b.n_regular > 1:
+            d = np.diff(b.woe[: b.n_regular])
             assert (d > 0).all() or (d < 0).all(), name
 
 

@@ -75,6 +75,75 @@ def test_asah_paired_delong_matches_proc(asah):
     assert r.verdict == "red"  # p < 0.05 with the default delong thresholds
 
 
+def test_asah_unpaired_delong_matches_proc(asah):
+    """pROC 1.18.0: roc.test(roc(outcome, wfns), roc(outcome, ndka), paired = FALSE,
+    method = "delong") prints D = 3.10125096778969, df = 197.125250631218,
+    p-value = 0.00220950791756457 (/work/shared/data/README.md)."""
+    y, df = asah
+    r = rkv.delong_test_unpaired(y, df["wfns"], y, df["ndka"])
+    assert r.statistic == pytest.approx(3.10125096778969, abs=1e-10)
+    assert r.df == pytest.approx(197.125250631218, abs=1e-8)
+    assert r.pvalue == pytest.approx(0.00220950791756457, abs=1e-12)
+    assert r.verdict == "red"
+    # the normal reference the kit used before gives a visibly different p-value
+    assert r.pvalue - 2 * stats.norm.sf(r.statistic) > 2.5e-4  # 0.002210 (t) vs 0.001927 (normal)
+
+
+def test_unpaired_welch_df_from_placements_written_out(asah):
+    """The Welch-Satterthwaite df from the DeLong variance components computed by hand:
+    placements V10_i = mean_j psi(x_i, y_j), V01_j = mean_i psi(x_i, y_j), S10, S01 their
+    sample variances, V = S10/m + S01/n; df = (V_a + V_b)^2 / sum V^2/(N - 1).  Two
+    samples of different sizes (the first 70 and the last 43 patients)."""
+    y, df = asah
+    first, last = slice(0, 70), slice(70, None)
+    parts = []
+    for rows, column in ((first, "wfns"), (last, "s100b")):
+        yy = y.to_numpy()[rows].astype(bool)
+        s = df[column].to_numpy(float)[rows]
+        cases, controls = s[yy], s[~yy]
+        psi = [[1.0 if c > d else 0.5 if c == d else 0.0 for d in controls] for c in cases]
+        v10 = [sum(row) / len(controls) for row in psi]
+        v01 = [sum(psi[i][j] for i in range(len(cases))) / len(cases) for j in range(len(controls))]
+        theta = sum(v10) / len(cases)
+        s10 = sum((v - theta) ** 2 for v in v10) / (len(cases) - 1)
+        s01 = sum((v - theta) ** 2 for v in v01) / (len(controls) - 1)
+        parts.append((theta, s10 / len(cases) + s01 / len(controls), len(cases) + len(controls)))
+    (a1, v1, n1), (a2, v2, n2) = parts
+    d = (a1 - a2) / (v1 + v2) ** 0.5
+    welch = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
+    r = rkv.delong_test_unpaired(y[first], df["wfns"][first], y[last], df["s100b"][last])
+    assert (r.n_a, r.n_b) == (70, 43)
+    assert r.statistic == pytest.approx(d, rel=1e-12)
+    assert r.df == pytest.approx(welch, rel=1e-12)
+    assert r.pvalue == pytest.approx(2 * stats.t.sf(abs(d), welch), rel=1e-12)
+    less = rkv.delong_test_unpaired(y[first], df["wfns"][first], y[last], df["s100b"][last],
+                                    alternative="less")
+    greater = rkv.delong_test_unpaired(y[first], df["wfns"][first], y[last], df["s100b"][last],
+                                       alternative="greater")
+    assert less.pvalue == pytest.approx(stats.t.cdf(d, welch), rel=1e-12)
+    assert greater.pvalue == pytest.approx(stats.t.sf(d, welch), rel=1e-12)
+
+
+def test_paired_one_sided_verdicts_follow_the_favourable_direction(asah):
+    """wfns beats s100b (z = 2.209, pROC): two-sided the AUCs differ (red); judged as a
+    champion against s100b (H1: champion worse) the result is favourable, hence green."""
+    y, df = asah
+    z = 2.20898359144091
+    champion = rkv.delong_test(y, df["wfns"], df["s100b"], alternative="less")
+    assert champion.statistic == pytest.approx(z, abs=1e-10)
+    assert champion.pvalue == pytest.approx(stats.norm.cdf(z), abs=1e-12)
+    assert champion.verdict == "green"
+    challenger = rkv.delong_test(y, df["s100b"], df["wfns"], alternative="less")
+    assert challenger.pvalue == pytest.approx(stats.norm.sf(z), abs=1e-12)
+    assert challenger.verdict == "red"  # s100b as champion is significantly worse
+    greater = rkv.delong_test(y, df["wfns"], df["s100b"], alternative="greater")
+    assert greater.pvalue == pytest.approx(challenger.pvalue, abs=1e-15)
+    with pytest.raises(ValueError, match="alternative"):
+        rkv.delong_test(y, df["wfns"], df["s100b"], alternative="smaller")
+    with pytest.raises(ValueError, match="alternative"):
+        rkv.delong_test_unpaired(y, df["wfns"], y, df["s100b"], alternative="two.sided")
+
+
 def test_asah_wfns_is_a_grade_with_ties(asah):
     # wfns is a 1-5 clinical grade: many ties, each counting 1/2 (same as sklearn)
     y, df = asah
@@ -113,7 +182,12 @@ def test_unpaired_delong_matches_brute_force():
     r = rkv.delong_test_unpaired(y1, a, y2, b + np.random.default_rng(8).normal(size=250))
     z = (auc1 - auc2) / np.sqrt(cov1[0, 0] + cov2[0, 0])
     assert r.statistic == pytest.approx(z, rel=1e-10)
-    assert r.pvalue == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-10)
+    # pROC refers the statistic to Student t with Welch-Satterthwaite df (issue 13), not to a
+    # normal: df = (V1 + V2)^2 / (V1^2/(N1 - 1) + V2^2/(N2 - 1)), N = all observations
+    v1, v2 = cov1[0, 0], cov2[0, 0]
+    df = (v1 + v2) ** 2 / (v1 ** 2 / (300 - 1) + v2 ** 2 / (250 - 1))
+    assert r.df == pytest.approx(df, rel=1e-10)
+    assert r.pvalue == pytest.approx(2 * stats.t.sf(abs(z), df), rel=1e-10)
 
 
 def test_higher_is_safer_scores():

@@ -12,6 +12,7 @@ from scipy import stats
 import riskkit.validation as rkv
 from riskkit._core.config import ConfigError
 from riskkit.validation.config import DEFAULT_CONFIG_PATH, verdict
+from riskkit.assess.backtest import VERDICT_SECTIONS, champion_vs_challengers
 
 TIDY = ["test", "scope", "statistic", "pvalue", "verdict", "threshold"]
 
@@ -308,3 +309,158 @@ def test_backtest_binomial_pvalue_uses_the_asset_correlation():
     assert list(correlated["binomial_pvalue"]) == list(expected)
     # defaults above the mean are less surprising when defaults are correlated
     assert (correlated["binomial_pvalue"] > independent["binomial_pvalue"]).all()
+
+
+# --- verdicts whose favourable outcome is a difference; MWB against the row tests ------------
+
+def _three_scores(seed=11, n=1500):
+    """A champion, a weaker challenger and a stronger one on the same obligors."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.2).astype(int)
+    signal = rng.normal(size=n) + 1.2 * y
+    return pd.DataFrame({"default": y,
+                         "champ": signal + 0.6 * rng.normal(size=n),
+                         "weak": signal + 2.5 * rng.normal(size=n),
+                         "strong": signal + 0.05 * rng.normal(size=n)})
+
+
+def test_compare_challengers_verdicts_follow_the_champion():
+    data = _three_scores()
+    y = data["default"].to_numpy()
+    aucs, cov = brute_force_auc_cov(y, np.vstack([data["champ"], data["weak"], data["strong"]]))
+
+    def z(i, j):
+        return (aucs[i] - aucs[j]) / np.sqrt(cov[i, i] + cov[j, j] - 2 * cov[i, j])
+
+    out = rkv.compare_challengers(data, ["weak", "champ", "strong"], champion="champ")
+    pw = out.pairwise.set_index(["score_a", "score_b"])
+    # the champion is score_a of its pairs, whatever the order of the columns
+    assert set(pw.index) == {("champ", "weak"), ("champ", "strong"), ("weak", "strong")}
+    better = pw.loc[("champ", "weak")]
+    assert better["statistic"] == pytest.approx(z(0, 1), rel=1e-10)
+    assert better["pvalue"] == pytest.approx(2 * stats.norm.sf(abs(z(0, 1))), rel=1e-9)
+    assert better["pvalue"] < 0.01  # the AUCs differ ...
+    assert better["pvalue_champion_worse"] == pytest.approx(stats.norm.cdf(z(0, 1)), rel=1e-9)
+    assert better["verdict"] == "green"  # ... in the champion's favour: not a finding
+    assert better["finding"] == "champ higher"
+    worse = pw.loc[("champ", "strong")]
+    assert worse["statistic"] == pytest.approx(z(0, 2), rel=1e-10)
+    assert worse["verdict"] == "red" and worse["finding"] == "strong higher"
+    others = pw.loc[("weak", "strong")]
+    assert others["verdict"] == "n/a" and np.isnan(others["pvalue_champion_worse"])
+    # the one-sided test of champion_vs_challengers gives the same colours
+    one_sided = champion_vs_challengers(out, "champ").set_index("challenger")
+    assert one_sided.loc["weak", "verdict"] == "green" and one_sided.loc["strong", "verdict"] == "red"
+    # with no champion a difference is neither good nor bad news: informational only
+    plain = rkv.compare_challengers(data, ["champ", "weak", "strong"])
+    assert set(plain.pairwise["verdict"]) == {"n/a"}
+    assert plain.pairwise.set_index(["score_a", "score_b"]).loc[("champ", "weak"), "finding"] == "champ higher"
+    assert list(plain.to_frame().columns) == TIDY
+    with pytest.raises(ValueError, match="champion 'other' is not among"):
+        rkv.compare_challengers(data, ["champ", "weak"], champion="other")
+
+
+def test_validation_report_challenger_rows_are_one_sided():
+    data = _three_scores(seed=12)
+    y = data["default"].to_numpy()
+    pd_ = 1 / (1 + np.exp(-(data["champ"].to_numpy() - 2.5)))
+    grade = np.digitize(pd_, [0.05, 0.1, 0.2, 0.4]) + 1
+    points = -data["strong"].to_numpy()  # a scorecard: higher points = safer
+    rep = rkv.validation_report(y, pd_, grade, challengers={"weak": data["weak"], "points": points},
+                                challenger_higher_is_riskier={"weak": True, "points": False})
+    rows = rep[rep["test"] == "challenger_outperforms"].set_index("scope")
+    assert list(rows.index) == ["weak vs pd", "points vs pd"]
+    aucs, cov = brute_force_auc_cov(y, np.vstack([pd_, data["weak"], -points]))
+    for i, scope in ((1, "weak vs pd"), (2, "points vs pd")):
+        z = (aucs[i] - aucs[0]) / np.sqrt(cov[i, i] + cov[0, 0] - 2 * cov[i, 0])
+        assert rows.loc[scope, "statistic"] == pytest.approx(z, rel=1e-9)
+        assert rows.loc[scope, "pvalue"] == pytest.approx(stats.norm.sf(z), rel=1e-9)
+    assert rows.loc["weak vs pd", "statistic"] < -2.6  # the champion is clearly better ...
+    assert rows.loc["weak vs pd", "verdict"] == "green"  # ... which is not a finding
+    assert rows.loc["points vs pd", "verdict"] == "red"  # a better challenger is
+    assert list(rep.columns) == TIDY
+    noted = rkv.validation_report(y, pd_, grade, challengers={"weak": data["weak"]}, notes=True)
+    assert "one-sided" in noted.set_index("test").loc["challenger_outperforms", "note"]
+    with pytest.raises(ValueError, match=r"challengers\['weak'\]"):
+        rkv.validation_report(y, pd_, grade, challengers={"weak": data["weak"][:-1]})
+    with pytest.raises(ValueError, match="no direction for challenger 'weak'"):
+        rkv.validation_report(y, pd_, grade, challengers={"weak": data["weak"]},
+                              challenger_higher_is_riskier={"other": True})
+
+
+def _grades_from_counts(counts):
+    """Grade vectors (start, end) that realise a migration count matrix."""
+    k = counts.shape[0]
+    start = np.repeat(np.repeat(np.arange(1, k + 1), k), counts.ravel())
+    end = np.repeat(np.tile(np.arange(1, k + 1), k), counts.ravel())
+    return start, end
+
+
+def test_mwb_floor_and_details_by_hand():
+    """One-notch floor = sum_cells N_ij / sum_cells max(|i-K|, |i-1|) N_ij, mean notches =
+    sum |i-j| N_ij / sum N_ij, per direction, on the MathWorks count matrix."""
+    counts = np.array([[10, 8, 15, 9, 10], [11, 9, 13, 9, 8], [0, 10, 10, 11, 10],
+                       [0, 0, 9, 11, 11], [0, 0, 0, 11, 10]])
+    r = rkv.migration_weighted_bandwidth(counts)
+    k = 5
+    for pos, cell in ((0, lambda i, j: j > i), (1, lambda i, j: j < i)):
+        moved = den = dist = 0.0
+        for i in range(1, k + 1):
+            for j in range(1, k + 1):
+                if cell(i, j):
+                    n_ij = counts[i - 1, j - 1]
+                    moved += n_ij
+                    dist += abs(i - j) * n_ij
+                    den += max(abs(i - k), abs(i - 1)) * n_ij
+        assert r.one_notch[pos] == pytest.approx(moved / den, rel=1e-12)
+        assert r.movers[pos] == moved
+        assert r.mean_notches[pos] == pytest.approx(dist / moved, rel=1e-12)
+        assert r.statistic[pos] == pytest.approx(dist / den, rel=1e-12)
+
+
+def test_report_explains_mwb_against_the_row_tests():
+    k = 7
+    # every mover moves one notch, shares fall away from the diagonal: the row tests have
+    # nothing to flag, yet the MWB sits at its floor 2/9 = 0.222 >= the amber level 0.20
+    counts = np.diag(np.full(k, 200))
+    for i in range(k - 1):
+        counts[i, i + 1], counts[i + 1, i] = 40, 30
+    start, end = _grades_from_counts(counts)
+    pd_ = 0.002 * 2.0 ** end
+    y = (np.arange(end.size) % 25 == 0).astype(int)
+    rep = rkv.validation_report(y, pd_, end, initial={"previous_grade": start}, notes=True)
+    mwb = rep[rep["test"] == "mwb"].set_index("scope")
+    widest = [max(abs(i - k), abs(i - 1)) for i in range(1, k + 1)]
+    floor_upper = 40 * (k - 1) / sum(40 * widest[i] for i in range(k - 1))
+    assert mwb.loc["upper", "statistic"] == pytest.approx(floor_upper, rel=1e-12)
+    assert list(mwb["verdict"]) == ["amber", "amber"]
+    rows = rep[rep["test"] == "migration_stability_row"]
+    assert not rows["verdict"].isin(["amber", "red"]).any()
+    floors = rep[rep["test"] == "mwb_one_notch"].set_index("scope")
+    assert floors.loc["upper", "statistic"] == pytest.approx(floor_upper, rel=1e-12)
+    assert (floors["verdict"] == "n/a").all()
+    note = mwb.loc["upper", "note"]
+    assert "short and orderly" in note and "even one-notch moves only would reach the amber level" in note
+    assert "0 of" in note
+    # the opposite disagreement: many one-notch moves from grade 1 and a hump two notches
+    # from the diagonal in row 4 (cell 4->5 empty): a red cell with a green MWB
+    counts = np.diag(np.full(k, 400))
+    counts[0, 1], counts[3, 5] = 300, 10
+    start, end = _grades_from_counts(counts)
+    rep = rkv.validation_report((np.arange(end.size) % 25 == 0).astype(int), 0.002 * 2.0 ** end, end,
+                                initial={"previous_grade": start}, notes=True)
+    row = rep[(rep["test"] == "migration_stability_row") & (rep["scope"] == "4->6")].iloc[0]
+    assert row["verdict"] == "red" and "neighbour nearer the diagonal" in row["note"]
+    upper = rep[(rep["test"] == "mwb") & (rep["scope"] == "upper")].iloc[0]
+    assert upper["statistic"] == pytest.approx((300 * 1 + 10 * 2) / (300 * 6 + 10 * 3), rel=1e-12)
+    assert upper["verdict"] == "green" and "few obligors move far" in upper["note"]
+    # and a case where they agree: a far jump from the best grade is both far and non-monotone
+    counts = np.diag(np.full(k, 400))
+    counts[0, 1], counts[0, 5] = 2, 12
+    start, end = _grades_from_counts(counts)
+    rep = rkv.validation_report((np.arange(end.size) % 25 == 0).astype(int), 0.002 * 2.0 ** end, end,
+                                initial={"previous_grade": start}, notes=True)
+    assert rep[(rep["test"] == "migration_stability_row") & (rep["scope"] == "1->6")]["verdict"].iloc[0] == "red"
+    upper = rep[(rep["test"] == "mwb") & (rep["scope"] == "upper")].iloc[0]
+    assert upper["verdict"] == "red" and "They agree here" in upper["note"]
+    assert VERDICT_SECTIONS["mwb_one_notch"] == "migration"

@@ -63,7 +63,7 @@ VERDICT_SECTIONS = {
     "hosmer_lemeshow": "calibration", "spiegelhalter": "calibration", "brier_score": "calibration",
     "brier_skill": "calibration", "normal_test": "back-test",
     "psi": "stability", "csi": "stability", "herfindahl": "stability", "herfindahl_index": "stability",
-    "mwb": "migration", "migration_stability_row": "migration",
+    "mwb": "migration", "mwb_one_notch": "migration", "migration_stability_row": "migration",
     "migration_stability_column": "migration",
     "backtest": "back-test", "delong_paired": "challenger", "challenger_outperforms": "challenger",
 }

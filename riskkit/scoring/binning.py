@@ -32,9 +32,30 @@ each special value are set aside into bins of their own; (2) the remaining value
 pre-binned at up to ``n_prebins`` quantiles (split points are observed values; bins are
 left-closed ``[a, b)``); (3) the pre-bins are merged into at most ``max_bins`` contiguous
 bins maximising IV, every bin holding at least ``min_bin_share`` of all rows and both
-classes, with a strictly monotonic WoE (see :mod:`riskkit.scoring._optimal` for the exact
-dynamic programme).  ``monotonic_trend="auto"`` solves the ascending and the descending
-problem and keeps the one with the larger IV.
+classes, with a WoE of the requested shape: strictly ascending, strictly descending, a
+peak (up, then down) or a valley (down, then up), the turning point placed by the
+optimiser (see :mod:`riskkit.scoring._optimal` for the exact dynamic programme).
+
+Shape choice (``monotonic_trend="auto"``, the default): the best monotone and the best
+one-turn partition are both solved.  A turning shape always gains some IV in sample (it
+contains the monotone shapes), so choosing it whenever it gains would over-fit noise.  The
+gain is therefore tested, per feature, by a parametric bootstrap of the hypothesis "the
+event rate is the fitted monotone step function"
+(:func:`riskkit.scoring._optimal.turning_shape_test`), and since a scorecard bins many
+features at once the p-values of all ``"auto"`` numeric features of one fit go through the
+Benjamini-Hochberg procedure at level ``shape_alpha``: the expected share of noise among
+the admitted peaks/valleys is at most ``shape_alpha``, and on pure noise the chance that
+any feature turns is at most ``shape_alpha`` (Benjamini & Hochberg 1995; valid under
+independence or positive dependence of the tests).  Features whose first-stage p-value is
+below ``shape_alpha`` get more draws so that the Monte Carlo p-value can reach the BH
+thresholds.  The per-feature p-value and the BH-adjusted one are in :meth:`summary`.
+``"auto_monotone"`` is the choice between ascending and descending only (optbinning's
+``"auto_asc_desc"``; the kit's behaviour before the one-turn shapes).  The chosen shape of each
+feature is in its binning table (column ``shape``) and in :meth:`WoEBinner.summary`.
+
+Shapes are stated for the WoE (higher WoE = lower risk), so a WoE ``"peak"`` is a risk
+(event-rate) valley: e.g. a middle age band safer than the young and the old.  optbinning
+states its ``"peak"``/``"valley"`` for the event rate, i.e. the other way round.
 
 Per categorical feature: levels rarer than ``min_category_share`` are pooled into one
 group, the levels (and the pool) are ordered by event rate, and the same optimiser merges
@@ -45,6 +66,7 @@ from __future__ import annotations
 
 import math
 import os
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -56,11 +78,11 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from ._input import check_X, check_y, fitted_feature_names
-from ._optimal import optimal_partition
+from ._optimal import ShapeTest, best_partition, turning_shape_test, woe_shape
 
 __all__ = ["WoEBinner", "FeatureBinning", "woe_iv"]
 
-_TRENDS = ("auto", "ascending", "descending", "none")
+_TRENDS = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley", "none")
 _UNKNOWN_POLICIES = ("zero", "missing", "error")
 MISSING_LABEL = "Missing"
 TOTAL_LABEL = "Total"
@@ -123,6 +145,12 @@ class FeatureBinning:
     iv_contrib: np.ndarray = field(default_factory=lambda: np.zeros(0))
     trend: str = "none"
     unknown_woe: float = 0.0
+    requested_trend: str = "auto"
+    iv_monotone: float = float("nan")
+    iv_turning: float = float("nan")
+    shape_pvalue: float = float("nan")
+    shape_qvalue: float = float("nan")
+    shape_draws: int = 0
 
     @property
     def n_regular(self) -> int:
@@ -136,6 +164,13 @@ class FeatureBinning:
     def iv(self) -> float:
         """Information value of the feature (sum over all bins)."""
         return float(self.iv_contrib.sum())
+
+    @property
+    def shape(self) -> str:
+        """Shape of the WoE over the regular bins: ``"ascending"``, ``"descending"``,
+        ``"peak"``, ``"valley"`` or ``"none"`` (one bin, or no such pattern under
+        ``monotonic_trend="none"``); the same as ``trend``."""
+        return self.trend
 
     def labels(self) -> list[str]:
         if self.kind == "numeric":
@@ -165,6 +200,7 @@ class FeatureBinning:
                 "event_rate": event_rate,
                 "woe": self.woe,
                 "iv": self.iv_contrib,
+                "shape": self.trend,
             }
         )
         total = pd.DataFrame(
@@ -177,23 +213,29 @@ class FeatureBinning:
                 "event_rate": [self.events.sum() / n],
                 "woe": [np.nan],
                 "iv": [self.iv],
+                "shape": [self.trend],
             }
         )
         return pd.concat([table, total], ignore_index=True)
 
     # -- assignment of new values to bins ------------------------------------------
-    def bin_index(self, column: pd.Series, handle_unknown: str = "zero") -> np.ndarray:
+    def bin_index(self, column: pd.Series, handle_unknown: str = "zero", *, compact: bool = False) -> np.ndarray:
         """Bin index of every value; unseen categories get ``-1``.
 
         Raises ``ValueError`` naming the unseen levels when ``handle_unknown="error"``.
+        ``compact=True`` allows the smallest integer type that holds the indices (a
+        faster lookup); otherwise the indices are ``np.intp``.
         """
         if self.kind == "numeric":
-            return self._numeric_index(column)
+            index = self._numeric_index(column)
+            return index if compact else index.astype(np.intp, copy=False)
         return self._categorical_index(column, handle_unknown)
 
     def _numeric_index(self, column: pd.Series) -> np.ndarray:
         x = _numeric_values(column, self.name)
-        index = np.searchsorted(np.asarray(self.splits, dtype=float), x, side="right")
+        index = _regular_bin(x, np.asarray(self.splits, dtype=float))
+        if self.missing_index >= np.iinfo(index.dtype).max:
+            index = index.astype(np.intp)
         missing = np.isnan(x)
         index[missing] = self.missing_index
         for offset, value in enumerate(self.special_values):
@@ -233,10 +275,16 @@ class FeatureBinning:
             "woe": [float(v) for v in self.woe],
             "iv": [float(v) for v in self.iv_contrib],
             "trend": self.trend,
+            "requested_trend": self.requested_trend,
+            "iv_monotone": _json_float(self.iv_monotone),
+            "iv_turning": _json_float(self.iv_turning),
+            "shape_pvalue": _json_float(self.shape_pvalue),
+            "shape_qvalue": _json_float(self.shape_qvalue),
+            "shape_draws": int(self.shape_draws),
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FeatureBinning":
+    def from_dict(cls, data: dict) -> FeatureBinning:
         return cls(
             name=data["name"],
             kind=data["kind"],
@@ -248,7 +296,21 @@ class FeatureBinning:
             woe=np.asarray(data["woe"], dtype=float),
             iv_contrib=np.asarray(data["iv"], dtype=float),
             trend=data.get("trend", "none"),
+            requested_trend=data.get("requested_trend", "auto"),
+            iv_monotone=_from_json_float(data.get("iv_monotone")),
+            iv_turning=_from_json_float(data.get("iv_turning")),
+            shape_pvalue=_from_json_float(data.get("shape_pvalue")),
+            shape_qvalue=_from_json_float(data.get("shape_qvalue")),
+            shape_draws=int(data.get("shape_draws", 0)),
         )
+
+
+def _json_float(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _from_json_float(value) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def _json_scalar(value):
@@ -257,6 +319,18 @@ def _json_scalar(value):
     if isinstance(value, (np.floating,)):
         return float(value)
     return value
+
+
+def _regular_bin(x: np.ndarray, splits: np.ndarray) -> np.ndarray:
+    """Index of the left-closed bin ``[s_{b-1}, s_b)`` of every value: the number of splits
+    ``<= x`` (``np.searchsorted(splits, x, side="right")``; NaN gets 0)."""
+    if splits.size > 100:
+        return np.searchsorted(splits, np.where(np.isnan(x), -np.inf, x), side="right").astype(np.intp)
+    # a few comparisons beat a binary search per value by an order of magnitude
+    index = np.zeros(x.shape, dtype=np.int8)
+    for split in splits:
+        np.add(index, x >= split, out=index, casting="unsafe")
+    return index
 
 
 def _numeric_values(column: pd.Series, name: str) -> np.ndarray:
@@ -272,16 +346,77 @@ def _numeric_values(column: pd.Series, name: str) -> np.ndarray:
     return converted.to_numpy(dtype=float, na_value=np.nan)
 
 
+@dataclass
+class _NumericPrep:
+    """A numeric feature between the two stages of fit: pre-bins and first-stage results."""
+
+    name: str
+    n_rows: int
+    specials: list
+    sp_ne: list
+    sp_ev: list
+    mis_ne: float
+    mis_ev: float
+    requested: str
+    seed: object
+    candidates: np.ndarray | None = None
+    pre_ne: np.ndarray | None = None
+    pre_ev: np.ndarray | None = None
+    result: object = None
+    test: ShapeTest | None = None
+    can_turn: bool = False
+
+    @property
+    def outside_ne(self) -> float:
+        return float(sum(self.sp_ne) + self.mis_ne)
+
+    @property
+    def outside_ev(self) -> float:
+        return float(sum(self.sp_ev) + self.mis_ev)
+
+
+def _max_groups(counts: np.ndarray, min_count: float) -> int:
+    """Largest number of contiguous groups of at least ``min_count`` records (greedy from
+    the left: close a group as soon as it is large enough; a short remainder joins the
+    last group)."""
+    groups, running = 0, 0.0
+    for c in counts:
+        running += c
+        if running >= min_count:
+            groups, running = groups + 1, 0.0
+    return max(groups, 1)
+
+
+class _Serial:
+    """The ``map`` of a thread pool, run in this thread (``n_jobs=1``)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    @staticmethod
+    def map(func, items):
+        return map(func, items)
+
+
 class WoEBinner(TransformerMixin, BaseEstimator):
-    """Monotonic optimal WoE binning of numeric and categorical features.
+    """Optimal WoE binning (monotone or one-turn shapes) of numeric and categorical features.
 
     Parameters
     ----------
-    monotonic_trend : {"auto", "ascending", "descending", "none"} or dict, default="auto"
-        Direction of WoE along increasing numeric values ("ascending": risk falls as
-        the value grows).  "auto" solves both directions and keeps the larger IV.  A dict
-        maps feature names to a trend (others use "auto").  Ignored for categoricals,
-        which are ordered by event rate.
+    monotonic_trend : {"auto", "auto_monotone", "ascending", "descending", "peak", \
+"valley", "none"} or dict, default="auto"
+        Shape of the WoE along increasing numeric values: "ascending" (risk falls as the
+        value grows), "descending", "peak" (WoE rises then falls: the middle is safest),
+        "valley" (WoE falls then rises: the middle is riskiest), each with at most one
+        turning point placed by the optimiser, or "none" (unconstrained).  "auto" keeps
+        the best monotone shape unless the best peak/valley beats it significantly (a
+        parametric bootstrap test at level ``shape_alpha``, see the module docstring);
+        "auto_monotone" keeps the better of ascending and descending.  A dict maps
+        feature names to a trend (others use "auto").  Ignored for categoricals, which
+        are ordered by event rate.
     min_bin_share : float, default=0.05
         Minimum share of all rows in every regular bin (missing/special bins exempt).
     max_bins : int, default=10
@@ -303,11 +438,27 @@ class WoEBinner(TransformerMixin, BaseEstimator):
     n_jobs : int, optional
         Threads used to bin features in parallel (numpy releases the GIL in the heavy
         steps).  ``None`` means 1, ``-1`` all cores.
+    shape_alpha : float, default=0.05
+        False discovery rate at which peaks/valleys are admitted under ``"auto"``
+        (Benjamini-Hochberg over the ``"auto"`` numeric features of the fit).
+    shape_draws : int, default=99
+        Bootstrap draws of the first-stage test of each feature
+        (``shape_alpha * (1 + shape_draws)`` should be a whole number for an exact Monte
+        Carlo level); the ``c`` features whose p-value is at most ``shape_alpha`` after
+        them get ``ceil(m / (shape_alpha c)) - 1`` draws (``m`` auto numeric features that
+        can turn), so that the Monte Carlo p-value can reach the BH threshold under which
+        all pass, and those then left out with no draw reaching their gain get
+        ``ceil(m / shape_alpha) - 1`` (the smallest threshold ``shape_alpha / m``).
+    random_state : int or None, default=0
+        Seed of the bootstrap draws (each feature gets its own stream derived from it and
+        the feature's pre-bin counts, so its draws do not depend on its name, the other
+        columns, their order or ``n_jobs``).  ``None`` draws
+        fresh entropy (not reproducible).
 
     Attributes
     ----------
     binnings_ : dict of str to FeatureBinning
-        Fitted binning per feature.
+        Fitted binning per feature (``.trend`` is the chosen WoE shape).
     information_value_ : pandas.Series
         IV per feature, sorted descending.
     feature_names_in_ : ndarray of str
@@ -333,6 +484,8 @@ class WoEBinner(TransformerMixin, BaseEstimator):
     >>> binner = rk.scoring.WoEBinner().fit(data.drop(columns="bad"), data["bad"])
     >>> binner.information_value_.index[0]
     'status_of_existing_checking_account'
+    >>> binner.binnings_["duration_in_month"].trend
+    'descending'
     """
 
     def __init__(
@@ -347,6 +500,9 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         smoothing: float = 0.5,
         handle_unknown: str = "zero",
         n_jobs: int | None = None,
+        shape_alpha: float = 0.05,
+        shape_draws: int = 99,
+        random_state: int | None = 0,
     ):
         self.monotonic_trend = monotonic_trend
         self.min_bin_share = min_bin_share
@@ -358,6 +514,9 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         self.smoothing = smoothing
         self.handle_unknown = handle_unknown
         self.n_jobs = n_jobs
+        self.shape_alpha = shape_alpha
+        self.shape_draws = shape_draws
+        self.random_state = random_state
 
     # -- parameter checks -------------------------------------------------------------
     def _check_parameters(self, columns: list[str]) -> None:
@@ -383,6 +542,21 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             raise ValueError(f"smoothing must be positive, got {self.smoothing!r}")
         if self.handle_unknown not in _UNKNOWN_POLICIES:
             raise ValueError(f"handle_unknown must be one of {_UNKNOWN_POLICIES}, got {self.handle_unknown!r}")
+        if isinstance(self.shape_alpha, bool) or not isinstance(self.shape_alpha, Real) \
+                or not 0 < self.shape_alpha < 1:
+            raise ValueError(f"shape_alpha must be a number in (0, 1), got {self.shape_alpha!r}")
+        if isinstance(self.shape_draws, bool) or not isinstance(self.shape_draws, Integral) \
+                or self.shape_draws < 1:
+            raise ValueError(f"shape_draws must be a positive integer, got {self.shape_draws!r}")
+        if self.shape_alpha * (1 + self.shape_draws) < 1 - 1e-9:
+            raise ValueError(
+                f"shape_draws={self.shape_draws} is too few for shape_alpha={self.shape_alpha}: "
+                f"the bootstrap p-value can never reach the level; need at least "
+                f"{math.ceil(1 / self.shape_alpha - 1)} draws")
+        if self.random_state is not None and (isinstance(self.random_state, bool)
+                                              or not isinstance(self.random_state, Integral)
+                                              or self.random_state < 0):
+            raise ValueError(f"random_state must be a non-negative integer or None, got {self.random_state!r}")
         if isinstance(self.special_values, dict):
             unknown = set(self.special_values) - set(columns)
             if unknown:
@@ -447,20 +621,27 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             or pd.api.types.is_bool_dtype(frame[col].dtype)
         ]
         categorical = set(self.categorical_features_)
+        seed = np.random.SeedSequence(self.random_state)
+        is_event = target == 1
 
-        def fit_one(position: int) -> FeatureBinning:
+        def fit_one(position: int):
             name = columns[position]
             column = frame.iloc[:, position]
             if name in categorical:
                 return self._fit_categorical(name, column, target)
-            return self._fit_numeric(name, column, target)
+            return self._prepare_numeric(name, column, target, seed, is_event)
 
         n_threads = self._n_threads(len(columns))
-        if n_threads > 1:
-            with ThreadPoolExecutor(n_threads) as pool:
-                fitted = list(pool.map(fit_one, range(len(columns))))
-        else:
-            fitted = [fit_one(i) for i in range(len(columns))]
+        with ThreadPoolExecutor(n_threads) if n_threads > 1 else _Serial() as pool:
+            stage = list(pool.map(fit_one, range(len(columns))))
+            preps = [p for p in stage if isinstance(p, _NumericPrep)]
+            chosen = self._choose_shapes(preps, lambda f, items: list(pool.map(f, items)))
+        fitted = []
+        for item in stage:
+            if isinstance(item, _NumericPrep):
+                result, info = chosen.get(item.name, (item.result, {}))
+                item = self._build_numeric(item, result, info)
+            fitted.append(item)
         self.binnings_ = {b.name: b for b in fitted}
         self.information_value_ = (
             pd.Series({b.name: b.iv for b in fitted}, name="iv", dtype=float)
@@ -473,8 +654,13 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         # a bin of fewer than 1 record is not a bin
         return max(1.0, math.ceil(self.min_bin_share * n_rows - 1e-9))
 
-    def _finish(self, name, kind, counts_ne, counts_ev, splits, groups, specials, trend) -> FeatureBinning:
+    def _finish(self, name, kind, counts_ne, counts_ev, splits, groups, specials, n_regular,
+                requested="auto", shape_info=None) -> FeatureBinning:
         woe, iv = woe_iv(counts_ne, counts_ev, self.smoothing)
+        info = shape_info or {}
+        # the partitions' IVs cover the regular bins; add the missing/special bins so that
+        # they compare with the feature's IV
+        outside = float(iv[n_regular:].sum())
         return FeatureBinning(
             name=name,
             kind=kind,
@@ -485,68 +671,155 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             events=counts_ev,
             woe=woe,
             iv_contrib=iv,
-            trend=trend,
+            trend=woe_shape(woe[:n_regular]),
+            requested_trend=requested,
+            iv_monotone=info.get("iv_monotone", float("nan")) + outside,
+            iv_turning=info.get("iv_turning", float("nan")) + outside,
+            shape_pvalue=info.get("pvalue", float("nan")),
+            shape_qvalue=info.get("qvalue", float("nan")),
+            shape_draws=info.get("draws", 0),
         )
 
     def _optimise(self, ne, ev, total_ne, total_ev, n_rows, trend):
-        trends = ("ascending", "descending") if trend == "auto" else (trend,)
-        best = None
-        for t in trends:
-            result = optimal_partition(
-                ne,
-                ev,
-                total_nonevents=total_ne,
-                total_events=total_ev,
-                min_count=self._min_count(n_rows),
-                max_bins=self.max_bins,
-                trend=t,
-            )
-            if result is not None and (best is None or result.iv > best.iv + 1e-12):
-                best = result
-        return best
+        """Optimal partition of the pre-bins for a stated ``trend`` (not ``"auto"``)."""
+        trends = ("ascending", "descending") if trend == "auto_monotone" else (trend,)
+        return best_partition(ne, ev, total_nonevents=total_ne, total_events=total_ev,
+                              min_count=self._min_count(n_rows), max_bins=self.max_bins, trends=trends)
 
-    def _fit_numeric(self, name: str, column: pd.Series, y: np.ndarray) -> FeatureBinning:
+    def _shape_test(self, prep: _NumericPrep, max_draws: int) -> ShapeTest:
+        return turning_shape_test(
+            prep.pre_ne, prep.pre_ev, outside_nonevents=prep.outside_ne, outside_events=prep.outside_ev,
+            min_count=self._min_count(prep.n_rows), max_bins=self.max_bins, alpha=self.shape_alpha,
+            max_draws=max_draws, rng=np.random.default_rng(prep.seed))
+
+    def _prepare_numeric(self, name: str, column: pd.Series, y: np.ndarray, seed,
+                         is_event: np.ndarray | None = None) -> _NumericPrep:
+        """Pre-bin counts of a numeric feature, its missing/special counts, and (for a
+        stated trend) its optimal partition or (for ``"auto"``) the first-stage shape test."""
         x = _numeric_values(column, name)
         specials = [v for v in self._specials_for(name)]
-        missing = np.isnan(x)
-        special_masks = [x == float(v) for v in specials]
-        regular = ~missing
-        for mask in special_masks:
-            regular &= ~mask
-        x_regular = x[regular]
-        y_regular = y[regular]
+        is_event = (y == 1) if is_event is None else is_event
         n_rows = len(x)
-        total_ev = float(y.sum())
-        total_ne = n_rows - total_ev
-
-        splits: list[float] = []
-        trend = "none"
-        if x_regular.size:
-            ordered = np.sort(x_regular)
-            positions = (np.arange(1, self.n_prebins) * ordered.size) // self.n_prebins
+        # np.sort puts NaN last, so the regular values are a prefix of the sorted column and
+        # of its events: no row mask is needed unless there are special values
+        special_masks = [x == float(v) for v in specials]
+        if special_masks:
+            keep = ~np.logical_or.reduce(special_masks)
+            ordered = np.sort(x[keep])
+            ordered_ev = np.sort(x[keep & is_event])
+        else:
+            ordered = np.sort(x)
+            ordered_ev = np.sort(x[is_event])
+        n_regular = int(np.searchsorted(ordered, np.nan, side="left"))
+        n_regular_ev = int(np.searchsorted(ordered_ev, np.nan, side="left"))
+        mis_ev = float(ordered_ev.size - n_regular_ev)
+        mis_ne = float(ordered.size - n_regular) - mis_ev
+        ordered, ordered_ev = ordered[:n_regular], ordered_ev[:n_regular_ev]
+        sp_ev = [float(y[m].sum()) for m in special_masks]
+        sp_ne = [float(m.sum()) - e for m, e in zip(special_masks, sp_ev)]
+        prep = _NumericPrep(name=name, n_rows=n_rows, specials=specials, sp_ne=sp_ne, sp_ev=sp_ev,
+                            mis_ne=mis_ne, mis_ev=mis_ev, requested=self._trend_for(name), seed=seed)
+        if n_regular:
+            positions = (np.arange(1, self.n_prebins) * n_regular) // self.n_prebins
             candidates = np.unique(ordered[positions])
-            candidates = candidates[candidates > ordered[0]]
-            prebin = np.searchsorted(candidates, x_regular, side="right")
-            k = len(candidates) + 1
-            pre_ev = np.bincount(prebin, weights=y_regular, minlength=k)
-            pre_ne = np.bincount(prebin, minlength=k) - pre_ev
-            result = self._optimise(pre_ne, pre_ev, total_ne, total_ev, n_rows, self._trend_for(name))
-            if result is not None:
-                splits = [float(candidates[b - 1]) for b in result.boundaries[1:-1]]
-                trend = result.trend if len(splits) else "none"
-            regular_bin = np.searchsorted(np.asarray(splits), x_regular, side="right")
-            reg_ev = np.bincount(regular_bin, weights=y_regular, minlength=len(splits) + 1)
-            reg_ne = np.bincount(regular_bin, minlength=len(splits) + 1) - reg_ev
+            prep.candidates = candidates[candidates > ordered[0]]
+            # pre-bin counts (pre-bin b = [c_{b-1}, c_b)) by one binary search per candidate
+            below = np.searchsorted(ordered, prep.candidates, side="left")
+            below_ev = np.searchsorted(ordered_ev, prep.candidates, side="left")
+            pre_n = np.diff(np.concatenate(([0], below, [n_regular]))).astype(float)
+            prep.pre_ev = np.diff(np.concatenate(([0], below_ev, [n_regular_ev]))).astype(float)
+            prep.pre_ne = pre_n - prep.pre_ev
+            # one stream per feature, keyed by its own counts: the same draws whatever its
+            # name, the other columns, their order or the thread that bins it
+            key = zlib.crc32(np.concatenate([prep.pre_ne, prep.pre_ev, [prep.outside_ne, prep.outside_ev]])
+                             .tobytes())
+            prep.seed = np.random.SeedSequence(seed.entropy, spawn_key=(key,))
+            # whether three bins of the minimum size fit, a fact about x alone: a feature
+            # where they do not cannot turn whatever y is, so it is no hypothesis of the
+            # multiple-testing step
+            prep.can_turn = _max_groups(pre_n, self._min_count(n_rows)) >= 3
+            if prep.requested == "auto":
+                prep.test = self._shape_test(prep, self.shape_draws)
+            else:
+                prep.result = self._optimise(prep.pre_ne, prep.pre_ev, prep.pre_ne.sum() + prep.outside_ne,
+                                             prep.pre_ev.sum() + prep.outside_ev, n_rows, prep.requested)
+        return prep
+
+    def _build_numeric(self, prep: _NumericPrep, result, info: dict) -> FeatureBinning:
+        """The fitted binning of a numeric feature from its pre-bins and chosen partition."""
+        splits: list[float] = []
+        if prep.candidates is not None:
+            boundaries = result.boundaries if result is not None else (0, len(prep.candidates) + 1)
+            splits = [float(prep.candidates[b - 1]) for b in boundaries[1:-1]]
+            starts = np.asarray(boundaries[:-1], dtype=np.intp)
+            reg_ev = np.add.reduceat(prep.pre_ev, starts)
+            reg_ne = np.add.reduceat(prep.pre_ne, starts)
         else:
             reg_ev = np.zeros(1)
             reg_ne = np.zeros(1)
-        sp_ev = [float(y[m].sum()) for m in special_masks]
-        sp_ne = [float(m.sum()) - e for m, e in zip(special_masks, sp_ev)]
-        mis_ev = float(y[missing].sum())
-        mis_ne = float(missing.sum()) - mis_ev
-        counts_ne = np.concatenate([reg_ne, sp_ne, [mis_ne]])
-        counts_ev = np.concatenate([reg_ev, sp_ev, [mis_ev]])
-        return self._finish(name, "numeric", counts_ne, counts_ev, splits, [], specials, trend)
+        counts_ne = np.concatenate([reg_ne, prep.sp_ne, [prep.mis_ne]])
+        counts_ev = np.concatenate([reg_ev, prep.sp_ev, [prep.mis_ev]])
+        return self._finish(prep.name, "numeric", counts_ne, counts_ev, splits, [], prep.specials,
+                            len(splits) + 1, prep.requested, info)
+
+    def _choose_shapes(self, preps: list[_NumericPrep], pool) -> dict[str, tuple]:
+        """Second stage of the shape choice over all ``"auto"`` numeric features.
+
+        The one-turn shapes whose first-stage p-value is at most ``shape_alpha`` are
+        refined with enough draws to meet the Benjamini-Hochberg thresholds, and a turning
+        shape is kept only if BH at level ``shape_alpha`` over the ``m`` auto features
+        admits it: with p-values sorted, p_(1) <= ... <= p_(m), the turning shapes of the
+        k* smallest are kept, k* = max{k : p_(k) <= shape_alpha k / m} (Benjamini &
+        Hochberg 1995).  Features where three bins of the minimum size do not fit cannot
+        turn whatever the target is (a fact about x alone), so they are not counted in
+        ``m``.  Returns ``name -> (partition, info)``.
+        """
+        tested = [p for p in preps if p.test is not None and p.can_turn]
+        m = len(tested)
+        alpha = self.shape_alpha
+        candidates = [p for p in tested if p.test.chosen is p.test.turning and p.test.turning is not None]
+
+        def refine(preps_, draws):
+            todo = [p for p in preps_ if p.test.n_draws < draws]
+            for prep, test in zip(todo, pool(lambda p: p.test.extend(draws, alpha), todo)):
+                prep.test = test
+
+        def bh():
+            pvalues = np.array([p.test.pvalue for p in tested], dtype=float)
+            order = np.argsort(pvalues, kind="stable")
+            passed = np.flatnonzero(pvalues[order] <= alpha * np.arange(1, m + 1) / max(m, 1) + 1e-12)
+            return {tested[i].name for i in order[: passed[-1] + 1]} if passed.size else set(), pvalues, order
+
+        if candidates:
+            # Monte Carlo resolution: the smallest p-value 1/(1 + B) must meet the BH threshold
+            # alpha c / m under which all c candidates pass together; a candidate left out
+            # with no draw reaching its gain (p at that floor) gets the draws to meet the
+            # smallest threshold alpha / m
+            refine(candidates, max(self.shape_draws, math.ceil(m / (alpha * len(candidates)) - 1e-9) - 1))
+            admitted, _, _ = bh()
+            finest = math.ceil(m / alpha - 1e-9) - 1
+            at_floor = [p for p in candidates if p.name not in admitted
+                        and p.test.pvalue <= 1 / (1 + p.test.n_draws) + 1e-12 and p.test.n_draws < finest]
+            if at_floor:
+                refine(at_floor, finest)
+        admitted, pvalues, order = bh()
+        ranked = pvalues[order]
+        # BH-adjusted p-values: q_(k) = min_{j >= k} p_(j) m / j
+        adjusted = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1] if m else ranked
+        qvalues = dict(zip((tested[i].name for i in order), np.minimum(adjusted, 1.0)))
+        out = {}
+        for prep in (p for p in preps if p.test is not None and not p.can_turn):
+            out[prep.name] = (prep.test.monotone, {
+                "iv_monotone": prep.test.monotone.iv if prep.test.monotone is not None else float("nan"),
+                "iv_turning": float("nan"), "pvalue": float("nan"), "qvalue": float("nan"), "draws": 0})
+        for prep in tested:
+            test = prep.test
+            keep = prep.name in admitted and any(prep is c for c in candidates)
+            out[prep.name] = (test.turning if keep else test.monotone, {
+                "iv_monotone": test.monotone.iv if test.monotone is not None else float("nan"),
+                "iv_turning": test.turning.iv if test.turning is not None else float("nan"),
+                "pvalue": test.pvalue, "qvalue": float(qvalues[prep.name]), "draws": test.n_draws})
+        return out
 
     def _fit_categorical(self, name: str, column: pd.Series, y: np.ndarray) -> FeatureBinning:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -574,7 +847,6 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         pseudo_n, pseudo_ev = pseudo_n[order], pseudo_ev[order]
 
         groups: list[list[str]] = []
-        trend = "none"
         if pseudo:
             # ordered by increasing event rate, WoE decreases along the order
             result = self._optimise(pseudo_n - pseudo_ev, pseudo_ev, total_ne, total_ev, n_rows, "descending")
@@ -585,7 +857,6 @@ class WoEBinner(TransformerMixin, BaseEstimator):
                 groups.append([levels[i] for i in members])
                 reg_ev.append(float(level_ev[members].sum()))
                 reg_ne.append(float(level_n[members].sum()) - reg_ev[-1])
-            trend = "descending" if len(groups) > 1 else "none"
         else:
             reg_ne, reg_ev = [], []
         special_index = {lv: i for i, lv in enumerate(levels)}
@@ -597,7 +868,8 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         mis_ne = float(missing.sum()) - mis_ev
         counts_ne = np.array([*reg_ne, *sp_ne, mis_ne], dtype=float)
         counts_ev = np.array([*reg_ev, *sp_ev, mis_ev], dtype=float)
-        return self._finish(name, "categorical", counts_ne, counts_ev, [], groups, specials, trend)
+        return self._finish(name, "categorical", counts_ne, counts_ev, [], groups, specials, len(groups),
+                            "event_rate_order")
 
     # -- transform -------------------------------------------------------------------------
     def _check_input(self, X) -> pd.DataFrame:
@@ -612,22 +884,30 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         }
         return pd.DataFrame(data, index=frame.index)
 
-    def transform_frame(self, X) -> pd.DataFrame:
-        """WoE of every value as a DataFrame with the index of ``X``."""
+    def _woe_array(self, X) -> tuple[np.ndarray, pd.Index, list]:
+        """WoE of every value, shape (n, p) in column-major order, the index and the columns of ``X``."""
         frame = self._check_input(X)
-
-        def woe_one(c: str) -> np.ndarray:
-            b = self.binnings_[c]
-            return b.woe_of(b.bin_index(frame[c], self.handle_unknown), self.handle_unknown)
-
         columns = list(frame.columns)
+        out = np.empty((len(frame), len(columns)), dtype=float, order="F")
+
+        def woe_one(position: int) -> None:
+            b = self.binnings_[columns[position]]
+            index = b.bin_index(frame[columns[position]], self.handle_unknown, compact=True)
+            out[:, position] = b.woe_of(index, self.handle_unknown)
+
         n_threads = self._n_threads(len(columns))
         if n_threads > 1:
             with ThreadPoolExecutor(n_threads) as pool:
-                values = list(pool.map(woe_one, columns))
+                list(pool.map(woe_one, range(len(columns))))
         else:
-            values = [woe_one(c) for c in columns]
-        return pd.DataFrame(dict(zip(columns, values)), index=frame.index)
+            for position in range(len(columns)):
+                woe_one(position)
+        return out, frame.index, columns
+
+    def transform_frame(self, X) -> pd.DataFrame:
+        """WoE of every value as a DataFrame with the index of ``X``."""
+        values, index, columns = self._woe_array(X)
+        return pd.DataFrame(values, index=index, columns=columns, copy=False)
 
     def transform(self, X):
         """Replace every value by the WoE of its bin; returns an ndarray (n, p).
@@ -636,7 +916,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         (``"missing"``), or raise (``"error"``).  Use ``set_output(transform="pandas")``
         or :meth:`transform_frame` for a DataFrame.
         """
-        return self.transform_frame(X).to_numpy(dtype=float)
+        return self._woe_array(X)[0]
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Output names: the input feature names (one WoE column per feature)."""
@@ -693,6 +973,40 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         columns = ["feature", "kind", "regular_bins", "woe_trend", "strictly_monotone", "min_bin_share", "iv"]
         return pd.DataFrame(rows, columns=columns).set_index("feature")
 
+    def summary(self) -> pd.DataFrame:
+        """One row per feature: what was asked, the chosen WoE shape and the shape test.
+
+        Columns ``feature, kind, requested_trend, shape, n_bins, iv, iv_monotone,
+        iv_turning, shape_pvalue, shape_qvalue, shape_draws``, sorted by IV (descending).
+        ``iv_monotone``/``iv_turning`` are the IVs of the best monotone and the best
+        peak/valley binnings (missing and special bins included), ``shape_pvalue`` the
+        bootstrap p-value of the gain and ``shape_qvalue`` its Benjamini-Hochberg
+        adjusted value over the fit's ``"auto"`` features (a turn is kept iff
+        ``shape_qvalue <= shape_alpha``); ``monotonic_trend="auto"`` on numeric features
+        only, NaN otherwise and where three bins of ``min_bin_share`` do not fit (no
+        turn possible, whatever the target: not a hypothesis of the test); the p-value
+        is 1 when the turn gained nothing to test.
+        """
+        check_is_fitted(self, "binnings_")
+        rows = [
+            {
+                "feature": b.name,
+                "kind": b.kind,
+                "requested_trend": b.requested_trend,
+                "shape": b.trend,
+                "n_bins": b.n_regular,
+                "iv": b.iv,
+                "iv_monotone": b.iv_monotone,
+                "iv_turning": b.iv_turning,
+                "shape_pvalue": b.shape_pvalue,
+                "shape_qvalue": b.shape_qvalue,
+                "shape_draws": b.shape_draws,
+            }
+            for b in self.binnings_.values()
+        ]
+        return (pd.DataFrame(rows).sort_values("iv", ascending=False, kind="stable")
+                .reset_index(drop=True))
+
     # -- serialisation ----------------------------------------------------------------------
     def to_dict(self) -> dict:
         """JSON-safe dict of parameters and fitted binnings (no pickle)."""
@@ -706,7 +1020,7 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "WoEBinner":
+    def from_dict(cls, data: dict) -> WoEBinner:
         binner = cls(**data["params"])
         fitted = [FeatureBinning.from_dict(f) for f in data["features"]]
         binner.binnings_ = {b.name: b for b in fitted}

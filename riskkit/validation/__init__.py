@@ -5,6 +5,13 @@ Score convention: a higher score means a higher risk of default (``y = 1``); pas
 frozen :class:`ValidationResult` (``statistic``, ``pvalue``, ``verdict`` green/amber/red
 with the ``thresholds`` used, ``summary()``, ``to_frame()``); thresholds default to
 ``riskkit/configs/validation.yaml``.
+
+Verdict direction: red marks a finding against the model under validation.  A two-sided
+comparison of two scores has no favourable side, so ``compare_challengers`` colours only
+the pairs with a named ``champion`` (one-sided: red when the champion is significantly
+worse) and ``validation_report(challengers=...)`` reports the one-sided
+``challenger_outperforms`` rows; ``delong_test`` and ``delong_test_unpaired`` take an
+``alternative`` for the same purpose.
 """
 
 from .backtest import ChallengerComparison, backtest_default_rates, compare_challengers

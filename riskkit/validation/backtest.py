@@ -106,11 +106,15 @@ class ChallengerComparison:
         ci_upper, gini``.
     pairwise : DataFrame
         One row per (group,) pair: ``score_a, score_b, auc_a, auc_b, difference,
-        statistic, pvalue, verdict, threshold``.
+        statistic, pvalue`` (two-sided), ``pvalue_champion_worse`` (one-sided, pairs with
+        the champion), ``finding``, ``verdict``, ``threshold``.
+    champion : str or None
+        The score judged; its pairs have it as ``score_a``.
     """
 
     auc: pd.DataFrame
     pairwise: pd.DataFrame
+    champion: str | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The pairwise tests in the tidy verdict form (test, scope, statistic, pvalue,
@@ -131,13 +135,22 @@ class ChallengerComparison:
 
 def compare_challengers(data: pd.DataFrame, scores: Sequence[str], *, default_col: str = "default",
                         by: str | None = None, higher_is_riskier: bool | Mapping[str, bool] = True,
-                        level: float = 0.95,
+                        level: float = 0.95, champion: str | None = None,
                         thresholds: Mapping[str, Any] | None = None) -> ChallengerComparison:
     """Compare champion and challenger scores: AUC with DeLong CI and pairwise DeLong tests.
 
     For k scores on the same obligors the DeLong covariance matrix (DeLong, DeLong &
     Clarke-Pearson 1988; fast algorithm of Sun & Xu 2014) gives, for each pair,
     z = (AUC_a - AUC_b) / sqrt(Var_a + Var_b - 2 Cov_ab), two-sided p = 2 (1 - Phi(|z|)).
+
+    Verdicts.  A significant difference is good or bad news only for the model under
+    validation, so verdicts need a ``champion``: a pair with the champion (oriented with
+    the champion as ``score_a``) is judged on the one-sided p-value of H1 "the champion's
+    AUC is lower", ``pvalue_champion_worse = Phi(z)``: red/amber only when the champion is
+    significantly *worse*; a champion significantly better than a challenger is green
+    (the two-sided ``pvalue`` is small too, the ``finding`` says who is higher).  Pairs of
+    two challengers, and every pair when no champion is named, are informational
+    (``"n/a"``).
 
     Parameters
     ----------
@@ -151,6 +164,11 @@ def compare_challengers(data: pd.DataFrame, scores: Sequence[str], *, default_co
         Direction of each score (see :mod:`riskkit.validation.discrimination`).
     level : float
         Level of the DeLong confidence interval AUC -/+ z se (clipped to [0, 1]).
+    champion : str, optional
+        The score under validation (one of ``scores``); see Verdicts.
+    thresholds : mapping, optional
+        p-value thresholds (entry ``delong``); ``amber_below`` is also the level at which
+        ``finding`` calls a difference significant.
     """
     cols = list(scores)
     if len(cols) < 2:
@@ -159,6 +177,8 @@ def compare_challengers(data: pd.DataFrame, scores: Sequence[str], *, default_co
         raise ValueError(f"score columns must be distinct, got {cols}")
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
+    if champion is not None and champion not in cols:
+        raise ValueError(f"champion {champion!r} is not among the scores {cols}")
     _require_columns(data, cols + [default_col] + ([by] if by else []), "compare_challengers")
     if isinstance(higher_is_riskier, Mapping):
         absent = [c for c in cols if c not in higher_is_riskier]
@@ -192,6 +212,8 @@ def compare_challengers(data: pd.DataFrame, scores: Sequence[str], *, default_co
                              "variance": cov[i, i], "ci_lower": max(aucs[i] - z_level * se, 0.0),
                              "ci_upper": min(aucs[i] + z_level * se, 1.0), "gini": 2 * aucs[i] - 1})
         for i, j in combinations(range(len(cols)), 2):
+            if cols[j] == champion:  # the champion is always score_a of its pairs
+                i, j = j, i
             var = cov[i, i] + cov[j, j] - 2 * cov[i, j]
             diff = aucs[i] - aucs[j]
             if var > 0:
@@ -202,6 +224,15 @@ def compare_challengers(data: pd.DataFrame, scores: Sequence[str], *, default_co
             pair_rows.append({**extra, "score_a": cols[i], "score_b": cols[j], "auc_a": aucs[i],
                               "auc_b": aucs[j], "difference": diff, "statistic": z, "pvalue": p})
     pairwise = pd.DataFrame(pair_rows)
-    pairwise["verdict"] = verdict(pairwise["pvalue"].to_numpy(), th).astype(str)
-    pairwise["threshold"] = threshold_text(th)
-    return ChallengerComparison(auc=pd.DataFrame(auc_rows), pairwise=pairwise)
+    with_champion = (pairwise["score_a"] == champion).to_numpy()
+    z = pairwise["statistic"].to_numpy(dtype=float)
+    pairwise["pvalue_champion_worse"] = np.where(with_champion, stats.norm.cdf(z), np.nan)
+    significant = pairwise["pvalue"].to_numpy(dtype=float) < th["amber_below"]
+    higher = np.where(z > 0, pairwise["score_a"], pairwise["score_b"])
+    pairwise["finding"] = np.where(significant, pd.Series(higher).astype(str) + " higher",
+                                   "no significant difference")
+    # n/a unless the champion is in the pair; verdict(NaN) gives "n/a"
+    pairwise["verdict"] = verdict(pairwise["pvalue_champion_worse"].to_numpy(), th).astype(str)
+    pairwise["threshold"] = (threshold_text(th) + " on the one-sided p (champion worse)"
+                             if champion is not None else "n/a: no champion named")
+    return ChallengerComparison(auc=pd.DataFrame(auc_rows), pairwise=pairwise, champion=champion)

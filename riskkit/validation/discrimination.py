@@ -17,6 +17,9 @@ Source verification (checked with the ``search`` tool against public copies)
   statistic S = (AUC_init - AUC_curr)/s with the DeLong s^2 of the current AUC and the
   one-sided p = 1 - Phi(S) agree with independent open implementations of that section
   (e.g. ``crm_validator`` PD_validator.test_statistic / summary_discr_power).
+* pROC (Robin et al. 2011), ``roc.test(paired = FALSE, method = "delong")``: the unpaired
+  statistic D, its Welch-Satterthwaite degrees of freedom and the Student t p-value of
+  :func:`delong_test_unpaired` reproduce pROC 1.18.0's output on its ``aSAH`` data (tested).
 * BCBS WP14 (2005): the text (its AUC confidence-interval table and the Pietra definition)
   could not be retrieved; :func:`auc_variance_bound` and :func:`pietra_index` are
   **not verified against the source text**.
@@ -149,27 +152,61 @@ def auc(y: Any, score: Any, *, higher_is_riskier: bool = True,
     )
 
 
+_ALTERNATIVES = ("two-sided", "less", "greater")
+
+
+def _check_alternative(alternative: str) -> None:
+    if alternative not in _ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {_ALTERNATIVES}, got {alternative!r}")
+
+
+def _pvalue(stat: float, alternative: str, dist) -> float:
+    """p-value of ``stat`` under ``dist`` (a frozen scipy distribution, symmetric about 0)."""
+    if alternative == "two-sided":
+        return float(2 * dist.sf(abs(stat)))
+    if alternative == "less":
+        return float(dist.cdf(stat))
+    return float(dist.sf(stat))
+
+
+_HYPOTHESIS = {
+    "two-sided": "AUC_a = AUC_b against AUC_a != AUC_b (two-sided; red = the AUCs differ)",
+    "less": "AUC_a >= AUC_b against AUC_a < AUC_b (one-sided; red = a is significantly worse)",
+    "greater": "AUC_a <= AUC_b against AUC_a > AUC_b (one-sided; red = a is significantly better)",
+}
+
+
 def delong_test(y: Any, score_a: Any, score_b: Any, *, higher_is_riskier: bool = True,
+                alternative: str = "two-sided",
                 thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """Paired DeLong test that two scores on the same obligors have equal AUC.
 
-    z = (AUC_a - AUC_b) / sqrt(Var_a + Var_b - 2 Cov_ab), two-sided p = 2 (1 - Phi(|z|)),
-    with the DeLong covariance matrix (DeLong, DeLong & Clarke-Pearson 1988), computed by
-    the fast algorithm of Sun & Xu (2014).
+    z = (AUC_a - AUC_b) / sqrt(Var_a + Var_b - 2 Cov_ab) with the DeLong covariance matrix
+    (DeLong, DeLong & Clarke-Pearson 1988), computed by the fast algorithm of Sun & Xu
+    (2014); p = 2 (1 - Phi(|z|)) two-sided, Phi(z) for ``alternative="less"`` (H1:
+    AUC_a < AUC_b), 1 - Phi(z) for ``"greater"`` (as pROC's ``roc.test(paired = TRUE,
+    method = "delong")``).
 
     Parameters
     ----------
     y : array-like of 0/1
     score_a, score_b : array-like
         Two scores for the same obligors, same direction (``higher_is_riskier``).
+    alternative : {"two-sided", "less", "greater"}
+        Which difference the verdict flags.  The verdict is red when the p-value is below
+        the ``delong`` thresholds, i.e. when the alternative is significant.  To judge a
+        champion ``a`` against a challenger ``b`` use ``"less"``: red only when the
+        champion is significantly *worse*; a champion that is significantly better is
+        green (with ``"two-sided"`` it would be red, since the AUCs do differ).
     thresholds : mapping, optional
-        p-value thresholds (entry ``delong``): red = the AUCs differ significantly.
+        p-value thresholds (entry ``delong``).
 
     Returns
     -------
     ValidationResult
         ``statistic`` = z, ``pvalue``; details ``auc_a``, ``auc_b``, ``difference``, ``se``.
     """
+    _check_alternative(alternative)
     y_arr = check_binary_target(y, "y", require_both=False).astype(bool)
     a = as_float_1d(score_a, "score_a")
     b = as_float_1d(score_b, "score_b")
@@ -181,37 +218,80 @@ def delong_test(y: Any, score_a: Any, score_b: Any, *, higher_is_riskier: bool =
     var = float(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
     if var > 0:
         z = diff / np.sqrt(var)
-        p = float(2 * stats.norm.sf(abs(z)))
+        p = _pvalue(z, alternative, stats.norm)
     else:  # identical rankings: no difference to test
-        z, p = (0.0, 1.0) if diff == 0 else (np.nan, np.nan)
+        z, p = (0.0, 1.0 if alternative == "two-sided" else 0.5) if diff == 0 else (np.nan, np.nan)
     th = resolve_thresholds("delong", thresholds)
     return ValidationResult(
         test="delong_paired", statistic=z, pvalue=p, verdict=verdict(p, th), thresholds=th,
-        hypothesis="AUC_a = AUC_b (paired, same obligors); two-sided",
+        hypothesis=f"{_HYPOTHESIS[alternative]}; paired (same obligors), normal reference",
         details={"auc_a": aucs[0], "auc_b": aucs[1], "difference": diff,
                  "se": np.sqrt(var) if var >= 0 else np.nan},
     )
 
 
 def delong_test_unpaired(y_a: Any, score_a: Any, y_b: Any, score_b: Any, *,
-                         higher_is_riskier: bool = True,
+                         higher_is_riskier: bool = True, alternative: str = "two-sided",
                          thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
-    """DeLong test of equal AUC on two independent samples.
+    """DeLong test of equal AUC on two independent samples, as pROC computes it.
 
-    z = (AUC_a - AUC_b) / sqrt(Var_a + Var_b) with DeLong variances (independent samples,
-    so no covariance term); two-sided p = 2 (1 - Phi(|z|)).
+    With the DeLong variances :math:`V_a, V_b` of the two AUCs (no covariance: the
+    samples are independent) and :math:`N_a, N_b` the numbers of observations (defaults
+    plus non-defaults) of each sample,
+
+    .. math::
+
+        D = \\frac{AUC_a - AUC_b}{\\sqrt{V_a + V_b}}, \\qquad
+        \\nu = \\frac{(V_a + V_b)^2}{V_a^2 / (N_a - 1) + V_b^2 / (N_b - 1)},
+
+    and D is referred to a Student t distribution with the Welch-Satterthwaite degrees of
+    freedom :math:`\\nu` (Welch 1947; Satterthwaite 1946): p = 2 P(T_nu > |D|)
+    two-sided, P(T_nu < D) for ``"less"``, P(T_nu > D) for ``"greater"``.  This is pROC's
+    ``roc.test(roc_a, roc_b, paired = FALSE, method = "delong")`` (Robin et al. 2011;
+    function ``delong.unpaired.test``), checked against its output on the aSAH data.
+
+    Parameters
+    ----------
+    y_a, score_a, y_b, score_b : array-like
+        Default flags and scores of the two samples (same score direction).
+    alternative : {"two-sided", "less", "greater"}
+        As in :func:`delong_test` (``"less"``: H1 AUC_a < AUC_b).
+    thresholds : mapping, optional
+        p-value thresholds (entry ``delong``).
+
+    Returns
+    -------
+    ValidationResult
+        ``statistic`` = D, ``pvalue``; details ``df`` (Welch-Satterthwaite), ``auc_a``,
+        ``auc_b``, ``difference``, ``se``, ``variance_a``, ``variance_b``, ``n_a``, ``n_b``.
+
+    References
+    ----------
+    X. Robin et al., "pROC: an open-source package for R and S+ to analyze and compare ROC
+    curves", BMC Bioinformatics 12:77 (2011).
+    B. L. Welch, "The generalization of 'Student's' problem when several different
+    population variances are involved", Biometrika 34 (1947).
     """
+    _check_alternative(alternative)
     ra = auc(y_a, score_a, higher_is_riskier=higher_is_riskier)
     rb = auc(y_b, score_b, higher_is_riskier=higher_is_riskier)
+    n_a = ra.n_defaults + ra.n_non_defaults
+    n_b = rb.n_defaults + rb.n_non_defaults
     var = ra.variance + rb.variance
     diff = ra.auc - rb.auc
-    z = diff / np.sqrt(var) if var > 0 else np.nan
-    p = float(2 * stats.norm.sf(abs(z))) if var > 0 else np.nan
+    if var > 0:
+        d = diff / np.sqrt(var)
+        df = var ** 2 / (ra.variance ** 2 / (n_a - 1) + rb.variance ** 2 / (n_b - 1))
+        p = _pvalue(d, alternative, stats.t(df))
+    else:
+        d = df = p = np.nan
     th = resolve_thresholds("delong", thresholds)
     return ValidationResult(
-        test="delong_unpaired", statistic=z, pvalue=p, verdict=verdict(p, th), thresholds=th,
-        hypothesis="AUC_a = AUC_b (independent samples); two-sided",
-        details={"auc_a": ra.auc, "auc_b": rb.auc, "difference": diff, "se": np.sqrt(var)},
+        test="delong_unpaired", statistic=d, pvalue=p, verdict=verdict(p, th), thresholds=th,
+        hypothesis=(f"{_HYPOTHESIS[alternative]}; independent samples, Student t with "
+                    "Welch-Satterthwaite df (pROC)"),
+        details={"df": df, "auc_a": ra.auc, "auc_b": rb.auc, "difference": diff, "se": np.sqrt(var),
+                 "variance_a": ra.variance, "variance_b": rb.variance, "n_a": n_a, "n_b": n_b},
     )
 
 

@@ -201,6 +201,21 @@ def migration_weighted_bandwidth(matrix: Any, *,
     so that each lies in [0, 1]; larger values mean migrations over more notches
     (NaN when there are no migrations in that direction).
 
+    MWB is a share-weighted mean of distance / largest possible distance over the
+    obligors that moved, so it does not depend on how many stayed, and it cannot fall
+    below the value it would have if every mover had moved one notch,
+
+        MWB_one_notch = sum_cells N_i p_ij / M   (same cells and M as MWB),
+
+    about 1/(K/2) on a K-grade scale: 0.21 for the seven grades of the kit's master scale,
+    above the default amber level 0.20.  The details report it (``one_notch``) with the
+    number of movers (``movers``) and their mean move in notches (``mean_notches``) so
+    that a high MWB can be read against its floor.  MWB measures how far obligors move;
+    :func:`migration_stability_test` tests whether the shares fall with the distance from
+    the diagonal (the shape of each row).  Frequent short moves give a high MWB with no
+    flagged row cell; a thin hump far from the diagonal gives a flagged cell with a low
+    MWB: the two need not agree.
+
     Source: ECB, "Instructions for reporting the validation results of internal models -
     IRB Pillar I models for credit risk" (February 2019), PD section, stability,
     "Customer migrations". Verified against the worked example of MathWorks
@@ -219,16 +234,21 @@ def migration_weighted_bandwidth(matrix: Any, *,
     i, j = np.indices((k, k)) + 1
     distance = np.abs(i - j)
     widest = np.maximum(np.abs(i - k), np.abs(i - 1))
-    values = []
+    values, floors, movers, notches = [], [], [], []
     for cells in (j > i, j < i):
         num = float((distance * n_ij)[cells].sum())
         den = float((widest * n_ij)[cells].sum())
+        moved = float(n_ij[cells].sum())
         values.append(num / den if den > 0 else np.nan)
+        floors.append(moved / den if den > 0 else np.nan)
+        movers.append(moved)
+        notches.append(num / moved if moved > 0 else np.nan)
     th = resolve_thresholds("mwb", thresholds)
     return ValidationResult(
         test="mwb", statistic=np.array(values), pvalue=np.full(2, np.nan),
         verdict=verdict(values, th), thresholds=th, scope=np.array(["upper", "lower"], dtype=object),
         hypothesis="(measure, no test) share-weighted distance of downgrades (upper) and upgrades (lower)",
+        details={"one_notch": np.array(floors), "movers": np.array(movers), "mean_notches": np.array(notches)},
     )
 
 

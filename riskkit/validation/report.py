@@ -14,7 +14,7 @@ from ._checks import as_float_1d, as_probability, offenders
 from .calibration import (binomial_test, brier_score, brier_skill_score, hosmer_lemeshow,
                           jeffreys_test, jeffreys_test_portfolio, spiegelhalter, traffic_light)
 from .config import load_validation_config, threshold_text, verdict
-from .discrimination import auc, auc_initial_test, gini, ks, pietra_index
+from .discrimination import auc, auc_initial_test, delong_test, gini, ks, pietra_index
 from .migration import migration_matrix, migration_stability_test, migration_weighted_bandwidth
 from .results import TIDY_COLUMNS
 from .stability import herfindahl_index, herfindahl_test, psi
@@ -64,7 +64,10 @@ def _check_initial(initial: Mapping[str, Any] | None, n: int) -> dict[str, Any]:
 def validation_report(y: Any, pd_values: Any, grade: Any, score: Any = None, exposure: Any = None,
                       initial: Mapping[str, Any] | None = None,
                       config: str | PathLike[str] | Mapping[str, Any] | None = None, *,
-                      higher_is_riskier: bool = True) -> pd.DataFrame:
+                      higher_is_riskier: bool = True,
+                      challengers: Mapping[str, Any] | None = None,
+                      challenger_higher_is_riskier: bool | Mapping[str, bool] = True,
+                      notes: bool = False) -> pd.DataFrame:
     """Validation verdict table of one PD model.
 
     Parameters
@@ -90,12 +93,29 @@ def validation_report(y: Any, pd_values: Any, grade: Any, score: Any = None, exp
         migration matrix, MWB, migration stability tests).
     config : path, mapping or None
         Thresholds and parameters (default ``riskkit/configs/validation.yaml``).
+    challengers : mapping name -> array-like, optional
+        Scores of challenger models on the same obligors.  Each gets a row
+        ``challenger_outperforms`` (scope ``"<name> vs <champion>"``): the paired DeLong
+        test of H1 "the challenger's AUC is higher than the champion's" (the champion is
+        ``score``, or ``pd``), z = (AUC_c - AUC_0)/se, p = 1 - Phi(z).  Red means the
+        champion is significantly worse; a champion significantly *better* than a
+        challenger is green (a two-sided test would call that difference red).
+    challenger_higher_is_riskier : bool or mapping name -> bool, default True
+        Direction of each challenger score.
+    notes : bool, default False
+        Add a column ``note`` that explains rows whose verdicts must be read together:
+        the migration-weighted bandwidth against its one-notch floor and the row
+        z-tests (they measure different things and need not agree, see
+        :func:`migration_weighted_bandwidth`), and the one-sided challenger rows.
 
     Returns
     -------
     DataFrame
-        Columns ``test, scope, statistic, pvalue, verdict, threshold``; verdict
-        ``n/a`` marks informational rows (measures without a threshold).
+        Columns ``test, scope, statistic, pvalue, verdict, threshold`` (and ``note``);
+        verdict ``n/a`` marks informational rows (measures without a threshold).  With
+        ``initial["previous_grade"]`` the rows ``mwb_one_notch`` give, per direction,
+        the MWB had every migrating obligor moved one notch: an MWB at that floor
+        means short moves only, whatever its verdict.
 
     Notes
     -----
@@ -208,11 +228,40 @@ def validation_report(y: Any, pd_values: Any, grade: Any, score: Any = None, exp
         frames.append(psi(as_float_1d(init["score"], "initial['score']"), main,
                           bins=params.get("psi_bins", 10), alpha=params.get("psi_alpha", 0.05),
                           thresholds=tests["psi"]).to_frame().assign(scope=main_name))
+    mwb = rows_test = None
     if "previous_grade" in init:
         mm = migration_matrix(pd.Series(init["previous_grade"]).astype(object),
                               g.reset_index(drop=True).astype(object), grades=order)
-        frames.append(migration_weighted_bandwidth(mm, thresholds=tests["mwb"]).to_frame())
-        frames.append(migration_stability_test(mm, thresholds=tests["migration_stability"]).to_frame())
+        mwb = migration_weighted_bandwidth(mm, thresholds=tests["mwb"])
+        rows_test = migration_stability_test(mm, thresholds=tests["migration_stability"])
+        frames.append(mwb.to_frame())
+        frames.append(rows_test.to_frame())
+        for scope, floor in zip(np.atleast_1d(mwb.scope), np.atleast_1d(mwb.one_notch)):
+            rows.append(_row("mwb_one_notch", scope, floor, np.nan, "n/a",
+                             "MWB had every migrating obligor moved one notch (its floor)"))
+
+    champion_rows = []
+    if challengers is not None:
+        if not isinstance(challengers, Mapping):
+            raise ValueError(f"challengers must be a mapping name -> scores, got {type(challengers).__name__}")
+        for name, values in challengers.items():
+            c = as_float_1d(values, f"challengers[{name!r}]")
+            if c.size != n:
+                raise ValueError(f"length mismatch: y={n}, challengers[{name!r}]={c.size}")
+            if isinstance(challenger_higher_is_riskier, Mapping):
+                if name not in challenger_higher_is_riskier:
+                    raise ValueError(f"challenger_higher_is_riskier has no direction for challenger {name!r}")
+                c_dir = bool(challenger_higher_is_riskier[name])
+            else:
+                c_dir = bool(challenger_higher_is_riskier)
+            # both on the "higher = riskier" scale, challenger first: H1 AUC_c > AUC_0
+            c_risk = c if c_dir else -c
+            m_risk = main if direction else -main
+            r = delong_test(y_arr, c_risk, m_risk, alternative="greater", thresholds=tests["delong"])
+            champion_rows.append(_row("challenger_outperforms", f"{name} vs {main_name}", r.statistic,
+                                      r.pvalue, r.verdict, threshold_text(tests["delong"])
+                                      + " (one-sided: challenger better)"))
+        rows.extend(champion_rows)
 
     frames.append(pd.DataFrame(rows, columns=TIDY_COLUMNS))
     out = pd.concat([f[TIDY_COLUMNS] for f in frames if len(f)], ignore_index=True)
@@ -221,11 +270,56 @@ def validation_report(y: Any, pd_values: Any, grade: Any, score: Any = None, exp
     out["_rank"] = out["test"].map(_READING_ORDER).fillna(len(_READING_ORDER)) * 1000 + \
         out["test"].map(order_tests)
     out = out.sort_values("_rank", kind="stable").drop(columns="_rank").reset_index(drop=True)
+    if notes:
+        out["note"] = _notes(out, mwb, rows_test)
     return out
+
+
+def _notes(out: pd.DataFrame, mwb, rows_test) -> list[str]:
+    """Explanations of rows whose verdicts are read together (the ``note`` column)."""
+    text = {}
+    if mwb is not None:
+        flagged = int(np.isin(np.atleast_1d(rows_test.verdict), ["amber", "red"]).sum())
+        tested = int(np.isfinite(np.atleast_1d(rows_test.pvalue)).sum())
+        for scope, value, floor, notch, v in zip(np.atleast_1d(mwb.scope), np.atleast_1d(mwb.statistic),
+                                                 np.atleast_1d(mwb.one_notch), np.atleast_1d(mwb.mean_notches),
+                                                 np.atleast_1d(mwb.verdict)):
+            base = (f"MWB {value:.3f} against {floor:.3f} had every mover moved one notch (mean move "
+                    f"{notch:.2f} notches). MWB measures how far obligors move; the row z-tests "
+                    f"(migration_stability_row: {flagged} of {tested} cells flagged) test whether shares "
+                    "fall with the distance from the diagonal. ")
+            if v in ("amber", "red") and flagged == 0:
+                base += ("Here they disagree because the moves are short and orderly: the MWB verdict "
+                         "reflects the distance of moves, not a break of monotonicity")
+                if floor >= mwb.thresholds.get("amber_from", np.inf):
+                    base += (f"; even one-notch moves only would reach the amber level "
+                             f"{mwb.thresholds['amber_from']:g} on this scale")
+                base += "."
+            elif v == "green" and flagged > 0:
+                base += ("Here they disagree because few obligors move far: the flagged cells are "
+                         "non-monotone rows, which MWB does not measure.")
+            else:
+                base += "They agree here."
+            text[("mwb", scope)] = base
+            text[("mwb_one_notch", scope)] = "floor of the MWB for these movers (all moves one notch)"
+    notes = []
+    for test, scope, v in zip(out["test"], out["scope"], out["verdict"]):
+        if (test, scope) in text:
+            notes.append(text[(test, scope)])
+        elif test == "migration_stability_row" and v in ("amber", "red"):
+            notes.append("this row holds significantly more obligors in this cell than in its neighbour "
+                         "nearer the diagonal (shape of the row; see the mwb note for the distance)")
+        elif test == "challenger_outperforms":
+            notes.append("one-sided: red only when the challenger is significantly better than the champion; "
+                         "a champion significantly better than the challenger is green")
+        else:
+            notes.append("")
+    return notes
 
 
 _READING_ORDER = {t: i for i, t in enumerate([
     "auc", "auc_ci_lower", "auc_ci_upper", "gini", "ks", "pietra", "auc_initial",
     "binomial", "jeffreys", "traffic_light", "hosmer_lemeshow", "spiegelhalter", "brier_score",
-    "brier_skill", "psi", "herfindahl", "herfindahl_index", "mwb", "migration_stability_row",
+    "brier_skill", "psi", "herfindahl", "herfindahl_index", "mwb", "mwb_one_notch", "migration_stability_row",
+    "challenger_outperforms",
 ])}
