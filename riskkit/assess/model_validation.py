@@ -378,7 +378,7 @@ def _validate(design: str, scorecard, development: pd.DataFrame, predictions: pd
             initial["exposure"] = development["ead"]
         report = validation_report(frame["default"], frame["pd"], frame["pd_grade"], score=frame["score"],
                                    exposure=frame["ead"] if has_time else None, initial=initial,
-                                   config=config, higher_is_riskier=False)
+                                   config=config, higher_is_riskier=False, notes=True)
         reports.append(report.assign(sample=key))
     reports = pd.concat(reports, ignore_index=True)
 
@@ -406,7 +406,7 @@ def _validate(design: str, scorecard, development: pd.DataFrame, predictions: pd
             data = predictions.assign(true_pd=predictions["customer_id"].map(truth))
             scores.append("true_pd")
             direction["true_pd"] = True
-    comparison = compare_challengers(data, scores, by="sample", higher_is_riskier=direction, level=level,
+    comparison = compare_challengers(data, scores, by="sample", higher_is_riskier=direction, level=level, champion="pd",
                                      thresholds=tests["delong"])
     outperform = champion_vs_challengers(comparison, "pd", exclude=["true_pd"], thresholds=tests["delong"])
 
