@@ -149,6 +149,11 @@ def test_monotonicity_of_selected_features_and_unfitted():
 @pytest.mark.slow
 def test_out_of_time_development_and_test_samples():
     book = rk.datasets.generate_portfolio(300, seed=1)
+    # 14 defaults in 789 development rows separate the classes with the default features: a
+    # clear error, never numpy's "Singular matrix"
+    with pytest.raises(rk.scoring.ScorecardFitError, match="no maximum-likelihood estimate"):
+        rk.assess.develop_scorecard_out_of_time(book, "2024-12-31")
+    book = rk.datasets.generate_portfolio(600, seed=1)
     dev = rk.assess.develop_scorecard_out_of_time(book, "2024-12-31")
     labels = rk.profile.default_flags(book, "2024-12-31")
     assert dev.y_test.equals(labels) and dev.X_test.index.equals(labels.index)

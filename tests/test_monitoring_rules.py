@@ -589,7 +589,7 @@ def test_default_rules_keep_red_and_orange_rare_on_the_sample_book():
     import riskkit as rk
 
     portfolio = rk.load_sample()
-    card, _ = rk.fit_portfolio_scorecard(portfolio, rk.scoring.development_dates("2024-06-30"))
+    card, _ = rk.fit_portfolio_scorecard(portfolio, rk.assess.development_dates("2024-06-30"))
     snapshots = {}
     for as_of in ("2024-05-31", "2024-06-30"):
         profile = rk.build_profile(portfolio, as_of)

@@ -182,7 +182,7 @@ def develop_scorecard_holdout(X: pd.DataFrame, y: Any, *, test_size: float = 0.3
     """
     if not isinstance(X, pd.DataFrame):
         raise ValueError(f"X must be a DataFrame of features, got {type(X).__name__}")
-    target = pd.Series(check_binary_target(y, len(X)).astype(np.int64), index=X.index, name="bad")
+    target = pd.Series(check_binary_target(y, "y", n_rows=len(X)).astype(np.int64), index=X.index, name="bad")
     if not isinstance(test_size, float) or not 0 < test_size < 1:
         raise ValueError(f"test_size must be a float in (0, 1), got {test_size!r}")
     X_train, X_test, y_train, y_test = train_test_split(X, target, test_size=test_size, stratify=target,

@@ -15,7 +15,7 @@ from .master_scale import MasterScale
 from .overrides import OverrideError, apply_overrides
 from .rules import RatingRule, RatingRules, score_to_pd
 from .scorecard import Scorecard
-from .selection import variance_inflation_factors
+from .selection import ScorecardFitError, variance_inflation_factors
 
 __all__ = [
     "WoEBinner",
@@ -23,6 +23,7 @@ __all__ = [
     "woe_iv",
     "Scorecard",
     "variance_inflation_factors",
+    "ScorecardFitError",
     "fit_challenger",
     "compare_models",
     "ExpertScorecard",

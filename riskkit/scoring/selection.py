@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from .._core.errors import RiskkitError
+
 __all__ = [
     "variance_inflation_factors",
     "select_by_iv",
@@ -108,7 +110,21 @@ def fit_logit(woe: pd.DataFrame, y: np.ndarray, features: list[str]):
     """Maximum-likelihood logistic regression of ``y`` on the WoE columns (statsmodels)."""
     exog = sm.add_constant(woe[features].to_numpy(dtype=float), has_constant="add")
     exog = pd.DataFrame(exog, columns=["const", *features], index=woe.index)
+    y = np.asarray(y, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = sm.Logit(np.asarray(y, dtype=float), exog).fit(method="newton", maxiter=200, disp=0)
+        try:
+            result = sm.Logit(y, exog).fit(method="newton", maxiter=200, disp=0)
+        except np.linalg.LinAlgError:
+            # a singular Hessian: (quasi-)complete separation, typical of few events and
+            # many features; the maximum-likelihood estimate does not exist, so say so
+            raise ScorecardFitError(
+                f"the logistic regression has no maximum-likelihood estimate: {int(y.sum())} events in "
+                f"{len(y)} rows for {len(features)} features {features} separate the classes (singular "
+                f"Hessian); use fewer candidate features (raise min_iv, lower max_features) or a larger "
+                f"development sample") from None
     return result
+
+
+class ScorecardFitError(RiskkitError, ValueError):
+    """The scorecard cannot be fitted on this sample (e.g. the classes are separated)."""
