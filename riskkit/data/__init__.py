@@ -3,7 +3,15 @@
 Synthetic and real datasets live one layer up, in :mod:`riskkit.datasets`.
 """
 
-from .describe import default_rates, first_defaults, record_coverage, relation_summary
+from .describe import (
+    customer_mix,
+    default_rates,
+    default_rates_total,
+    first_defaults,
+    record_coverage,
+    relation_summary,
+    snapshot_counts,
+)
 from .io import load_portfolio, save_portfolio
 from .portfolio import Portfolio, check_portfolio, validate_portfolio
 from .privacy import mask_pii
@@ -22,6 +30,9 @@ __all__ = [
     "default_rates",
     "first_defaults",
     "relation_summary",
+    "snapshot_counts",
+    "customer_mix",
+    "default_rates_total",
     "TABLES",
     "TABLE_ORDER",
     "empty_table",

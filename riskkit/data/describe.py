@@ -7,7 +7,8 @@ import pandas as pd
 
 from .portfolio import Portfolio
 
-__all__ = ["record_coverage", "default_rates", "relation_summary", "first_defaults"]
+__all__ = ["record_coverage", "default_rates", "default_rates_total", "relation_summary", "first_defaults",
+           "snapshot_counts", "customer_mix"]
 
 #: the date that places a record of each table in time
 _RECORD_DATE = {
@@ -102,3 +103,29 @@ def relation_summary(portfolio: Portfolio) -> pd.DataFrame:
         })
     columns = ["type", "links", "parties", "external_parties", "in_force_now", "weight_median", "weight_total"]
     return pd.DataFrame(rows, columns=columns).set_index("type")
+
+
+def snapshot_counts(portfolio: Portfolio, as_of) -> pd.DataFrame:
+    """Rows per table in the full history and in the point-in-time snapshot on ``as_of``."""
+    snapshot = portfolio.as_of(as_of)
+    label = f"known on {pd.Timestamp(as_of).date()}"
+    return pd.DataFrame({"full history": {k: len(v) for k, v in portfolio.tables.items()},
+                         label: {k: len(v) for k, v in snapshot.tables.items()}})
+
+
+def customer_mix(customers: pd.DataFrame, columns=("kind", "ownership_type", "industry", "region")) -> pd.DataFrame:
+    """Customers and their share per category of each of ``columns`` (a MultiIndex of column, value)."""
+    mix = pd.concat({c: customers[c].value_counts() for c in columns}).rename("customers").to_frame()
+    mix["share"] = mix["customers"] / max(len(customers), 1)
+    return mix
+
+
+def default_rates_total(portfolio: Portfolio, by: str) -> pd.DataFrame:
+    """Customers, defaults and default rate per value of ``by`` over all years, riskiest first.
+
+    The yearly rows of :func:`default_rates` summed: a customer at risk in several years
+    counts once per year (customer-years), as in the yearly table.
+    """
+    table = default_rates(portfolio, by=by).groupby(by)[["customers", "defaults"]].sum()
+    table["default_rate"] = table["defaults"] / table["customers"]
+    return table.sort_values("default_rate", ascending=False, kind="stable")

@@ -44,7 +44,7 @@ from ._synth_signals import make_bureau, make_events, make_financials
 from ._synth_util import NO_DAY, day_number, format_ids, id_width, take_str, to_datetime
 from ..data.schemas import CREDIT_DECISION_REASONS
 
-__all__ = ["generate_portfolio", "SyntheticOptions"]
+__all__ = ["generate_portfolio", "SyntheticOptions", "truth_summary"]
 
 _ORDER_STATUS = np.array(["open", "fulfilled", "cancelled"], dtype=object)
 _KINDS = np.array(["enterprise", "individual"], dtype=object)
@@ -428,3 +428,17 @@ def _truth_table(pop, net, paths, ids) -> pd.DataFrame:
         "distress_start_date": to_datetime(paths.distress_start),
     })
 
+
+
+def truth_summary(truth: pd.DataFrame | None) -> str:
+    """Two sentences on a synthetic book's ground truth (defaults, contagion, true PDs).
+
+    ``truth`` is ``portfolio.truth`` (None for observed data, which has no truth).
+    """
+    if truth is None:
+        return "No ground truth: this is observed data."
+    defaulted = truth["defaulted"].astype(bool)
+    return (f"Customers with a default in the history: {int(defaulted.sum())} ({defaulted.mean():.1%}); "
+            f"induced by contagion: {int(truth['contagion_default'].sum())}.\n"
+            f"Mean true annual PD: {truth['true_pd'].mean():.2%}; of later defaulters: "
+            f"{truth.loc[defaulted, 'true_pd'].mean():.2%}; of the others: {truth.loc[~defaulted, 'true_pd'].mean():.2%}.")
