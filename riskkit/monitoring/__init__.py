@@ -9,6 +9,9 @@
   the previous archived snapshot, alert, act, archive, notify);
 - :mod:`~riskkit.monitoring.ews`: :func:`ews_backtest`, the early-warning back-test against
   outcomes and the true-PD oracle;
+- :mod:`~riskkit.monitoring.review`: what a reviewer reads about a run (:func:`key_findings`,
+  :func:`alerts_by_rule`, :func:`top_alert`, :func:`diff_overview`,
+  :func:`linked_party_table`, :func:`digest_table`, :func:`digest_for`, :func:`digest_text`);
 
 - :mod:`~riskkit.monitoring.archive`: :class:`Archive` (DuckDB, append-only, hash-chained rows,
   one transaction per run, customer timeline, run diffs, :meth:`Archive.verify`);
@@ -46,11 +49,23 @@ from .notify import (
 
 from .ews import EWSBacktest, ews_backtest
 from .rules import MissingColumnError, MonitoringInputError, MonitoringRules, level_rank
+from .review import (
+                      alerts_by_rule,
+                      diff_overview,
+                      digest_for,
+                      digest_table,
+                      digest_text,
+                      key_findings,
+                      linked_party_table,
+                      top_alert,
+)
 from .run import MonitoringFrame, MonitoringResult, data_fingerprint, monitoring_frame, run_monitoring
 
 __all__ = [
     "run_monitoring", "monitoring_frame", "MonitoringResult", "MonitoringFrame", "data_fingerprint",
     "ews_backtest", "EWSBacktest",
+    "key_findings", "alerts_by_rule", "top_alert", "diff_overview", "linked_party_table", "digest_table",
+    "digest_for", "digest_text",
     "MonitoringRules", "MonitoringInputError", "MissingColumnError", "LinksInputError", "level_rank",
     "reconcile_alerts", "AlertReconciliation",
     "Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "SCHEMA_VERSION",

@@ -482,6 +482,24 @@ class Archive:
         with self._connect() as con:
             return _rows.query_frame(con, f"SELECT {', '.join(TABLES['runs'].names)} FROM runs ORDER BY seq")
 
+    def last_limit_decisions(self) -> pd.Series:
+        """Run date (``as_of``) of each customer's latest limit decision in a committed run.
+
+        One aggregate query (its cost grows with the customers, not with the years of
+        history a full ``table("limit_decisions")`` would read).
+
+        Returns
+        -------
+        Series
+            Indexed by ``customer_id`` (sorted), datetime values; empty without decisions.
+        """
+        with self._connect() as con:
+            out = _rows.query_frame(con, """
+                SELECT l.customer_id, max(r.as_of) AS as_of FROM limit_decisions l
+                JOIN runs r ON r.run_id = l.run_id AND r.status = 'committed'
+                GROUP BY l.customer_id ORDER BY l.customer_id""")
+        return out.set_index("customer_id")["as_of"]
+
     @staticmethod
     def _info(row) -> RunInfo:
         vals = list(row)

@@ -1,12 +1,13 @@
 """matplotlib figures used by the notebooks; each takes ``ax=None`` and returns the Axes.
 
-One module per area (``data``, ``profile``, ``scoring``, ``validation``, ``graph``, ``limits``); every
-name in a module's ``__all__`` is available here, so notebooks call ``rk.plots.<name>``.
+One module per area (``data``, ``profile``, ``scoring``, ``validation``, ``graph``, ``limits``,
+``monitoring``); every name in a module's ``__all__`` is available here, so notebooks call
+``rk.plots.<name>``.
 """
 
 from importlib import import_module
 
-_MODULES = ("data", "profile", "scoring", "validation", "graph", "limits")
+_MODULES = ("data", "profile", "scoring", "validation", "graph", "limits", "monitoring")
 
 
 def _public_names() -> dict[str, str]:
