@@ -99,7 +99,7 @@ def test_alerts_by_rule_refuses_unknown_events_and_missing_columns():
 
 def test_counts_keep_deescalated_alerts_as_persisting():
     counts = _result().counts()
-    assert counts.loc["yellow"].tolist() == [1, 0, 2]  # C2 opened; C5 deescalated and C6 persisting
+    assert counts.loc["yellow"].tolist() == [1, 0, 2]  # C2 opened; C4 deescalated and C5 persisting
     assert int(counts.to_numpy().sum()) == len(_alerts())
 
 
@@ -114,6 +114,15 @@ def test_top_alert_is_most_severe_then_news_then_largest_exposure():
     tie = _current().assign(ead=1.0)
     assert top_alert(both_old, tie)["customer_id"] == "C1"
     assert top_alert(_alerts().iloc[0:0], _current()) is None
+    # restricted to some kinds of rule
+    kinds = _alerts().assign(kind=["threshold", "threshold", "change", "threshold", "network", "network"])
+    top_network = top_alert(kinds, _current(), kinds="network")
+    # C4 deescalated and C5 persisting: both yellow, neither news -> the larger EAD, C4 (1 m against 0.3 m)
+    assert (top_network["customer_id"], top_network["rule"]) == ("C4", "paying_slower")
+    assert top_alert(kinds, _current(), kinds=("network", "change"))["customer_id"] == "C2"  # opened beats the rest
+    assert top_alert(kinds, _current(), kinds=["event"]) is None
+    with pytest.raises(KeyError, match="kind"):
+        top_alert(_alerts(), _current(), kinds=["network"])
 
 
 def test_linked_party_table_joins_each_party_rating_and_worst_alert():
@@ -177,8 +186,8 @@ def test_digest_for_finds_the_alert_else_the_most_severe_digest():
     messages = compose_digests(_alerts(), {"run_id": "r2", "as_of": AS_OF})
     top = top_alert(_alerts(), _current())
     assert digest_for(messages, top).recipient == "committee@corp.example"
-    c6 = _alerts().iloc[5]  # C6 paying_slower goes to the analyst and the webhook: the first recipient
-    assert digest_for(messages, c6).recipient == "analyst@corp.example"
+    c5 = _alerts().iloc[5]  # C5 paying_slower goes to the analyst and the webhook: the first recipient
+    assert digest_for(messages, c5).recipient == "analyst@corp.example"
     absent = pd.Series({"customer_id": "C99", "rule": "x"})
     assert digest_for(messages, absent).recipient == "committee@corp.example"  # most red alerts
     assert digest_for([], top) is None
@@ -230,8 +239,8 @@ def test_key_findings_sentences_carry_the_hand_counted_numbers(tmp_path):
 
 def test_key_findings_without_diff_backtest_or_alerts():
     findings = key_findings(_result(alerts=_alerts().iloc[0:0], closed=0))
-    assert findings == ["On 2024-06-30 the run rated 6 customers: 0 have a red alert and 0 an orange one at worst "
-                        "(0.0% of the book); 0 alerts in all.",
+    assert findings == [("On 2024-06-30 the run rated 6 customers: 0 have a red alert and 0 an orange one at worst "
+                         "(0.0% of the book); 0 alerts in all."),
                         "Since the previous run 0 alerts opened, 0 escalated, 0 persist and 0 closed."]
     with pytest.raises(ValueError, match="level"):
         key_findings(_result(), level="amber")

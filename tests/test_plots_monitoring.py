@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.container import BarContainer  # noqa: E402
 
 import riskkit as rk  # noqa: E402
 from riskkit.monitoring import Archive  # noqa: E402
@@ -67,6 +68,14 @@ def test_timeline_draws_the_pd_of_every_run_and_marks_alert_runs_by_their_worst_
     assert [t.get_text() for t in ax.get_xticklabels()] == ["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"]
 
 
+def test_timeline_uses_a_linear_axis_in_per_cent_when_the_pd_moved_little():
+    timeline = _timeline().assign(pd=[0.02, 0.025, 0.03, 0.05])
+    ax = plot_alert_timeline(timeline)
+    assert ax.get_yscale() == "linear"
+    assert ax.yaxis.get_major_formatter()(0.05, 0) == "5%"
+    assert ax.yaxis.get_major_formatter()(0.005, 0) == "0.50%"
+
+
 def test_timeline_draws_on_the_given_axes_and_takes_a_title():
     _, given = plt.subplots()
     ax = plot_alert_timeline(_timeline(), ax=given, title="Customer C1")
@@ -105,23 +114,24 @@ def _lead_times() -> pd.DataFrame:
     })
 
 
-def test_lead_time_histograms_equal_numpy_histogram_of_each_level():
+def test_lead_time_bars_equal_numpy_histogram_of_each_level():
     lead = _lead_times()
     ax = plot_lead_times(lead, lead_days=90, bin_days=30)
     edges = np.arange(90, 365 + 30, 30, dtype=float)  # 90, 120, ..., 390 covers the largest lead (365)
-    patches = ax.patches
-    assert len(patches) == 4
-    for patch, level in zip(patches, ("red", "orange", "yellow", "info")):
+    containers = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert len(containers) == 4
+    for container, level in zip(containers, ("red", "orange", "yellow", "info")):
         expected, _ = np.histogram(lead[f"lead_days_{level}"].dropna(), bins=edges)
-        # a step histogram's outline: the top of bin i is drawn at height expected[i]
-        xy = patch.get_xy()
-        tops = [xy[1 + 2 * i, 1] for i in range(len(expected))]
-        np.testing.assert_allclose(tops, expected)
-        np.testing.assert_allclose(to_rgba(patch.get_edgecolor()), to_rgba(LEVEL_COLORS[level]))
+        bars = list(container)
+        np.testing.assert_allclose([b.get_height() for b in bars], expected)
+        # every bar lies inside its own bin, and has its level's colour
+        for bar, lo, hi in zip(bars, edges[:-1], edges[1:]):
+            assert lo <= bar.get_x() and bar.get_x() + bar.get_width() <= hi
+            np.testing.assert_allclose(bar.get_facecolor(), to_rgba(LEVEL_COLORS[level]))
     labels = ax.get_legend_handles_labels()[1]
-    assert labels[:4] == ["red+: 2 of 5 defaults flagged", "orange+: 3 of 5 defaults flagged",
-                          "yellow+: 4 of 5 defaults flagged", "info+: 5 of 5 defaults flagged"]
-    assert labels[4] == "minimum lead (90 days)"
+    # captured counts by hand: red A, E; orange + B; yellow + C; info + D
+    assert labels == ["minimum lead (90 days)", "red+: 2 of 5 defaults flagged", "orange+: 3 of 5 defaults flagged",
+                      "yellow+: 4 of 5 defaults flagged", "info+: 5 of 5 defaults flagged"]
 
 
 def test_lead_time_histogram_without_any_caught_default_draws_empty_bins():
@@ -129,8 +139,8 @@ def test_lead_time_histogram_without_any_caught_default_draws_empty_bins():
     _, given = plt.subplots()
     ax = plot_lead_times(lead, ax=given)
     assert ax is given
-    xy = ax.patches[0].get_xy()
-    assert np.all(xy[:, 1] == 0)
+    assert [b.get_height() for b in ax.containers[0]] == [0.0]
+    assert ax.get_legend_handles_labels()[1][-1] == "red+: 0 of 5 defaults flagged"
 
 
 def test_lead_time_bad_inputs():

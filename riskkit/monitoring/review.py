@@ -86,7 +86,7 @@ def alerts_by_rule(alerts: pd.DataFrame, rules: MonitoringRules | None = None) -
     return table.astype({c: "int64" for c in ("alerts", "new", "escalated", "persisting")})
 
 
-def top_alert(alerts: pd.DataFrame, current: pd.DataFrame) -> pd.Series | None:
+def top_alert(alerts: pd.DataFrame, current: pd.DataFrame, kinds=None) -> pd.Series | None:
     """The alert to read first: most severe, news before persisting, largest exposure.
 
     Order: level (red first); then ``event`` opened or escalated before persisting; then
@@ -99,15 +99,21 @@ def top_alert(alerts: pd.DataFrame, current: pd.DataFrame) -> pd.Series | None:
         :attr:`MonitoringResult.alerts`.
     current : DataFrame
         :attr:`MonitoringFrame.current` (``ead``, ``grade``, ``pd`` by ``customer_id``).
+    kinds : sequence of str, optional
+        Only alerts of rules of these kinds (the alerts' ``kind`` column), e.g.
+        ``("network",)`` for the top linked-party warning.
 
     Returns
     -------
     Series or None
         The alert's fields plus ``ead``, ``grade`` and ``pd`` of its customer; None when
-        there is no alert.
+        there is no (such) alert.
     """
     _check(alerts, "alerts", ["customer_id", "rule", "level"])
     _check(current, "current", ["ead", "grade", "pd"])
+    if kinds is not None:
+        _check(alerts, "alerts", ["kind"])
+        alerts = alerts[alerts["kind"].isin([kinds] if isinstance(kinds, str) else list(kinds))]
     if alerts.empty:
         return None
     work = alerts.reset_index(drop=True)
@@ -310,8 +316,8 @@ def key_findings(result, *, diff=None, backtest=None, customers: pd.DataFrame | 
         if len(alerts) else pd.Series(dtype="int64")
     red, orange = int((worst == 0).sum()), int((worst == 1).sum())
     day = f"{result.as_of:%Y-%m-%d}"
-    out = [f"On {day} the run rated {n:,} customers: {red:,} have a red alert and {orange:,} an orange one "
-           f"at worst ({(red + orange) / max(n, 1):.1%} of the book); {_plural(len(alerts), 'alert')} in all."]
+    out = [(f"On {day} the run rated {n:,} customers: {red:,} have a red alert and {orange:,} an orange one "
+            f"at worst ({(red + orange) / max(n, 1):.1%} of the book); {_plural(len(alerts), 'alert')} in all.")]
 
     event = alerts["event"].replace({"deescalated": "persisting"}).value_counts() if len(alerts) \
         else pd.Series(dtype="int64")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 __all__ = ["plot_alert_timeline", "plot_lead_times", "LEVEL_COLORS"]
 
@@ -45,9 +46,10 @@ def plot_alert_timeline(timeline: pd.DataFrame, ax=None, title: str | None = Non
     Returns
     -------
     Axes
-        PD on a logarithmic axis (one point per run, labelled with the grade); a run
-        with alerts carries a large marker in the colour of its most severe level
-        (:data:`LEVEL_COLORS`), labelled with the number of alerts.
+        PD in per cent (one point per run, labelled with the grade), on a logarithmic
+        axis when it moved by more than a factor of 10; a run with alerts carries a large
+        marker in the colour of its most severe level (:data:`LEVEL_COLORS`), labelled
+        with the number of alerts.
     """
     missing = [c for c in ("as_of", "pd", "grade", "alerts") if c not in timeline.columns]
     if missing:
@@ -73,19 +75,24 @@ def plot_alert_timeline(timeline: pd.DataFrame, ax=None, title: str | None = Non
             ax.annotate(str(counts[i]), (dates[i], pd_values[i]), textcoords="offset points", xytext=(0, -17),
                         ha="center", fontsize="x-small", color=LEVEL_COLORS[level])
     finite = pd_values[np.isfinite(pd_values) & (pd_values > 0)]
-    if len(finite):
+    log = len(finite) > 0 and finite.max() / finite.min() > 10
+    if log:
         ax.set_yscale("log")
         ax.set_ylim(finite.min() / 2.5, min(finite.max() * 2.5, 1.5))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    elif len(finite):
+        ax.set_ylim(0, min(finite.max() * 1.3, 1.05))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2%}" if 0 < v < 0.01 else f"{v:.0%}"))
     ax.set_xticks(dates, [d.strftime("%Y-%m-%d") for d in dates], rotation=30, ha="right")
     ax.set_xlabel("monitoring run (as of)")
-    ax.set_ylabel("PD (one year, log scale)")
+    ax.set_ylabel("PD, one year" + (" (log scale)" if log else ""))
     ax.set_title(title or "PD and grade by monitoring run (numbers under markers: alerts in the run)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return ax
 
 
 def plot_lead_times(lead_times: pd.DataFrame, lead_days: int = 90, bin_days: int = 30, ax=None):
-    """Histogram of the early-warning lead time per alert level.
+    """Histogram of the early-warning lead time per alert level, bars side by side.
 
     Parameters
     ----------
@@ -96,14 +103,15 @@ def plot_lead_times(lead_times: pd.DataFrame, lead_days: int = 90, bin_days: int
     lead_days : int, default 90
         The back-test's minimum lead (a dashed line): alerts later than that do not count.
     bin_days : int, default 30
-        Width of the bins, in days.
+        Width of the bins, in days, from ``lead_days`` on.
     ax : Axes, optional
 
     Returns
     -------
     Axes
-        One step histogram per level present (``red+`` counts alerts of level red,
-        ``orange+`` red or orange, ...), each labelled with the captured count.
+        One bar series per level present (``red+`` counts alerts of level red,
+        ``orange+`` red or orange, ...), bars of a bin side by side within it, each
+        series labelled with the defaults it flagged.
     """
     columns = [f"lead_days_{level}" for level in _LEVELS if f"lead_days_{level}" in lead_times.columns]
     if not columns:
@@ -115,15 +123,19 @@ def plot_lead_times(lead_times: pd.DataFrame, lead_days: int = 90, bin_days: int
     finite = values[np.isfinite(values)]
     top = max(float(finite.max()) if finite.size else lead_days + bin_days, lead_days + bin_days)
     edges = np.arange(lead_days, top + bin_days, bin_days, dtype=float)
+    width = bin_days / (len(columns) + 1)
     n = len(lead_times)
-    for column in columns:
+    for k, column in enumerate(columns):
         level = column.removeprefix("lead_days_")
         days = lead_times[column].dropna().to_numpy(dtype=float)
-        ax.hist(days, bins=edges, histtype="step", linewidth=2, color=LEVEL_COLORS[level],
-                label=f"{level}+: {len(days)} of {n} defaults flagged")
+        counts, _ = np.histogram(days, bins=edges)
+        ax.bar(edges[:-1] + width * (k + 0.5), counts, width=width, align="edge", color=LEVEL_COLORS[level],
+               label=f"{level}+: {len(days)} of {n} defaults flagged")
     ax.axvline(lead_days, color="black", linestyle="--", linewidth=1, label=f"minimum lead ({lead_days} days)")
-    ax.set_xlabel("days from the first alert to the default")
+    ax.set_xticks(edges)
+    ax.set_xlim(edges[0] - width / 2, edges[-1])
+    ax.set_xlabel(f"days from the first alert to the default (bins of {bin_days} days)")
     ax.set_ylabel("defaults")
     ax.set_title("Early-warning lead time by alert level")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return ax
