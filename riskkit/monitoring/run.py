@@ -180,6 +180,7 @@ def _feed_column(digest, column: pd.Series) -> None:
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     if len(text) == 0:
+        digest.update(np.zeros(1, dtype=np.int64).tobytes())   # the offsets of no strings: [0]
         return
     text = pc.fill_null(text, "")
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
