@@ -2,7 +2,7 @@
 
 Every YAML config (expert scorecard, rating rules, master scale, validation thresholds,
 limit policy, action policy, monitoring rules) is read by :func:`read_yaml` with
-``yaml.safe_load`` semantics (plus a refusal of duplicate keys) and checked field by
+``yaml.safe_load`` (duplicate keys are not refused yet: the last one wins) and checked field by
 field with a :class:`Checker`, so every bad config raises a :class:`ConfigError` whose
 message reads ``<file>: <entry>: field '<field>': <problem>``.
 """
