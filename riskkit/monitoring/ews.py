@@ -37,7 +37,6 @@ import pandas as pd
 
 from .._core.dates import check_as_of
 from ..profile import first_default_dates
-from .alerts import reconcile_alerts  # noqa: F401  (the replay compares with the previous run like the nightly run)
 from .rules import MonitoringRules, level_rank
 from .run import _fit_default_scorecard, monitoring_frame
 

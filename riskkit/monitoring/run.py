@@ -8,8 +8,8 @@
    the parties a stress scenario on today's worst names would distress, and the
    linked-party table (:func:`riskkit.graph.linked_parties`);
 3. evaluate the rules against the previous archived snapshot
-   (:meth:`MonitoringRules.evaluate`) and reconcile the alerts with the open ones
-   (:func:`reconcile_alerts`: an open alert is raised again only when its level rises);
+   (:meth:`MonitoringRules.evaluate`); the archive advances each alert's life cycle
+   (:meth:`Run.add_alerts`: an open alert is notified again only when its level rises);
 4. recommend actions (:func:`riskkit.limits.recommend_actions`);
 5. write snapshot, alerts, actions, limit decisions and the notification digests into the
    archive in one transaction, then (optionally) deliver the outbox.
@@ -38,7 +38,6 @@ from ..graph import StressScenario, build_graph, linked_parties, network_adjuste
 from ..limits import next_review_dates, recommend_actions, recommend_limits
 from ..profile import build_profile
 from ..scoring import Scorecard
-from .alerts import reconcile_alerts
 from .notify import EmailChannel, WebhookChannel, compose_digests, deliver_outbox
 from .rules import MonitoringInputError, MonitoringRules
 
@@ -402,9 +401,9 @@ def run_monitoring(portfolio, as_of, rules: MonitoringRules | str | Path | None 
             with _timed(timings, "notify"):
                 delivery = deliver_outbox(archive, channels if channels is not None else channels_from_env())
     else:
-        reconciliation = reconcile_alerts(alerts, None, as_of=as_of)
+        # nothing was open before an unarchived run: every alert opens, none closes
         raised = alerts.assign(event="opened")
-        closed = reconciliation.events.iloc[0:0]
+        closed = _closed(None, raised)
         messages = compose_digests(raised, {"run_id": "unarchived", "as_of": as_of}, mask_pii=mask_pii,
                                    customers=portfolio.customers)
     return MonitoringResult(as_of=as_of, run_id=run_id, frame=frame, alerts=raised, closed=closed,
