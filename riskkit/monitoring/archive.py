@@ -564,7 +564,8 @@ class Archive:
         SELECT alert_id, any_value(customer_id) AS customer_id, any_value(rule) AS rule,
                arg_max(event, seq) AS last_event, arg_max(level, seq) AS level,
                arg_max(run_id, seq) AS last_run, arg_min(run_id, seq) AS first_seen_run
-        FROM alert_events GROUP BY alert_id HAVING arg_max(event, seq) <> 'closed'"""
+        FROM alert_events GROUP BY alert_id HAVING arg_max(event, seq) <> 'closed'
+        ORDER BY customer_id, rule"""  # GROUP BY output order is undefined in DuckDB; closes must be reproducible
 
     def open_alerts(self) -> pd.DataFrame:
         """Alerts whose latest event is not ``closed``, with their latest observation.
