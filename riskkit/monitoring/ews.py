@@ -37,12 +37,12 @@ import pandas as pd
 
 from .._core.dates import check_as_of
 from ..profile import first_default_dates
+from .levels import LEVELS
 from .rules import MonitoringRules, level_rank
 from .run import _fit_default_scorecard, monitoring_frame
 
 __all__ = ["EWSBacktest", "ews_backtest", "NETWORK_RULE_KINDS"]
 
-LEVELS = ("red", "orange", "yellow", "info")
 #: rules that use the relationship network (left out for the stand-alone comparison)
 NETWORK_RULE_KINDS = ("network",)
 NETWORK_COLUMNS = ("network_pd", "stress_distress")

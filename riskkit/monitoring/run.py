@@ -9,7 +9,8 @@
    linked-party table (:func:`riskkit.graph.linked_parties`);
 3. evaluate the rules against the previous archived snapshot
    (:meth:`MonitoringRules.evaluate`); the archive advances each alert's life cycle
-   (:meth:`Run.add_alerts`: an open alert is notified again only when its level rises);
+   (:meth:`Run.add_alerts`, by :func:`reconcile_alerts`: an open alert is notified again
+   only when it rises above every level notified for it so far);
 4. recommend actions (:func:`riskkit.limits.recommend_actions`);
 5. write snapshot, alerts, actions, limit decisions and the notification digests into the
    archive in one transaction, then (optionally) deliver the outbox.

@@ -1,0 +1,11 @@
+"""Alert levels: the one definition of their names and of their severity order."""
+
+from __future__ import annotations
+
+__all__ = ["LEVELS", "SEVERITY_RANK"]
+
+#: Alert levels, most severe first.
+LEVELS = ("red", "orange", "yellow", "info")
+
+#: Rank of each level, 0 for the most severe (sorting by it puts red first).
+SEVERITY_RANK = {level: i for i, level in enumerate(LEVELS)}
