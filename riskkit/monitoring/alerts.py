@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
-from .levels import LEVELS, SEVERITY_RANK as _RANK
+from .._core.levels import LEVELS, SEVERITY_RANK as _RANK
 from .rules import MonitoringInputError
 
 __all__ = ["ALERT_EVENTS", "AlertReconciliation", "reconcile_alerts"]

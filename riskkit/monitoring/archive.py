@@ -116,7 +116,7 @@ from ._archive_schema import CHAINED_TABLES, SCHEMA_VERSION, SEALED_TABLES, TABL
 from ._archive_schema import GENESIS as _GENESIS
 from ._recipients import RecipientError, channel_of, mask_recipient
 from .alerts import reconcile_alerts
-from .levels import LEVELS
+from .._core.levels import LEVELS
 
 __all__ = ["Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "ArchiveError",
            "ArchiveBusyError", "ArchiveVersionError", "ArchiveInputError", "SCHEMA_VERSION"]

@@ -37,7 +37,7 @@ import pandas as pd
 
 from .._core.dates import check_as_of
 from ..profile import first_default_dates
-from .levels import LEVELS
+from .._core.levels import LEVELS
 from .rules import MonitoringRules, level_rank
 from .run import _fit_default_scorecard, monitoring_frame
 

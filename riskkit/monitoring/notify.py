@@ -78,7 +78,7 @@ from .._core.dates import check_as_of
 from .._core.errors import RiskkitError
 from ..data.privacy import mask_pii as _mask_pii_frame
 from ._recipients import RecipientError, channel_of, mask_recipient
-from .levels import LEVELS, SEVERITY_RANK
+from .._core.levels import LEVELS, SEVERITY_RANK
 
 __all__ = ["Message", "compose_digests", "EmailChannel", "WebhookChannel", "deliver_outbox", "DeliveryReport",
            "ChannelError", "ChannelConfigError", "mask_text"]

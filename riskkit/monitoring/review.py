@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..data.privacy import mask_pii
 from ._recipients import mask_recipient
-from .levels import LEVELS, SEVERITY_RANK as _SEVERITY
+from .._core.levels import LEVELS, SEVERITY_RANK as _SEVERITY
 from .rules import MonitoringRules
 
 __all__ = ["alerts_by_rule", "top_alert", "diff_overview", "linked_party_table", "digest_table", "digest_for",

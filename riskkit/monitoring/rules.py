@@ -114,7 +114,7 @@ from .._core.config import CONFIG_DIR, Checker, ConfigError, read_yaml
 from .._core.dates import check_as_of
 from .._core.errors import RiskkitError
 from ..data.schemas import EVENT_CATEGORIES
-from .levels import LEVELS
+from .._core.levels import LEVELS
 from .network_rules import (
     NETWORK_EVENTS,
     RELATIONS,

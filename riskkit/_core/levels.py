@@ -1,4 +1,8 @@
-"""Alert levels: the one definition of their names and of their severity order."""
+"""Alert levels: the one definition of their names and of their severity order.
+
+Shared by the action rules (:mod:`riskkit.limits.actions`, which read alerts) and by
+monitoring (which raises them), so it lives below both.
+"""
 
 from __future__ import annotations
 
