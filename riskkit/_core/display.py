@@ -118,16 +118,32 @@ def html_card(title: str, *, headline: str = "", fields: Mapping[str, Any] | Non
 
 
 class HTMLReprMixin:
-    """Give a result class ``_repr_html_`` from the parts it names.
+    """Give a result class ``_repr_html_`` and a short ``__repr__`` from the parts it names.
 
-    A class defines :meth:`_display_parts` returning the keyword arguments of
-    :func:`html_card` (``title`` defaults to the class name).
+    :meth:`_display_parts` returns the keyword arguments of :func:`html_card` (``title``
+    defaults to the class name).  The default reads the object's own reporting methods: the
+    headline is the first line of ``summary()`` (when it returns text) and the frame is
+    ``to_frame()``; a class overrides it to say more.  ``__repr__`` is
+    ``<ClassName: headline>``; a dataclass must be declared with ``repr=False`` to use it.
     """
 
-    def _display_parts(self) -> dict:  # pragma: no cover - every user overrides it
-        raise NotImplementedError
+    def _display_parts(self) -> dict:
+        parts: dict[str, Any] = {}
+        summary = getattr(self, "summary", None)
+        if callable(summary):
+            text = summary()
+            if isinstance(text, str) and text.strip():
+                parts["headline"] = text.strip().splitlines()[0]
+        to_frame = getattr(self, "to_frame", None)
+        if callable(to_frame):
+            parts["frames"] = [("", to_frame())]
+        return parts
 
     def _repr_html_(self) -> str:
         parts = dict(self._display_parts())
         parts.setdefault("title", type(self).__name__)
         return html_card(**parts)
+
+    def __repr__(self) -> str:
+        headline = self._display_parts().get("headline", "")
+        return f"<{type(self).__name__}: {headline}>" if headline else f"<{type(self).__name__}>"

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
 from .._core.errors import RiskkitError
 from ..data import Portfolio
 from ..limits import exposure, load_limit_policy, recommend_limits
@@ -54,8 +55,8 @@ class LimitBacktestError(RiskkitError, ValueError):
     """Bad input to :func:`backtest_limits` (dates, horizon, censored outcome windows)."""
 
 
-@dataclass(frozen=True)
-class LimitBacktest:
+@dataclass(frozen=True, repr=False)
+class LimitBacktest(HTMLReprMixin):
     """Result of :func:`backtest_limits`.
 
     Attributes

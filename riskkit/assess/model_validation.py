@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
 from ..scoring import MasterScale
 from ..validation import (
     AUCResult,
@@ -116,8 +117,8 @@ class MigrationPeriod:
         return cells[["scope", "share", "share_near", "statistic", "pvalue", "verdict"]].reset_index(drop=True)
 
 
-@dataclass(frozen=True, eq=False)
-class ModelValidation:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelValidation(HTMLReprMixin):
     """Everything the model-validation report shows, computed once.
 
     Attributes
@@ -238,6 +239,15 @@ class ModelValidation:
         :func:`riskkit.assess.summarise_verdicts`."""
         rated = self.verdicts[self.verdicts["verdict"] != "n/a"]
         return summarise_verdicts(rated, by="sample", inline_counts=True)
+
+    def _display_parts(self) -> dict:
+        counts = self.verdicts["verdict"].value_counts()
+        verdicts = ", ".join(f"{v} {int(counts.get(v, 0))}" for v in ("green", "amber", "red", "n/a"))
+        low, high = self.development_auc.ci(self.level)
+        headline = (f"{self.design.replace('_', '-')} validation of samples {list(self.sample_names)}: "
+                    f"development AUC {self.development_auc.auc:.3f} ({self.level:.0%} CI {low:.3f} to {high:.3f}); "
+                    f"verdicts {verdicts}")
+        return {"headline": headline, "frames": [("samples", self.overview()), ("verdicts", self.verdict_counts())]}
 
     def verdict_counts(self) -> pd.DataFrame:
         """Number of verdict rows per verdict (green, amber, red, n/a) and sample."""

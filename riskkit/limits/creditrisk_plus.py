@@ -43,6 +43,7 @@ import numpy as np
 import pandas as _pandas
 from scipy import signal
 
+from .._core.display import HTMLReprMixin
 from .portfolio_loss import (
     LossInputError,
     _check_q,
@@ -59,8 +60,8 @@ __all__ = ["CreditRiskPlusResult", "creditrisk_plus"]
 _DIRECT_CONVOLUTION_LIMIT = 5e7
 
 
-@dataclass(frozen=True, eq=False)
-class CreditRiskPlusResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CreditRiskPlusResult(HTMLReprMixin):
     """CreditRisk+ loss distribution on the lattice of loss units.
 
     Attributes

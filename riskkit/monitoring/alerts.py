@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
+from ..data.privacy import mask_pii
 from .rules import LEVELS, MonitoringInputError
 
 __all__ = ["ALERT_EVENTS", "AlertReconciliation", "reconcile_alerts"]
@@ -43,8 +45,8 @@ _KEY = ["customer_id", "rule"]
 _RANK = {level: i for i, level in enumerate(LEVELS)}
 
 
-@dataclass(frozen=True)
-class AlertReconciliation:
+@dataclass(frozen=True, repr=False)
+class AlertReconciliation(HTMLReprMixin):
     """Outcome of :func:`reconcile_alerts`.
 
     Attributes
@@ -73,6 +75,11 @@ class AlertReconciliation:
     def counts(self) -> pd.Series:
         """Number of keys per event, in the order of :data:`ALERT_EVENTS`."""
         return self.events["event"].value_counts().reindex(list(ALERT_EVENTS), fill_value=0)
+
+    def _display_parts(self) -> dict:
+        counts = self.counts()
+        return {"headline": self.summary(), "frames": [("events", self.events), ("to raise", self.to_raise)],
+                "fields": {f"{event}": int(counts[event]) for event in ALERT_EVENTS}, "mask": mask_pii}
 
     def summary(self) -> str:
         counts = self.counts()

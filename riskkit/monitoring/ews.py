@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
 from ..profile import first_default_dates
 from .rules import MonitoringRules, level_rank
 from .run import _fit_default_scorecard, monitoring_frame
@@ -48,8 +49,8 @@ NETWORK_RULE_KINDS = ("network",)
 NETWORK_COLUMNS = ("network_pd", "stress_distress")
 
 
-@dataclass(frozen=True)
-class EWSBacktest:
+@dataclass(frozen=True, repr=False)
+class EWSBacktest(HTMLReprMixin):
     """Result of :func:`ews_backtest`.
 
     Attributes
@@ -75,6 +76,9 @@ class EWSBacktest:
     alerts: pd.DataFrame
     run_dates: pd.DatetimeIndex
     lead_days: int
+
+    def _display_parts(self) -> dict:
+        return {"headline": self.summary().splitlines()[0], "frames": [("capture by level", self.by_level)]}
 
     def summary(self) -> str:
         lines = [f"Early-warning back-test: {len(self.run_dates)} monthly runs "

@@ -33,8 +33,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._core.dates import check_as_of
-from ..assess import assess_portfolio, default_capital, development_dates, fit_portfolio_scorecard, last_reviews
-from ..graph import StressScenario, build_graph, linked_parties, network_adjusted_pd, stress_test
+from .._core.display import HTMLReprMixin
+from ..assess import (
+    assess_portfolio,
+    default_capital,
+    development_dates,
+    fit_portfolio_scorecard,
+    last_reviews,
+)
+from ..data.privacy import mask_pii
+from ..graph import (
+    StressScenario,
+    build_graph,
+    linked_parties,
+    network_adjusted_pd,
+    stress_test,
+)
 from ..limits import next_review_dates, recommend_actions, recommend_limits
 from ..profile import build_profile
 from ..scoring import Scorecard
@@ -76,8 +90,8 @@ class MonitoringFrame:
     links: pd.DataFrame
 
 
-@dataclass(frozen=True)
-class MonitoringResult:
+@dataclass(frozen=True, repr=False)
+class MonitoringResult(HTMLReprMixin):
     """The outcome of one :func:`run_monitoring`.
 
     Attributes
@@ -121,6 +135,19 @@ class MonitoringResult:
                                                                                          "persisting"], fill_value=0)
         table.index.name = "level"
         return table.astype("int64")
+
+    def _display_parts(self) -> dict:
+        n = len(self.frame.current)
+        counts = self.counts()
+        red_orange = self.alerts.loc[self.alerts["level"].isin(["red", "orange"]), "customer_id"].nunique() \
+            if len(self.alerts) else 0
+        headline = (f"run {self.run_id or '(not archived)'} as of {self.as_of.date()}: {n:,} customers rated, "
+                    f"{len(self.alerts):,} alerts ({red_orange:,} customers red or orange), "
+                    f"{len(self.closed):,} closed")
+        fields = {"actions recommended": len(self.actions), "notifications queued": len(self.messages)}
+        return {"headline": headline, "fields": fields,
+                "frames": [("alerts by level and event", counts), ("alerts", self.alerts),
+                           ("actions", self.actions)], "mask": mask_pii}
 
     def summary(self) -> str:
         """The one-screen summary the nightly command prints."""
