@@ -57,9 +57,10 @@ def format_number(value: Any) -> str:
 def _frame_html(name: str, frame: pd.DataFrame, max_rows: int, max_columns: int,
                 mask: Callable[[pd.DataFrame], pd.DataFrame] | None) -> str:
     n_rows, n_cols = frame.shape
-    head = frame.iloc[:max_rows, :max_columns]
-    if mask is not None:
+    head = frame.iloc[:max_rows]
+    if mask is not None:  # before the columns are cut: masking a name needs the row's kind
         head = mask(head)
+    head = head.iloc[:, :max_columns]
     note = [f"{n_rows:,} row{'s' if n_rows != 1 else ''}"]
     if n_rows > max_rows:
         note.append(f"first {max_rows} shown")
