@@ -19,12 +19,13 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from .errors import InputError
 
-__all__ = ["progress", "progress_enabled", "ENV_VAR"]
+__all__ = ["progress", "progress_steps", "progress_enabled", "ENV_VAR"]
 
 #: environment variable: "0" turns progress bars off, "1" forces them on
 ENV_VAR = "RISKKIT_PROGRESS"
@@ -95,12 +96,41 @@ def progress(iterable: Iterable[T], *, total: int | None = None, desc: str | Non
     """
     if not progress_enabled(enabled):
         return iterable
+    return _bar(_tqdm(), iterable, total=total, desc=desc, unit=unit, **tqdm_kwargs)
+
+
+@contextmanager
+def progress_steps(steps: Sequence[str], *, desc: str, enabled: bool | None = None
+                   ) -> Iterator[Callable[[str], None]]:
+    """A bar over the named stages of one computation (for work that is not a loop).
+
+    Yields ``done(name)``, to call when stage ``name`` is finished; a no-op when
+    :func:`progress_enabled` is False.
+
+    Examples
+    --------
+    >>> with progress_steps(["load", "fit"], desc="demo", enabled=False) as done:
+    ...     done("load")
+    ...     done("fit")
+    """
+    if not progress_enabled(enabled):
+        yield lambda name: None
+        return
+    with _tqdm()(total=len(steps), desc=desc, unit="stage") as bar:
+        def done(name: str) -> None:
+            bar.set_postfix_str(name, refresh=False)
+            bar.update(1)
+
+        yield done
+
+
+def _tqdm():
     # imported here: tqdm.auto warns at import inside a kernel without ipywidgets, which
     # must not reach notebooks that never show a bar
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from tqdm.auto import tqdm
-    return _bar(tqdm, iterable, total=total, desc=desc, unit=unit, **tqdm_kwargs)
+    return tqdm
 
 
 def _bar(tqdm, iterable, **kwargs) -> Iterator:

@@ -442,7 +442,8 @@ def _validate(design: str, scorecard, development: pd.DataFrame, predictions: pd
 
 
 def validate_model(portfolio, as_of, test_dates: Sequence, config: str | Mapping[str, Any] | None = None, *,
-                   seed: int = 0, challenger_params: Mapping[str, Any] | None = None) -> ModelValidation:
+                   seed: int = 0, challenger_params: Mapping[str, Any] | None = None,
+                   progress: bool | None = None) -> ModelValidation:
     """Out-of-time validation of the portfolio scorecard.
 
     The scorecard and its gradient-boosting challenger are developed on the observation
@@ -466,6 +467,10 @@ def validate_model(portfolio, as_of, test_dates: Sequence, config: str | Mapping
         Random state of the challenger.
     challenger_params : mapping, optional
         Extra ``HistGradientBoostingClassifier`` parameters.
+    progress : bool or None, default None
+        Show progress bars over the dates: None shows them in an interactive session only
+        (:func:`riskkit._core.progress.progress_enabled`), True/False force them.  They never
+        change the result.
 
     Returns
     -------
@@ -486,9 +491,10 @@ def validate_model(portfolio, as_of, test_dates: Sequence, config: str | Mapping
                          f"got {[str(d) for d in test_dates]}")
     cfg = load_validation_config(config)
     model_dates = development_dates(as_of)
-    models = develop_models(portfolio, model_dates, seed=seed, challenger_params=challenger_params)
+    models = develop_models(portfolio, model_dates, seed=seed, challenger_params=challenger_params,
+                            progress=progress)
     predictions = out_of_time_backtest(portfolio, model_dates, [as_of, *dates], models=models,
-                                       keep_features=True)
+                                       keep_features=True, progress=progress)
     predictions["sample"] = predictions["as_of"].dt.strftime("%Y-%m-%d")
     development = models.development.assign(sample="development")
     truth = portfolio.truth.set_index("customer_id")["true_pd"] if portfolio.truth is not None else None

@@ -35,7 +35,7 @@ import pandas as pd
 
 from .._core.dates import check_as_of
 from .._core.display import HTMLReprMixin
-from ..data.privacy import mask_pii
+from ..data.privacy import mask_pii as _mask_pii
 from .rules import LEVELS, MonitoringInputError
 
 __all__ = ["ALERT_EVENTS", "AlertReconciliation", "reconcile_alerts"]
@@ -79,7 +79,7 @@ class AlertReconciliation(HTMLReprMixin):
     def _display_parts(self) -> dict:
         counts = self.counts()
         return {"headline": self.summary(), "frames": [("events", self.events), ("to raise", self.to_raise)],
-                "fields": {f"{event}": int(counts[event]) for event in ALERT_EVENTS}, "mask": mask_pii}
+                "fields": {f"{event}": int(counts[event]) for event in ALERT_EVENTS}, "mask": _mask_pii}
 
     def summary(self) -> str:
         counts = self.counts()

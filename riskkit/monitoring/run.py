@@ -41,7 +41,7 @@ from ..assess import (
     fit_portfolio_scorecard,
     last_reviews,
 )
-from ..data.privacy import mask_pii
+from ..data.privacy import mask_pii as _mask_pii
 from ..graph import (
     StressScenario,
     build_graph,
@@ -147,7 +147,7 @@ class MonitoringResult(HTMLReprMixin):
         fields = {"actions recommended": len(self.actions), "notifications queued": len(self.messages)}
         return {"headline": headline, "fields": fields,
                 "frames": [("alerts by level and event", counts), ("alerts", self.alerts),
-                           ("actions", self.actions)], "mask": mask_pii}
+                           ("actions", self.actions)], "mask": _mask_pii}
 
     def summary(self) -> str:
         """The one-screen summary the nightly command prints."""
@@ -330,9 +330,9 @@ def _snapshot_rows(current: pd.DataFrame) -> pd.DataFrame:
     return current[cols].reset_index()
 
 
-def _fit_default_scorecard(portfolio, as_of) -> Scorecard:
+def _fit_default_scorecard(portfolio, as_of, progress: bool | None = None) -> Scorecard:
     dates = development_dates(as_of)
-    card, _ = fit_portfolio_scorecard(portfolio, dates)
+    card, _ = fit_portfolio_scorecard(portfolio, dates, progress=progress)
     return card
 
 
