@@ -10,7 +10,8 @@ kernel or a terminal on stderr.  It is off
   kit's report runner sets ``RISKKIT_PROGRESS=0`` for the Papermill kernels it starts, and
   ``tests/conftest.py`` sets it for the test run and the nbval kernels it starts (kernels
   inherit the environment), so executed notebooks hold no progress bars;
-- inside a pytest run (``PYTEST_CURRENT_TEST`` is set);
+- inside a pytest run (``PYTEST_CURRENT_TEST`` is set; nbval starts its kernels during a
+  test's setup, so they inherit it even without ``tests/conftest.py``);
 - when stderr is not a terminal and no IPython kernel is running (scripts, pipes, CI logs).
 """
 
