@@ -67,8 +67,8 @@ SNAPSHOT_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class MonitoringFrame:
+@dataclass(frozen=True, repr=False)
+class MonitoringFrame(HTMLReprMixin):
     """What a monitoring run sees on ``as_of``.
 
     Attributes
@@ -88,6 +88,11 @@ class MonitoringFrame:
     current: pd.DataFrame
     limits: pd.DataFrame
     links: pd.DataFrame
+
+    def _display_parts(self) -> dict:
+        return {"headline": f"as of {self.as_of.date()}: {len(self.current):,} customers rated, "
+                            f"{len(self.links):,} links",
+                "frames": [("current", self.current), ("limits", self.limits)], "mask": _mask_pii}
 
 
 @dataclass(frozen=True, repr=False)
