@@ -81,6 +81,11 @@ class ConcentrationResult(HTMLReprMixin):
                                  f"dimension {dimension!r}")
         return float(row["value"].iloc[0])
 
+    def _display_parts(self) -> dict:
+        lines = self.summary().splitlines()
+        headline = lines[0] + ("; " + " ".join(lines[1].split()) if len(lines) > 1 else "")
+        return {"headline": headline, "frames": [("measures", self.to_frame())]}
+
     def summary(self) -> str:
         wide = self.measures.pivot(index="dimension", columns="measure", values="value")
         lines = [f"Concentration of {self.total_ead:,.2f} EAD"]

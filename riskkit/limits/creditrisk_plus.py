@@ -171,6 +171,15 @@ class CreditRiskPlusResult(HTMLReprMixin):
         return _pandas.DataFrame({"exposure_units": self.exposure_units,
                                   "adjusted_pd": self.adjusted_pd}, index=self.index)
 
+    def _display_parts(self) -> dict:
+        headline = (f"{self.exposure_units.size:,} obligors, {len(self.sectors)} sector(s): expected loss "
+                    f"{self.expected_loss:,.2f}, standard deviation {math.sqrt(self.variance):,.2f}")
+        levels = [q for q in (0.95, 0.99, 0.999) if 1.0 - q > self.truncated_mass]
+        measures = _pandas.DataFrame({"q": levels, "var": [self.var(q) for q in levels],
+                                      "es": [self.es(q) for q in levels]})
+        return {"headline": headline, "fields": {"loss unit": self.loss_unit, "mean of distribution": self.el},
+                "frames": [("risk measures", measures)]}
+
     def summary(self, q: tuple[float, ...] = (0.95, 0.99, 0.999)) -> str:
         lines = [(f"CreditRisk+ loss distribution: {self.exposure_units.size:,} obligors, "
                  f"{len(self.sectors)} sector(s), loss unit {self.loss_unit:,.4g}"),
