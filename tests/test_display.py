@@ -233,3 +233,18 @@ def test_binner_and_scorecard_html_show_the_fitted_tables():
     markup = card._repr_html_()
     text = "".join(parse(markup).text)
     assert "points" in text and re.search(r"\d+ features, 3,000 observations", text)
+
+
+def test_concentration_and_creditrisk_plus_headlines():
+    from riskkit.limits import concentration, creditrisk_plus
+
+    exposures = pd.DataFrame({"customer_id": ["A", "B", "C", "D"], "ead": [50.0, 25.0, 15.0, 10.0]})
+    r = concentration(exposures)
+    # HHI by hand: 0.5^2 + 0.25^2 + 0.15^2 + 0.1^2 = 0.345
+    assert "HHI 0.3450" in repr(r) and "Concentration of 100.00 EAD" in repr(r)
+    parse(r._repr_html_())
+    cr = creditrisk_plus([0.01, 0.02, 0.05], [100.0, 200.0, 50.0], loss_unit=10.0)
+    # expected loss sum pd x ead x lgd: 1 + 4 + 2.5
+    assert "expected loss 7.50" in repr(cr) and "3 obligors" in repr(cr)
+    card = parse(cr._repr_html_())
+    assert "risk measures" in "".join(card.text)
