@@ -41,7 +41,9 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
 from .._core.levels import LEVELS, SEVERITY_RANK as _RANK
+from ..data.privacy import mask_pii as _mask_pii
 from .rules import MonitoringInputError
 
 __all__ = ["ALERT_EVENTS", "AlertReconciliation", "reconcile_alerts"]
@@ -50,8 +52,8 @@ ALERT_EVENTS = ("opened", "escalated", "deescalated", "persisting", "closed")
 _KEY = ["customer_id", "rule"]
 
 
-@dataclass(frozen=True)
-class AlertReconciliation:
+@dataclass(frozen=True, repr=False)
+class AlertReconciliation(HTMLReprMixin):
     """Outcome of :func:`reconcile_alerts`.
 
     Attributes
@@ -80,6 +82,11 @@ class AlertReconciliation:
     def counts(self) -> pd.Series:
         """Number of keys per event, in the order of :data:`ALERT_EVENTS`."""
         return self.events["event"].value_counts().reindex(list(ALERT_EVENTS), fill_value=0)
+
+    def _display_parts(self) -> dict:
+        counts = self.counts()
+        return {"headline": self.summary(), "frames": [("events", self.events), ("to raise", self.to_raise)],
+                "fields": {f"{event}": int(counts[event]) for event in ALERT_EVENTS}, "mask": _mask_pii}
 
     def summary(self) -> str:
         counts = self.counts()
