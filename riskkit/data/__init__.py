@@ -12,6 +12,7 @@ from .describe import (
     relation_summary,
     snapshot_counts,
 )
+from .fingerprint import data_fingerprint
 from .io import load_portfolio, save_portfolio
 from .portfolio import Portfolio, check_portfolio, validate_portfolio
 from .privacy import mask_pii
@@ -26,6 +27,7 @@ __all__ = [
     "validate_portfolio",
     "check_portfolio",
     "mask_pii",
+    "data_fingerprint",
     "record_coverage",
     "default_rates",
     "first_defaults",
