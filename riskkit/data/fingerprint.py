@@ -7,6 +7,7 @@ monitoring archive (``runs.data_fingerprint``) and the provenance block of the r
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -58,14 +59,24 @@ def _feed_column(digest, column: pd.Series) -> None:
 def data_fingerprint(portfolio) -> str:
     """SHA-256 over the content of ``portfolio``'s tables, first 16 hex digits.
 
+    ``portfolio`` is a Portfolio (anything with ``.tables``, name -> DataFrame), a mapping
+    of name -> DataFrame, or one DataFrame (hashed as the table ``"data"``), so that a
+    report on a single table (German Credit) states its data the same way.
+
     Per table in order: its name, then per column its name, dtype, row count, missing-value
     mask and values (canonical bytes, see ``_feed_column``), in row order.  The same data
     read from Parquet or CSV (validated into the same dtypes) give the same fingerprint;
     a changed, added, removed or reordered value changes it.  File names and the index do
     not count.
     """
+    if isinstance(portfolio, pd.DataFrame):
+        tables = {"data": portfolio}
+    elif isinstance(portfolio, Mapping):
+        tables = portfolio
+    else:
+        tables = portfolio.tables
     digest = hashlib.sha256()
-    for name, table in portfolio.tables.items():
+    for name, table in tables.items():
         digest.update(f"table {name}|{len(table.columns)}|".encode())
         for column in table.columns:
             _feed_column(digest, table[column])

@@ -15,7 +15,8 @@ from .runner import (
     report_parameters,
     run_report,
 )
-from .tables import round_floats
+from .provenance import Provenance, provenance
+from .tables import EM_DASH, VERDICT_COLOURS, FormattedTable, format_table, round_floats
 
 __all__ = [
     "run_report",
@@ -26,6 +27,12 @@ __all__ = [
     "output_stem",
     "render_html",
     "round_floats",
+    "format_table",
+    "FormattedTable",
+    "VERDICT_COLOURS",
+    "EM_DASH",
+    "provenance",
+    "Provenance",
     "notebooks_dir",
     "ReportParameter",
     "ReportError",
