@@ -40,6 +40,7 @@ from ..profile.financials import financial_features
 from ..profile.payment import AGING_BUCKETS
 from ..scoring import ExpertScorecard, RatingRules
 from ._graph import portfolio_graph_features
+from .findings import customer_findings
 from .pipeline import DEFAULT_LGD, assess_portfolio, development_dates, fit_portfolio_scorecard
 
 __all__ = [
@@ -576,6 +577,13 @@ class CustomerView:
         """The warning signals the customer triggers: ``check``, ``observed``, ``next_step``."""
         hit = self.warnings[self.warnings["triggered"]]
         return hit.set_index("check")[["description", "observed", "next_step"]]
+
+    def key_findings(self) -> list[str]:
+        """The sentences that open the profile (:func:`riskkit.assess.customer_findings`):
+        grade and rule, PD, exposure against the limit, arrears and Altman zone, and the
+        warning signals with their next steps."""
+        return customer_findings(self.overview["value"], self.rating["value"], self.exposure["value"],
+                                 self.triggered_warnings)
 
     def __repr__(self) -> str:
         grade = self.rating.loc["grade", "value"]
