@@ -16,7 +16,7 @@ from .runner import (
     run_report,
 )
 from .provenance import Provenance, provenance
-from .tables import EM_DASH, VERDICT_COLOURS, FormattedTable, format_table, round_floats
+from .tables import EM_DASH, VERDICT_COLOURS, FormattedTable, KeyFindings, findings, format_table, round_floats
 
 __all__ = [
     "run_report",
@@ -28,6 +28,8 @@ __all__ = [
     "render_html",
     "round_floats",
     "format_table",
+    "findings",
+    "KeyFindings",
     "FormattedTable",
     "VERDICT_COLOURS",
     "EM_DASH",

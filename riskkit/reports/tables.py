@@ -17,6 +17,7 @@ rate           per cent with ``rate_decimals`` decimals      ``rates=[...]``, or
 count          integer with thousands separators            ``counts=[...]``, or an integer
                                                             column, or a numeric column named
                                                             ``n``, ``n_*``, ``*_count``
+year           the year as it is (``2024``, no separator)     a column named ``year``, ``*_year``
 date           ``YYYY-MM-DD`` (no time)                      ``dates=[...]``, or a datetime
                                                             column
 other number   at most four decimals; ``<0.0001`` below     everything else numeric
@@ -41,7 +42,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["round_floats", "format_table", "FormattedTable", "VERDICT_COLOURS", "EM_DASH"]
+__all__ = ["round_floats", "format_table", "FormattedTable", "VERDICT_COLOURS", "EM_DASH", "findings",
+           "KeyFindings"]
 
 EM_DASH = "\u2014"
 
@@ -124,6 +126,8 @@ def _kind(name, values: pd.Series, explicit: dict) -> str:
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return "other"
     label = str(name).lower()
+    if label == "year" or label.endswith("_year"):
+        return "year"
     if _RATE_NAME.match(label):
         return "rate"
     if pd.api.types.is_integer_dtype(dtype) or _COUNT_NAME.match(label):
@@ -142,6 +146,8 @@ def _format_values(values: pd.Series, kind: str, scale: float, money_decimals: i
             out.append(f"{float(value):.{rate_decimals}%}")
         elif kind == "count" and isinstance(value, (int, float, np.integer, np.floating)):
             out.append(f"{float(value):,.0f}")
+        elif kind == "year" and isinstance(value, (int, float, np.integer, np.floating)):
+            out.append(f"{float(value):.0f}")
         elif kind == "date" and isinstance(value, (pd.Timestamp, np.datetime64)):
             out.append(pd.Timestamp(value).strftime("%Y-%m-%d"))
         else:
@@ -195,7 +201,8 @@ class FormattedTable:
 def format_table(table: pd.DataFrame | pd.Series, *, money: Sequence = (), unit: str | None = None,
                  scale: float = 1e6, rates: Sequence = (), counts: Sequence = (), dates: Sequence = (),
                  verdicts: Sequence = (), caption: str | None = None, index: bool = True,
-                 by: str = "columns", money_decimals: int = 2, rate_decimals: int = 2) -> FormattedTable:
+                 by: str = "columns", money_decimals: int = 2, rate_decimals: int = 2,
+                 strict: bool = True) -> FormattedTable:
     """Format a table for a report: the kit's one convention for money, rates, counts and dates.
 
     Parameters
@@ -222,6 +229,9 @@ def format_table(table: pd.DataFrame | pd.Series, *, money: Sequence = (), unit:
         What the labels in ``money`` ... ``dates`` and the naming convention refer to.
     money_decimals, rate_decimals : int, default 2
         Decimals of money and of per cent (at most 4).
+    strict : bool, default True
+        A label in ``money`` ... ``dates`` that is not in the table is an error; False
+        skips it (key-value tables whose items vary with the data).
 
     Returns
     -------
@@ -260,6 +270,8 @@ def format_table(table: pd.DataFrame | pd.Series, *, money: Sequence = (), unit:
     explicit: dict = {}
     for kind, labels in (("money", money), ("rate", rates), ("count", counts), ("date", dates)):
         for label in labels:
+            if label not in frame.columns and not strict:
+                continue
             if label not in frame.columns:
                 raise ValueError(f"format_table: {kind} {by[:-1] if by == 'columns' else 'row'} {label!r} "
                                  f"is not in the table ({list(frame.columns)})")
@@ -291,10 +303,17 @@ def format_table(table: pd.DataFrame | pd.Series, *, money: Sequence = (), unit:
     return FormattedTable(text=shown, caption=full_caption, styler=styler, kinds=kinds)
 
 
+def _label_cell(value) -> str:
+    # row and column labels are names (years, ids, grades): integers without separators
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    return _cell(value)
+
+
 def _labels(labels: pd.Index) -> pd.Index:
     if isinstance(labels, pd.MultiIndex):
-        return pd.MultiIndex.from_tuples([tuple(_cell(v) for v in t) for t in labels], names=labels.names)
-    return pd.Index([_cell(v) for v in labels], name=labels.name)
+        return pd.MultiIndex.from_tuples([tuple(_label_cell(v) for v in t) for t in labels], names=labels.names)
+    return pd.Index([_label_cell(v) for v in labels], name=labels.name)
 
 
 def _styler(shown: pd.DataFrame, table: pd.DataFrame, kinds: dict, by: str, verdicts: Sequence,
@@ -322,3 +341,34 @@ def _styler(shown: pd.DataFrame, table: pd.DataFrame, kinds: dict, by: str, verd
         columns = [shown.columns[list(table.columns).index(v)] for v in verdicts]
         styler = styler.map(lambda v: VERDICT_COLOURS.get(str(v).split(" ")[0], ""), subset=columns)
     return styler
+
+
+# ------------------------------------------------------------------------------- findings
+@dataclass(frozen=True)
+class KeyFindings:
+    """The key-findings sentences of a report, shown as a bulleted list."""
+
+    sentences: tuple
+
+    def to_markdown(self) -> str:
+        return "\n".join(f"- {s}" for s in self.sentences)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __repr__(self) -> str:
+        return self.to_markdown()
+
+
+def findings(sentences) -> KeyFindings:
+    """The key findings of a report (a list of sentences) as a block a notebook displays.
+
+    Raises
+    ------
+    ValueError
+        No sentence, or one that is not a non-empty string.
+    """
+    sentences = tuple(sentences)
+    if not sentences or not all(isinstance(s, str) and s.strip() for s in sentences):
+        raise ValueError(f"findings: expects one or more non-empty sentences, got {sentences!r}")
+    return KeyFindings(sentences)
