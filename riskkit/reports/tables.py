@@ -200,7 +200,7 @@ class FormattedTable:
 
 def format_table(table: pd.DataFrame | pd.Series, *, money: Sequence = (), unit: str | None = None,
                  scale: float = 1e6, rates: Sequence = (), counts: Sequence = (), dates: Sequence = (),
-                 verdicts: Sequence = (), caption: str | None = None, index: bool = True,
+                 verdicts: Sequence | bool = (), caption: str | None = None, index: bool = True,
                  by: str = "columns", money_decimals: int = 2, rate_decimals: int = 2,
                  strict: bool = True) -> FormattedTable:
     """Format a table for a report: the kit's one convention for money, rates, counts and dates.
@@ -219,9 +219,9 @@ def format_table(table: pd.DataFrame | pd.Series, *, money: Sequence = (), unit:
     rates, counts, dates : sequence of labels
         Columns shown as per cent, as integers, as ``YYYY-MM-DD``; added to the naming
         convention of the module notes.
-    verdicts : sequence of labels
+    verdicts : sequence of labels, or True
         Columns whose cells start with a verdict (``green``, ``amber``, ``red``), coloured
-        with :data:`VERDICT_COLOURS`.
+        with :data:`VERDICT_COLOURS`; True: every column whose name ends with ``verdict``.
     caption : str, optional
     index : bool, default True
         Show the row labels.
@@ -278,6 +278,8 @@ def format_table(table: pd.DataFrame | pd.Series, *, money: Sequence = (), unit:
             if label in explicit:
                 raise ValueError(f"format_table: {label!r} is given as {explicit[label]} and as {kind}")
             explicit[label] = kind
+    if verdicts is True:
+        verdicts = [c for c in table.columns if str(c).endswith("verdict")]
     for label in verdicts:
         if label not in table.columns:
             raise ValueError(f"format_table: verdict column {label!r} is not in the table ({list(table.columns)})")
