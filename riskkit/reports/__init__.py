@@ -14,12 +14,16 @@ from .runner import (
     render_html,
     report_parameters,
     run_report,
+    standard_runs,
+    EXTRA_RUNS,
 )
 from .provenance import Provenance, provenance
 from .tables import EM_DASH, VERDICT_COLOURS, FormattedTable, KeyFindings, findings, format_table, round_floats
 
 __all__ = [
     "run_report",
+    "standard_runs",
+    "EXTRA_RUNS",
     "refresh_notebook",
     "list_reports",
     "report_parameters",

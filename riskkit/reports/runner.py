@@ -15,7 +15,7 @@ from .parameters import (
     output_stem,
 )
 
-__all__ = ["run_report", "list_reports", "report_parameters", "check_report_parameters", "notebooks_dir",
+__all__ = ["run_report", "list_reports", "standard_runs", "EXTRA_RUNS", "report_parameters", "check_report_parameters", "notebooks_dir",
            "refresh_notebook", "render_html", "NotebookFailedError"]
 
 
@@ -53,6 +53,24 @@ def notebooks_dir() -> Path:
 def list_reports() -> list[str]:
     """Names of the notebooks that can be run as reports, sorted (hidden files excluded)."""
     return sorted(p.stem for p in notebooks_dir().glob("*.ipynb") if not p.name.startswith("."))
+
+
+#: runs that ``riskkit report --all`` (``make reports``) renders besides each report's defaults:
+#: the scorecard is developed on the customer book by default and on German Credit as well,
+#: a public data set a reviewer can check the method on (output ``scorecard_development_german``)
+EXTRA_RUNS: dict[str, tuple[dict, ...]] = {
+    "scorecard_development": ({"dataset": "german"},),
+}
+
+
+def standard_runs() -> list[tuple[str, dict]]:
+    """The runs of ``riskkit report --all``: every report with its defaults, then the
+    :data:`EXTRA_RUNS` of the reports that are shipped, as ``(name, parameters)``."""
+    names = list_reports()
+    runs = [(name, {}) for name in names]
+    for name in names:
+        runs += [(name, dict(parameters)) for parameters in EXTRA_RUNS.get(name, ())]
+    return runs
 
 
 def _notebook(name) -> Path:
