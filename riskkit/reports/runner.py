@@ -15,8 +15,9 @@ from .parameters import (
     output_stem,
 )
 
-__all__ = ["run_report", "list_reports", "standard_runs", "EXTRA_RUNS", "report_parameters", "check_report_parameters", "notebooks_dir",
-           "refresh_notebook", "render_html", "NotebookFailedError"]
+__all__ = ["run_report", "list_reports", "standard_runs", "EXTRA_RUNS", "report_parameters",
+           "check_report_parameters", "notebooks_dir", "refresh_notebook", "render_html", "notebook_html",
+           "NotebookFailedError"]
 
 
 #: the report notebooks ship inside the package (package data), so an installed kit renders
@@ -232,17 +233,22 @@ def run_report(name: str, parameters: dict | None = None, output_dir="reports", 
     return written
 
 
-def render_html(notebook_path) -> Path:
-    """Render an executed notebook to HTML without input cells (what a reviewer reads)."""
+def notebook_html(notebook_path) -> str:
+    """An executed notebook as the HTML a reviewer reads: outputs and Markdown, no input cells."""
     import nbformat
     from nbconvert import HTMLExporter
 
-    notebook_path = Path(notebook_path)
-    nb = nbformat.read(notebook_path, as_version=4)
+    nb = nbformat.read(Path(notebook_path), as_version=4)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def render_html(notebook_path) -> Path:
+    """Render an executed notebook to HTML without input cells (:func:`notebook_html`) next to it."""
+    notebook_path = Path(notebook_path)
     target = notebook_path.with_suffix(".html")
-    target.write_text(body, encoding="utf-8")
+    target.write_text(notebook_html(notebook_path), encoding="utf-8")
     return target
 
 
