@@ -24,6 +24,7 @@ def test_validation_findings_count_red_on_the_latest_sample():
     verdicts = pd.DataFrame({
         "sample": ["2024", "2024", "2024", "2024", "2024", "2023", "2023", "over time"],
         "test": ["binomial", "binomial", "psi", "auc", "ks", "binomial", "auc", "normal"],
+        "scope": ["grade A", "grade B", "score", "score", "score", "grade A", "score", "portfolio"],
         "verdict": ["red", "red", "amber", "green", "n/a", "red", "green", "green"],
     })
     discrimination = pd.DataFrame({
@@ -35,7 +36,7 @@ def test_validation_findings_count_red_on_the_latest_sample():
     outperform = pd.DataFrame({"group": ["2024"], "challenger": ["gbm"], "verdict": ["green"]})
     out = validation_findings(verdicts, discrimination, overview, {"x": "valley"}, "2024", outperform=outperform)
     # latest: 4 rated rows (n/a left out), 2 red (binomial twice), 1 amber; all: 7 rated, 3 red, 1 amber
-    assert out[0] == ("On the latest sample (2024) 2 of 4 rated checks are red and 1 amber: red binomial (2); "
+    assert out[0] == ("On the latest sample (2024) 2 of 4 rated checks are red and 1 amber: red binomial (grade A, grade B); "
                       "over all 3 samples and periods 3 of 7 checks are red and 1 amber.")
     assert out[1] == ("The AUC on 2024 is 0.750 (95% CI 0.700 to 0.800) against 0.900 in-sample; its level is "
                       "amber and the ECB test against the reference AUC is red (p = 0.012).")
@@ -59,8 +60,8 @@ def test_scorecard_findings():
                       "against 0.820 on the train sample; the test AUC is inside the development AUC's interval "
                       "(Gini gap +0.060).")
     assert out[1] == "Developed on 700 observations with 210 bads (30.0%) and tested on 300 with 90 bads (30.0%)."
-    assert out[2].startswith("2 of 3 candidate features entered the model; the strongest is a (IV 0.640, strong); "
-                             "a has an IV above 0.5")
+    assert out[2] == ("2 of 3 candidate features entered the model; the strongest is a (IV 0.640, strong); "
+                      "a has an IV above 0.5, which on real data is a reason to check for leakage.")
     assert "descending for a; peak for b; 1 feature turns once" in out[3]
     assert "finds no significant difference at 5%" in out[4]
 
@@ -82,7 +83,7 @@ def test_contagion_findings():
     assert out[1] == ("2 guarantee circles link 6 of our customers with 5.0 m of exposure; the largest has 4 "
                       "parties and 4.0 m of exposure.")
     assert out[2].startswith("The most systemically important party is external party P9: its default would take "
-                             "5.0%")
+                             "5.0% of the network's value (DebtRank) and hits 3 direct creditors.")
     assert "1 initial default(s) cause 2 contagion default(s) and 1 distressed party; our loss at a 45% LGD is 4.5 m" \
         in out[3]
     assert "4 defaults caused by a linked party" in out[4] and "AUC of 0.700 against 0.500" in out[4]

@@ -106,10 +106,13 @@ def scorecard_findings(outcome: pd.DataFrame, discrimination: pd.DataFrame, iv_t
     text = f"{len(kept)} of {len(iv_table)} candidate features entered the model"
     if strongest is not None:
         text += (f"; the strongest is {strongest} (IV {kept['iv'].iloc[0]:.3f}, {kept['band'].iloc[0]})")
-    leaky = iv_table.index[iv_table["iv"] > 0.5]
-    if len(leaky):
-        text += (f"; {_list(leaky)} {'has' if len(leaky) == 1 else 'have'} an IV above 0.5, which on real data "
-                 f"is a reason to check for leakage")
+    leaky = list(iv_table.sort_values("iv", ascending=False, kind="stable").index[iv_table["iv"] > 0.5])
+    if len(leaky) == 1:
+        text += f"; {leaky[0]} has an IV above 0.5, which on real data is a reason to check for leakage"
+    elif leaky:
+        named = _list(leaky) if len(leaky) <= 3 else ", ".join(leaky[:3]) + f" and {len(leaky) - 3} more"
+        text += (f"; {len(leaky)} features have an IV above 0.5 ({named}), which on real data is a reason to "
+                 f"check for leakage")
     out.append(text + ".")
     out.append(shape_sentence(shapes))
     if challenger is not None and len(challenger):
@@ -134,7 +137,8 @@ def validation_findings(verdicts: pd.DataFrame, discrimination: pd.DataFrame, ov
     Parameters
     ----------
     verdicts : DataFrame
-        ``sample, test, scope, verdict`` (:attr:`ModelValidation.verdicts`).
+        ``sample, test, scope, verdict`` (:attr:`ModelValidation.verdicts`); the scopes
+        of a red test are named when there are at most two.
     discrimination : DataFrame
         :meth:`ModelValidation.discrimination` (index sample; ``auc``, ``ci_lower``,
         ``ci_upper``, ``auc_verdict``, ``ecb_pvalue``, ``ecb_verdict``; first row the
@@ -161,10 +165,19 @@ def validation_findings(verdicts: pd.DataFrame, discrimination: pd.DataFrame, ov
     rated = verdicts[verdicts["verdict"].isin(list(_RANK))]
     now = rated[rated["sample"] == latest]
     red, amber = int((now["verdict"] == "red").sum()), int((now["verdict"] == "amber").sum())
-    red_tests = now.loc[now["verdict"] == "red", "test"].value_counts(sort=False)
-    text = f"On the latest sample ({latest}) {red} of {len(now)} rated checks are red and {amber} amber"
+    text = (f"On the latest sample ({latest}) {red} of {len(now)} rated checks {'is' if red == 1 else 'are'} red "
+            f"and {amber} amber")
     if red:
-        text += ": red " + _list(f"{t} ({n})" if n > 1 else t for t, n in red_tests.items())
+        scopes = now[now["verdict"] == "red"].groupby("test", sort=False)["scope"].agg(list) \
+            if "scope" in now.columns else now[now["verdict"] == "red"].groupby("test", sort=False)["test"].agg(list)
+        named = []
+        for test, where in scopes.items():
+            where = [w for w in where if isinstance(w, str)]
+            if "scope" in now.columns and 0 < len(where) <= 2:
+                named.append(f"{test} ({', '.join(where)})")
+            else:
+                named.append(f"{test} ({len(where)} scopes)" if len(where) > 1 else test)
+        text += ": red " + _list(named)
     all_red = int((rated["verdict"] == "red").sum())
     all_amber = int((rated["verdict"] == "amber").sum())
     text += (f"; over all {rated['sample'].nunique()} samples and periods {all_red} of {len(rated)} checks are red "
@@ -249,7 +262,7 @@ def contagion_findings(group_totals: pd.DataFrame, total_ead: float, circles: pd
         who = "customer" if bool(first["is_customer"]) else "external party"
         out.append(f"The most systemically important party is {who} {ranked.index[0]}: its default would take "
                    f"{first['debtrank']:.1%} of the network's value (DebtRank) and hits "
-                   f"{int(first['n_exposed'])} direct creditors.")
+                   f"{int(first['n_exposed'])} direct creditor{'' if int(first['n_exposed']) == 1 else 's'}.")
     out.append(f"In the scenario '{scenario}', {int(stress_totals['initial_defaults'])} initial default(s) cause "
                f"{int(stress_totals['contagion_defaults'])} contagion default(s) and "
                f"{int(stress_totals['distressed'])} distressed part{'y' if stress_totals['distressed'] == 1 else 'ies'}; "
