@@ -50,6 +50,13 @@ def test_html_is_reproducible_and_verdicts_coloured_green_good_red_bad():
     assert first.index("#c6efce") < first.index("#ffc7ce")     # row 0 (green) before row 1 (red)
 
 
+def test_numbers_inside_text_and_labels_are_rounded_to_four_decimals():
+    frame = pd.DataFrame({"note": ["edge 0.123456789", "C000123"]}, index=["[0.180929, 0.244187)", "(-inf, 3913)"])
+    t = format_table(frame)
+    assert t.text["note"].tolist() == ["edge 0.1235", "C000123"]
+    assert list(t.text.index) == ["[0.1809, 0.2442)", "(-inf, 3913)"]
+
+
 def test_key_value_rows():
     values = pd.Series({"capital": 12_000_000.0, "capital_rate": 0.08, "n_customers": 3.0, "ratio": 1 / 3})
     t = format_table(values.to_frame("value"), by="index", money=["capital"], unit="CNY m")

@@ -22,6 +22,9 @@ date           ``YYYY-MM-DD`` (no time)                      ``dates=[...]``, or
                                                             column
 other number   at most four decimals; ``<0.0001`` below     everything else numeric
                that, thousands separators from 1,000
+text           as it is; a number with more than four           text columns, row and column
+               decimals inside it is rounded to four           labels
+               (bin labels such as ``[0.180929, 0.244187)``)
 verdict        coloured cell: green = good, amber =         ``verdicts=[...]``
                watch, red = bad (first word of the text)
 missing        an em dash (—)                               any kind
@@ -56,6 +59,8 @@ VERDICT_COLOURS = {
 
 _RATE_NAME = re.compile(r"^(pd|pd_.*|.*_pd|.*rate|.*share|utilisation|utilization|capture|.*_capture)$")
 _COUNT_NAME = re.compile(r"^(n|n_.*|.*_count)$")
+#: a decimal number with more than four decimals inside a text (bin labels such as "[0.180929, 0.244187)")
+_LONG_DECIMAL = re.compile(r"(?<![\w.])-?\d+\.\d{5,}(?![\w.])")
 #: a table with more columns than this is set in a smaller font so that it fits the page
 WIDE = 9
 
@@ -114,7 +119,7 @@ def _cell(value) -> str:
         return _number(float(value))
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
-    return str(value)
+    return _LONG_DECIMAL.sub(lambda m: _number(float(m.group(0))), str(value))
 
 
 def _kind(name, values: pd.Series, explicit: dict) -> str:
