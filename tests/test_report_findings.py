@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import riskkit as rk
 from riskkit.assess import (contagion_findings, customer_findings, scorecard_findings, shape_sentence,
@@ -124,3 +125,20 @@ def test_data_key_findings_on_a_tiny_book():
     violations = pd.DataFrame({"table": ["invoices"] * 3, "column": ["amount"] * 3, "check": ["non_negative"] * 3})
     assert rk.data.key_findings(portfolio, "2020-06-30", violations)[0].startswith(
         "1 data-model check fails on 3 rows: invoices.amount non_negative (3 rows)")
+
+
+@pytest.mark.slow
+def test_scorecard_development_findings_name_the_shape_of_every_model_feature():
+    data = rk.datasets.load_german_credit()
+    dev = rk.assess.develop_scorecard_holdout(data.drop(columns="bad"), data["bad"], test_size=0.3, seed=42)
+    summary = dev.scorecard.binner_.summary().set_index("feature")["shape"]
+    findings = dev.key_findings()
+    shapes = next(s for s in findings if s.startswith("WoE shapes chosen"))
+    assert f"for the {len(dev.scorecard.features_)} model features" in shapes
+    for shape in set(summary[list(dev.scorecard.features_)]):
+        names = [f for f in dev.scorecard.features_ if summary[f] == shape]
+        assert f"{shape} for {names[0]}" in shapes
+    assert all(f in shapes for f in dev.scorecard.features_)
+    # the test-sample AUC quoted is sklearn's on the scorecard's test PDs
+    from sklearn.metrics import roc_auc_score
+    assert f"AUC of {roc_auc_score(dev.y_test, dev.pd_test()):.3f}" in findings[0]
