@@ -4,10 +4,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-import riskkit as rk  # noqa: E402
+import riskkit as rk
 
 
 def test_default_rates_by_segment_has_one_tick_per_year():

@@ -6,12 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import tiny_tables
 
 import riskkit as rk
-from riskkit.assess import (contagion_findings, customer_findings, scorecard_findings, shape_sentence,
-                            validation_findings)
-
-from conftest import tiny_tables
+from riskkit.assess import (
+    contagion_findings,
+    customer_findings,
+    scorecard_findings,
+    shape_sentence,
+    validation_findings,
+)
 
 
 def test_shape_sentence_names_every_shape_chosen():

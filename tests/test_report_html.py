@@ -23,7 +23,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "riskkit" / "notebooks"
 REPORTS = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith("."))
 
 _TAG = re.compile(r"<[^>]+>")
-_CELL = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", re.S)
+_CELL = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", re.DOTALL)
 _LONG_DECIMAL = re.compile(r"(?<![\w.])-?\d[\d,]*\.\d{5,}(?!\w)")
 _IMAGE = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+")
 _EMAIL = re.compile(r"\b([A-Za-z0-9._%+*-]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
@@ -49,14 +49,14 @@ def test_key_findings_come_first(report):
     name, _, page = report
     body = page[page.index("<body"):]
     h1 = re.search(r"<h1[^>]*>", body)
-    h2 = re.search(r"<h2[^>]*>(.*?)</h2>", body, re.S)
+    h2 = re.search(r"<h2[^>]*>(.*?)</h2>", body, re.DOTALL)
     assert h1 and h2, name
     assert "Key findings" in _text(h2.group(1)), f"{name}: first section is {_text(h2.group(1))!r}"
     before = body[h1.end():h2.start()]
     assert "<table" not in before and "<img" not in before, f"{name}: a table or figure before the key findings"
     findings = body[h2.end():]
     next_h2 = findings.find("<h2")
-    sentences = re.findall(r"<li>(.*?)</li>", findings[:next_h2], re.S)
+    sentences = re.findall(r"<li>(.*?)</li>", findings[:next_h2], re.DOTALL)
     assert 3 <= len(sentences) <= 7, f"{name}: {len(sentences)} key findings"
 
 
