@@ -1,5 +1,6 @@
 # riskkit: two commands do everything on a fresh machine with Python 3.11 and pip.
 #   make reports   create .venv, install, generate data/sample, execute every notebook into reports/
+#                  (the scorecard on the customer book, and on German Credit as scorecard_development_german)
 #   make test      create .venv, install, run pytest (unit tests + nbval over notebooks/)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv

@@ -69,7 +69,7 @@ def _list_reports() -> str:
 
 def _report(args) -> int:
     from ._core.progress import progress
-    from .reports import NotebookFailedError, list_reports, refresh_notebook, run_report
+    from .reports import NotebookFailedError, list_reports, refresh_notebook, run_report, standard_runs
 
     if args.list:
         if args.name is not None or args.all or args.param or args.refresh:
@@ -99,9 +99,10 @@ def _report(args) -> int:
             print(f"{name}: refreshed {refresh_notebook(name).name}")
         return 0
     failed = []
-    for name in progress(names, desc="reports", unit="notebook", enabled=False if len(names) == 1 else None):
+    runs = standard_runs() if args.all else [(args.name, parameters)]
+    for name, values in progress(runs, desc="reports", unit="notebook", enabled=False if len(runs) == 1 else None):
         try:
-            written = run_report(name, parameters, output_dir=args.output_dir, html=not args.no_html)
+            written = run_report(name, values, output_dir=args.output_dir, html=not args.no_html)
         except NotebookFailedError as exc:
             if not args.all:
                 raise
@@ -172,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         "from the defaults, e.g. customer_profile_C001153.html.")
     p.add_argument("name", nargs="?", metavar="NAME", help="report to run (see --list)")
     p.add_argument("--list", action="store_true", help="list the reports with their parameters and defaults")
-    p.add_argument("--all", action="store_true", help="run every report with its default parameters")
+    p.add_argument("--all", action="store_true", help="run every report with its default parameters, and the "
+                   "scorecard also on German Credit (scorecard_development_german)")
     p.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                    help="set a report parameter (repeatable), e.g. -p as_of 2024-06-30")
     p.add_argument("--output-dir", default="reports", help="folder for the executed notebooks and HTML "

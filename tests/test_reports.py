@@ -109,3 +109,22 @@ def test_refresh_leaves_a_failing_notebook_as_it_was(notebooks):
         rk.reports.refresh_notebook("broken")
     assert (notebooks / "broken.ipynb").read_bytes() == before
     assert sorted(p.name for p in notebooks.iterdir()) == ["broken.ipynb", "tiny.ipynb"]
+
+
+def test_cli_report_all_renders_the_extra_runs(notebooks, tmp_path, monkeypatch):
+    monkeypatch.setitem(rk.reports.EXTRA_RUNS, "tiny", ({"n": 7},))
+    monkeypatch.setitem(rk.reports.EXTRA_RUNS, "not_shipped", ({"x": 1},))   # skipped: no such notebook
+    out = tmp_path / "out"
+    assert main(["report", "--all", "--no-html", "--output-dir", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["tiny.ipynb", "tiny_7.ipynb"]
+    assert "2024-12-31 14 x str" in _stdout(out / "tiny_7.ipynb")
+
+
+def test_scorecard_runs_on_the_customer_book_by_default_and_on_german_credit_second(monkeypatch):
+    monkeypatch.delenv("RISKKIT_NOTEBOOKS_DIR", raising=False)
+    declared = rk.reports.report_parameters("scorecard_development")
+    assert declared["dataset"].default == "sample"
+    runs = rk.reports.standard_runs()
+    assert ("scorecard_development", {}) in runs and ("scorecard_development", {"dataset": "german"}) in runs
+    values = rk.reports.check_report_parameters("scorecard_development", {"dataset": "german"})
+    assert rk.reports.output_stem("scorecard_development", declared, values) == "scorecard_development_german"

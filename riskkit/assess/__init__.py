@@ -47,6 +47,7 @@ from .customer import (
     showcase_customer,
     warning_signals,
 )
+from .findings import contagion_findings, customer_findings, scorecard_findings, shape_sentence, validation_findings
 from .model_validation import MigrationPeriod, ModelValidation, validate_model, validate_model_holdout
 from .network_pd import (
     NetworkPDEvaluation,
@@ -125,6 +126,11 @@ __all__ = [
     "HoldoutBacktest",
     "PREDICTION_COLUMNS",
     # model validation
+    "scorecard_findings",
+    "validation_findings",
+    "contagion_findings",
+    "customer_findings",
+    "shape_sentence",
     "validate_model",
     "validate_model_holdout",
     "ModelValidation",

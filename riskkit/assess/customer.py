@@ -41,12 +41,8 @@ from ..profile.financials import financial_features
 from ..profile.payment import AGING_BUCKETS
 from ..scoring import ExpertScorecard, RatingRules
 from ._graph import portfolio_graph_features
-from .pipeline import (
-    DEFAULT_LGD,
-    assess_portfolio,
-    development_dates,
-    fit_portfolio_scorecard,
-)
+from .findings import customer_findings
+from .pipeline import DEFAULT_LGD, assess_portfolio, development_dates, fit_portfolio_scorecard
 
 __all__ = [
     "CustomerView",
@@ -591,6 +587,13 @@ class CustomerView(HTMLReprMixin):
                     f"{len(triggered)} warning(s) triggered")
         return {"headline": headline, "max_rows": 20,
                 "frames": [("overview", self.overview), ("warnings triggered", triggered)]}
+
+    def key_findings(self) -> list[str]:
+        """The sentences that open the profile (:func:`riskkit.assess.customer_findings`):
+        grade and rule, PD, exposure against the limit, arrears and Altman zone, and the
+        warning signals with their next steps."""
+        return customer_findings(self.overview["value"], self.rating["value"], self.exposure["value"],
+                                 self.triggered_warnings)
 
     def __repr__(self) -> str:
         grade = self.rating.loc["grade", "value"]

@@ -57,6 +57,7 @@ from .backtest import (
     out_of_time_backtest,
     summarise_verdicts,
 )
+from .findings import validation_findings
 from .pipeline import development_dates
 
 __all__ = ["ModelValidation", "MigrationPeriod", "validate_model", "validate_model_holdout"]
@@ -357,6 +358,17 @@ class ModelValidation(HTMLReprMixin):
         table = table.assign(as_of=table["as_of"].dt.strftime("%Y-%m-%d"))
         return table.pivot_table(index="pd_grade", columns="as_of",
                                  values=["observed_default_rate", "predicted_pd"], observed=True)
+
+    def shapes(self) -> dict:
+        """Characteristic -> the WoE shape its binning chose (ascending, descending, peak, valley)."""
+        binnings = self.scorecard.binner_.binnings_
+        return {f: binnings[f].trend for f in self.features}
+
+    def key_findings(self) -> list[str]:
+        """The sentences that open the report (:func:`riskkit.assess.validation_findings`):
+        red and amber checks, discrimination, calibration in level, challengers, WoE shapes."""
+        return validation_findings(self.verdicts, self.discrimination(), self.overview(), self.shapes(),
+                                   self.latest, self.level, self.outperform)
 
     def summary(self) -> str:
         """Samples and verdict counts as text."""

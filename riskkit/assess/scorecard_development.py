@@ -23,6 +23,7 @@ from .._core.dates import check_as_of
 from ..profile import build_profile, default_flags
 from ..scoring import Scorecard, compare_models, fit_challenger
 from ..validation import auc, delong_test, gini, ks
+from .findings import scorecard_findings
 from .pipeline import MODEL_FEATURES, development_dates, fit_portfolio_scorecard
 
 __all__ = ["ScorecardDevelopment", "develop_scorecard_holdout", "develop_scorecard_out_of_time",
@@ -160,6 +161,20 @@ class ScorecardDevelopment:
         result = delong_test(self.y_test, self.pd_test(), challenger.predict_proba(self.X_test)[:, 1])
         return result.to_frame().rename(columns={"auc_a": "auc_scorecard", "auc_b": "auc_challenger"}).drop(
             columns=["test", "scope"])
+
+
+    def shapes(self) -> dict:
+        """Model feature -> the WoE shape its binning chose (ascending, descending, peak, valley)."""
+        binnings = self.scorecard.binner_.binnings_
+        return {f: binnings[f].trend for f in self.scorecard.features_}
+
+    def key_findings(self, challenger=None, alpha: float = 0.05) -> list[str]:
+        """The sentences that open the report (:func:`riskkit.assess.scorecard_findings`):
+        test discrimination against development, samples, features kept, WoE shapes and
+        (with a fitted ``challenger``) the paired DeLong test against it."""
+        return scorecard_findings(self.outcome_summary(), self.discrimination(), self.iv_table(), self.shapes(),
+                                  self.train_name, self.test_name,
+                                  None if challenger is None else self.challenger_delong(challenger), alpha)
 
 
 def develop_scorecard_holdout(X: pd.DataFrame, y: Any, *, test_size: float = 0.3, seed: int = 42,

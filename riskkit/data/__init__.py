@@ -8,10 +8,12 @@ from .describe import (
     default_rates,
     default_rates_total,
     first_defaults,
+    key_findings,
     record_coverage,
     relation_summary,
     snapshot_counts,
 )
+from .fingerprint import data_fingerprint
 from .io import load_portfolio, save_portfolio
 from .portfolio import Portfolio, check_portfolio, validate_portfolio
 from .privacy import mask_pii
@@ -26,9 +28,11 @@ __all__ = [
     "validate_portfolio",
     "check_portfolio",
     "mask_pii",
+    "data_fingerprint",
     "record_coverage",
     "default_rates",
     "first_defaults",
+    "key_findings",
     "relation_summary",
     "snapshot_counts",
     "customer_mix",

@@ -8,7 +8,7 @@ import pandas as pd
 from .portfolio import Portfolio
 
 __all__ = ["record_coverage", "default_rates", "default_rates_total", "relation_summary", "first_defaults",
-           "snapshot_counts", "customer_mix"]
+           "snapshot_counts", "customer_mix", "key_findings"]
 
 #: the date that places a record of each table in time
 _RECORD_DATE = {
@@ -129,3 +129,66 @@ def default_rates_total(portfolio: Portfolio, by: str) -> pd.DataFrame:
     table = default_rates(portfolio, by=by).groupby(by)[["customers", "defaults"]].sum()
     table["default_rate"] = table["defaults"] / table["customers"]
     return table.sort_values("default_rate", ascending=False, kind="stable")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def key_findings(portfolio: Portfolio, as_of, violations: pd.DataFrame | None = None,
+                 by: str = "industry") -> list[str]:
+    """The sentences that open the data overview, computed from the data.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+    as_of : date-like
+        The snapshot date of the point-in-time counts.
+    violations : DataFrame, optional
+        The rule violations from ``load_portfolio(..., errors="report")`` (one row per
+        offending row, with ``table``, ``column``, ``check``); None or empty: every rule holds.
+    by : str, default "industry"
+        The customer segment whose default rates are compared.
+
+    Returns
+    -------
+    list of str
+        1. whether every data-model rule holds (else the failing checks and their rows);
+        2. customers on the book on ``as_of`` and the span of the dated records;
+        3. the lowest and highest one-year cohort default rate (:func:`default_rates`)
+           and the commonest default reason;
+        4. the riskiest and safest ``by`` segment over all years (:func:`default_rates_total`).
+    """
+    day = pd.Timestamp(as_of)
+    n_records = sum(len(t) for t in portfolio.tables.values())
+    if violations is None or len(violations) == 0:
+        out = [f"All data-model rules hold for the {n_records:,} records of {len(portfolio.tables)} tables."]
+    else:
+        checks = violations.groupby(["table", "column", "check"], sort=True).size().sort_values(
+            ascending=False, kind="stable")
+        listed = "; ".join(f"{t}.{c} {k} ({n:,} rows)" for (t, c, k), n in checks.head(3).items())
+        more = f" and {len(checks) - 3} more" if len(checks) > 3 else ""
+        out = [f"{len(checks)} data-model check{'s fail' if len(checks) > 1 else ' fails'} on {len(violations):,} rows: "
+               f"{listed}{more}; every later report stands on these tables."]
+    customers = portfolio.customers
+    on_book = int((customers["onboarded"] <= day).sum())
+    dates = pd.concat([portfolio.tables[n][c] for n, c in _RECORD_DATE.items()]).dropna()
+    span = f"; the dated records run from {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}" if len(dates) else ""
+    out.append(f"On {day:%Y-%m-%d} {on_book:,} of the {len(customers):,} customers were on the book{span}.")
+    rates = default_rates(portfolio)
+    if len(rates):
+        low, high = rates.loc[rates["default_rate"].idxmin()], rates.loc[rates["default_rate"].idxmax()]
+        text = (f"One-year cohort default rates range from {low['default_rate']:.1%} ({int(low['year'])}) to "
+                f"{high['default_rate']:.1%} ({int(high['year'])}); {_plural(portfolio.defaults['customer_id'].nunique(), 'customer')} "
+                f"defaulted in all")
+        reasons = portfolio.defaults["reason"].value_counts()
+        if len(reasons):
+            text += f", most often by {reasons.index[0]} ({_plural(int(reasons.iloc[0]), 'default')})"
+        out.append(text + ".")
+        segments = default_rates_total(portfolio, by=by)
+        if len(segments) > 1:
+            out.append(f"By {by}, {segments.index[0]} has the highest default rate "
+                       f"({segments['default_rate'].iloc[0]:.1%} of {int(segments['customers'].iloc[0]):,} "
+                       f"customer-years) and {segments.index[-1]} the lowest "
+                       f"({segments['default_rate'].iloc[-1]:.1%} of {int(segments['customers'].iloc[-1]):,}).")
+    return out

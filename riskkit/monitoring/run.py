@@ -30,26 +30,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .._core.dates import check_as_of
 from .._core.display import HTMLReprMixin
-from ..assess import (
-    assess_portfolio,
-    default_capital,
-    development_dates,
-    fit_portfolio_scorecard,
-    last_reviews,
-)
+from ..assess import assess_portfolio, default_capital, development_dates, fit_portfolio_scorecard, last_reviews
+from ..data import data_fingerprint
 from ..data.privacy import mask_pii as _mask_pii
-from ..graph import (
-    StressScenario,
-    build_graph,
-    linked_parties,
-    network_adjusted_pd,
-    stress_test,
-)
+from ..graph import StressScenario, build_graph, linked_parties, network_adjusted_pd, stress_test
 from ..limits import next_review_dates, recommend_actions, recommend_limits
 from ..profile import build_profile
 from ..scoring import Scorecard
@@ -181,62 +168,6 @@ class MonitoringResult(HTMLReprMixin):
 
 
 # ------------------------------------------------------------------------------- helpers
-def _feed_column(digest, column: pd.Series) -> None:
-    """Feed one column into ``digest``: dtype, missing-value mask, then the values' canonical bytes.
-
-    Numbers and dates go in as their machine bytes (missing floats as 0, NaT as its int64),
-    text as UTF-8 with its int64 offsets (one pass over Arrow buffers: hashing 9 M unique
-    invoice ids element by element took 7-9 s of a 100,000-customer run); anything else
-    (mixed objects) as pandas' per-row hashes.
-    """
-    missing = column.isna().to_numpy(dtype=bool)
-    digest.update(f"{column.name}|{column.dtype}|{len(column)}|".encode())
-    digest.update(np.packbits(missing).tobytes())
-    dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
-        values = column.to_numpy()
-        if dtype.kind in "mM":
-            values = values.view("int64")
-        elif dtype.kind in "fc":
-            values = np.where(missing, 0, values)
-        digest.update(np.ascontiguousarray(values).tobytes())
-        return
-    if getattr(dtype, "numpy_dtype", None) is not None and getattr(dtype, "kind", "O") in "biufc":
-        digest.update(np.ascontiguousarray(column.to_numpy(dtype=dtype.numpy_dtype, na_value=0)).tobytes())
-        return
-    try:
-        text = pa.array(column, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        digest.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())
-        return
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    if len(text) == 0:
-        digest.update(np.zeros(1, dtype=np.int64).tobytes())   # the offsets of no strings: [0]
-        return
-    text = pc.fill_null(text, "")
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
-    digest.update((offsets - offsets[0]).tobytes())
-    digest.update(memoryview(text.buffers()[2])[offsets[0]:offsets[-1]])
-
-
-def data_fingerprint(portfolio) -> str:
-    """SHA-256 over the content of ``portfolio``'s tables, first 16 hex digits.
-
-    Per table in order: its name, then per column its name, dtype, row count, missing-value
-    mask and values (canonical bytes, see ``_feed_column``), in row order.  The same data
-    read from Parquet or CSV (validated into the same dtypes) give the same fingerprint;
-    a changed, added, removed or reordered value changes it.  File names and the index do
-    not count.
-    """
-    digest = hashlib.sha256()
-    for name, table in portfolio.tables.items():
-        digest.update(f"table {name}|{len(table.columns)}|".encode())
-        for column in table.columns:
-            _feed_column(digest, table[column])
-    return digest.hexdigest()[:16]
-
-
 def _file_hash(path) -> str | None:
     if path is None:
         return None

@@ -33,7 +33,9 @@ def plot_default_rates(rates: pd.DataFrame, by: str | None = None, ax=None):
     else:
         table = rates.pivot(index="year", columns=by, values="default_rate") * 100
         table.plot(ax=ax, marker="o")
-        ax.legend(ncol=3, fontsize="small", title=by)
+        ax.set_xticks(table.index, [str(y) for y in table.index])  # whole years, no 2021.5
+        # beside the axes: inside, the legend hides the lines of a busy year
+        ax.legend(fontsize="small", title=by, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_xlabel("year")
     ax.set_ylabel("default rate (%)")
     ax.set_title("Observed one-year default rate" + (f" by {by}" if by else ""))

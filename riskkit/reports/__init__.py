@@ -12,20 +12,35 @@ from .runner import (
     notebooks_dir,
     refresh_notebook,
     render_html,
+    notebook_html,
     report_parameters,
     run_report,
+    standard_runs,
+    EXTRA_RUNS,
 )
-from .tables import round_floats
+from .provenance import Provenance, provenance
+from .tables import EM_DASH, VERDICT_COLOURS, FormattedTable, KeyFindings, findings, format_table, round_floats
 
 __all__ = [
     "run_report",
+    "standard_runs",
+    "EXTRA_RUNS",
     "refresh_notebook",
     "list_reports",
     "report_parameters",
     "check_report_parameters",
     "output_stem",
     "render_html",
+    "notebook_html",
     "round_floats",
+    "format_table",
+    "findings",
+    "KeyFindings",
+    "FormattedTable",
+    "VERDICT_COLOURS",
+    "EM_DASH",
+    "provenance",
+    "Provenance",
     "notebooks_dir",
     "ReportParameter",
     "ReportError",

@@ -18,8 +18,9 @@ from .parameters import (
     output_stem,
 )
 
-__all__ = ["run_report", "list_reports", "report_parameters", "check_report_parameters", "notebooks_dir",
-           "refresh_notebook", "render_html", "NotebookFailedError"]
+__all__ = ["run_report", "list_reports", "standard_runs", "EXTRA_RUNS", "report_parameters",
+           "check_report_parameters", "notebooks_dir", "refresh_notebook", "render_html", "notebook_html",
+           "NotebookFailedError"]
 
 
 #: the report notebooks ship inside the package (package data), so an installed kit renders
@@ -75,6 +76,24 @@ def notebooks_dir() -> Path:
 def list_reports() -> list[str]:
     """Names of the notebooks that can be run as reports, sorted (hidden files excluded)."""
     return sorted(p.stem for p in notebooks_dir().glob("*.ipynb") if not p.name.startswith("."))
+
+
+#: runs that ``riskkit report --all`` (``make reports``) renders besides each report's defaults:
+#: the scorecard is developed on the customer book by default and on German Credit as well,
+#: a public data set a reviewer can check the method on (output ``scorecard_development_german``)
+EXTRA_RUNS: dict[str, tuple[dict, ...]] = {
+    "scorecard_development": ({"dataset": "german"},),
+}
+
+
+def standard_runs() -> list[tuple[str, dict]]:
+    """The runs of ``riskkit report --all``: every report with its defaults, then the
+    :data:`EXTRA_RUNS` of the reports that are shipped, as ``(name, parameters)``."""
+    names = list_reports()
+    runs = [(name, {}) for name in names]
+    for name in names:
+        runs += [(name, dict(parameters)) for parameters in EXTRA_RUNS.get(name, ())]
+    return runs
 
 
 def _notebook(name) -> Path:
@@ -237,17 +256,22 @@ def run_report(name: str, parameters: dict | None = None, output_dir="reports", 
     return written
 
 
-def render_html(notebook_path) -> Path:
-    """Render an executed notebook to HTML without input cells (what a reviewer reads)."""
+def notebook_html(notebook_path) -> str:
+    """An executed notebook as the HTML a reviewer reads: outputs and Markdown, no input cells."""
     import nbformat
     from nbconvert import HTMLExporter
 
-    notebook_path = Path(notebook_path)
-    nb = nbformat.read(notebook_path, as_version=4)
+    nb = nbformat.read(Path(notebook_path), as_version=4)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def render_html(notebook_path) -> Path:
+    """Render an executed notebook to HTML without input cells (:func:`notebook_html`) next to it."""
+    notebook_path = Path(notebook_path)
     target = notebook_path.with_suffix(".html")
-    target.write_text(body, encoding="utf-8")
+    target.write_text(notebook_html(notebook_path), encoding="utf-8")
     return target
 
 
