@@ -13,9 +13,11 @@ from .describe import (
     snapshot_counts,
 )
 from .io import load_portfolio, save_portfolio
+from .mapping import ColumnMapping, load_mapped, read_mapping
 from .portfolio import Portfolio, check_portfolio, validate_portfolio
 from .privacy import mask_pii
-from .schemas import TABLE_ORDER, TABLES, empty_table
+from .schemas import TABLE_ORDER, TABLES, data_dictionary, empty_table
+from .template import write_template
 from .validation import DataValidationError
 
 __all__ = [
@@ -36,4 +38,9 @@ __all__ = [
     "TABLES",
     "TABLE_ORDER",
     "empty_table",
+    "data_dictionary",
+    "write_template",
+    "load_mapped",
+    "read_mapping",
+    "ColumnMapping",
 ]
