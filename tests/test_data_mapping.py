@@ -266,6 +266,7 @@ def _env():
     return env
 
 
+@pytest.mark.slow
 def test_cli_template_and_validate_mapping(tmp_path):
     done = _cli("template", "--output", str(tmp_path / "t"))
     assert done.returncode == 0 and "data_dictionary.csv" in done.stdout
@@ -278,6 +279,7 @@ def test_cli_template_and_validate_mapping(tmp_path):
     assert "customers=36" in ok.stdout and "all data-model rules hold" in ok.stdout
 
 
+@pytest.mark.slow
 def test_cli_validate_mapping_lists_violations(exports):
     _edit(exports / "customer_master.csv", 5, "Ownership", "COOP")
     done = _cli("validate-data", str(exports), "--mapping", str(exports / "mapping.yaml"))
