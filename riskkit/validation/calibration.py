@@ -398,8 +398,8 @@ def traffic_light(pd_values: Any, defaults: Any, n: Any, *, rho: float = 0.0,
     p <= 1 - q3. D' is binomial (rho = 0) or the one-factor mixture of
     :func:`binomial_test` (rho > 0). Yellow and orange give the verdict amber.
 
-    Sources and verification status
-    -------------------------------
+    **Sources and verification status.**
+
     * Oesterreichische Nationalbank, "Rating Models and Validation" (Guidelines on Credit
       Risk Management), chapter 6, calibration (page 121 of the public yumpu copy): the
       traffic-lights approach "proposed for practice in Germany" treats deviations
