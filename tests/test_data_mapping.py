@@ -285,3 +285,41 @@ def test_cli_validate_mapping_lists_violations(exports):
     done = _cli("validate-data", str(exports), "--mapping", str(exports / "mapping.yaml"))
     assert done.returncode == 1
     assert "customer_master.csv" in done.stdout and "mapped_category" in done.stdout and "line 5" in done.stdout
+
+
+# --------------------------------------------------------------------------- constants, separators
+def test_constants_fill_every_row_and_decimal_comma(exports):
+    import yaml
+
+    raw = yaml.safe_load(MAPPING.read_text(encoding="utf-8"))
+    customers = raw["tables"]["customers"]
+    del customers["columns"]["region"]
+    customers["constants"] = {"region": "Guangdong"}
+    customers.update({"sep": ";", "decimal": ","})
+    master = pd.read_csv(exports / "customer_master.csv", dtype="str", keep_default_na=False)
+    for column in ("CreditLimit", "RegCapital"):
+        master[column] = master[column].str.replace(".", ",", regex=False)
+    master.to_csv(exports / "customer_master.csv", sep=";", index=False)
+    (exports / "mapping.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    book = load_mapped(exports, exports / "mapping.yaml")
+    assert (book.customers["region"] == "Guangdong").all()
+    # K01049's limit "200000,00" with a decimal comma is 200,000.00 CNY
+    limit = book.customers.set_index("customer_id").loc["K01049", "credit_limit"]
+    assert limit == 200000.00
+    # a point under a decimal comma is not guessed to be a thousands separator
+    master.loc[8, "RegCapital"] = "1.000,50"        # file line 10
+    master.to_csv(exports / "customer_master.csv", sep=";", index=False)
+    _, violations = load_mapped(exports, exports / "mapping.yaml", errors="report")
+    bad = violations[violations["check"] == "parseable_number"]
+    assert bad[["column", "key", "value"]].values.tolist() == [["RegCapital", "line 10", "'1.000,50'"]]
+
+
+def test_a_column_both_mapped_and_constant_is_refused(tmp_path):
+    import yaml
+
+    raw = yaml.safe_load(MAPPING.read_text(encoding="utf-8"))
+    raw["tables"]["customers"]["constants"] = {"region": "Guangdong"}
+    file = tmp_path / "mapping.yaml"
+    file.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"tables\.customers: field 'constants\.region': is also mapped"):
+        read_mapping(file)

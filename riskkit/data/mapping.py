@@ -12,7 +12,7 @@ mapping raises :class:`~riskkit._core.config.ConfigError` naming file, entry and
       customers:
         file: customer_master.csv  # relative to the export folder
         sep: ";"                   # optional, default ","
-        decimal: ","               # optional, default "."
+        decimal: ","               # optional, default "."; no thousands separator is read
         columns:                   # model column: source column
           customer_id: KUNDENNR
           name: FIRMA
@@ -328,9 +328,13 @@ def _parse_dates(text: pd.Series, fmt: str | None, file: str, column: str, found
 def _parse_numbers(text: pd.Series, decimal: str, file: str, column: str, found: _Found) -> pd.Series:
     blank = text.isna() | (text.str.strip() == "")
     cleaned = text.where(~blank).str.strip()
+    foreign_point = pd.Series(False, index=text.index)
     if decimal != ".":
-        cleaned = cleaned.str.replace(".", "", regex=False).str.replace(decimal, ".", regex=False)
-    numbers = pd.to_numeric(cleaned, errors="coerce")
+        # no thousands separator is read: "1.000,50" or "3200000.00" under a decimal comma is
+        # ambiguous, so a point is a parse failure rather than a guess
+        foreign_point = cleaned.str.contains(".", regex=False).fillna(False).astype(bool)
+        cleaned = cleaned.str.replace(decimal, ".", regex=False)
+    numbers = pd.to_numeric(cleaned, errors="coerce").where(~foreign_point)
     bad = numbers.isna() & ~blank
     if bad.any():
         found.add(file, column, "parseable_number", text.index[bad], text[bad])
