@@ -19,6 +19,8 @@ sys.path.insert(0, str(HERE.parent))  # the worktree's riskkit wins over an inst
 # the notebook kernels must import the same riskkit (a relative PYTHONPATH would not resolve
 # from the tutorials' folder)
 os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), *filter(None, [os.environ.get("PYTHONPATH")])])
+# executed tutorials show results, not progress bars (riskkit._core.progress reads this)
+os.environ["RISKKIT_PROGRESS"] = "0"
 
 import riskkit  # noqa: E402
 
