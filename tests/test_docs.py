@@ -33,5 +33,7 @@ def test_docs_build_without_warnings(tmp_path):
         assert (out / f"{page}.html").is_file(), page
     tutorial = (out / "tutorials" / "bring_your_own_data.html").read_text(encoding="utf-8")
     assert "90000011/paid" in tutorial          # an output cell, so the notebook was executed
+    started = (out / "tutorials" / "getting_started.html").read_text(encoding="utf-8")
+    assert "stage/s" not in started and "date/s" not in started   # no progress bars in the outputs
     api = (out / "api" / "data.html").read_text(encoding="utf-8")
     assert "load_mapped" in api and "write_template" in api
