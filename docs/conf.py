@@ -55,7 +55,9 @@ autodoc_default_options = {"members": True, "undoc-members": False, "show-inheri
 
 myst_enable_extensions = ["colon_fence", "dollarmath"]
 myst_heading_anchors = 3
-nb_execution_mode = os.environ.get("RISKKIT_DOCS_EXECUTE", "cache")
+# "force": every build executes the tutorials against the code as it is (a cache keyed on the
+# notebook alone would hide an API change); RISKKIT_DOCS_EXECUTE=cache|off for quick drafts
+nb_execution_mode = os.environ.get("RISKKIT_DOCS_EXECUTE", "force")
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True   # a tutorial that fails breaks the build
 nb_execution_show_tb = True
