@@ -1,21 +1,22 @@
 # riskkit: two commands do everything on a fresh machine with Python 3.11 and pip.
 #   make reports   create .venv, install, generate data/sample, execute every notebook into reports/
 #                  (the scorecard on the customer book, and on German Credit as scorecard_development_german)
-#   make test      create .venv, install, run pytest (unit tests + nbval over notebooks/)
+#   make test      create .venv, install, run pytest (unit tests + nbval over notebooks/ + the docs build)
+#   make docs      build the documentation site into docs/_build/html (warnings are errors)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install data reports notebooks test bench clean help
+.PHONY: install data reports notebooks test docs bench clean help
 
 help:
-	@echo "make reports | make test | make data | make notebooks | make bench | make clean"
+	@echo "make reports | make test | make docs | make data | make notebooks | make bench | make clean"
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=23"
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[test,docs]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,9 +35,14 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval tests notebooks
 
+# the site: user guide, API reference from every __all__, tutorials executed by myst-nb;
+# -W: a warning (a broken docstring, a failing tutorial) fails the build
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[bench]"
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) reports/*.ipynb reports/*.html
+	rm -rf $(VENV) reports/*.ipynb reports/*.html docs/_build docs/api docs/jupyter_execute

@@ -1,4 +1,4 @@
-"""The ``riskkit`` command line: ``riskkit synth|report|validate-data ...``.
+"""The ``riskkit`` command line: ``riskkit synth|report|validate-data|template|monitor ...``.
 
 Every user mistake (unknown report or parameter, a bad value, an unusable output folder,
 a notebook that fails) ends with one line on stderr and a non-zero exit code, never a
@@ -114,14 +114,25 @@ def _report(args) -> int:
 
 
 def _validate_data(args) -> int:
-    from .data import load_portfolio
+    from .data import load_mapped, load_portfolio
 
-    portfolio, violations = load_portfolio(args.path, errors="report")
+    if args.mapping:
+        portfolio, violations = load_mapped(args.path, args.mapping, errors="report")
+    else:
+        portfolio, violations = load_portfolio(args.path, errors="report")
     print(portfolio)
     if len(violations):
         print(violations.to_string(index=False))
         return FAILED
     print("all data-model rules hold")
+    return 0
+
+
+def _template(args) -> int:
+    from .data import write_template
+
+    for path in write_template(args.output, force=args.force):
+        print(path)
     return 0
 
 
@@ -187,8 +198,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate-data", help="load a portfolio folder and list every rule it breaks",
                        description="Load a portfolio folder (CSV or Parquet) and list every data-model "
                        "rule it breaks; exit 1 if any.")
-    p.add_argument("path", help="portfolio folder")
+    p.add_argument("path", help="portfolio folder, or with --mapping the folder of source exports")
+    p.add_argument("--mapping", default=None, metavar="FILE",
+                   help="column-mapping YAML that turns a firm's own exports into the Portfolio tables "
+                   "(see riskkit.data.mapping)")
     p.set_defaults(func=_validate_data)
+
+    p = sub.add_parser("template", help="write empty table CSVs and the data dictionary for your own data",
+                       description="Write one CSV per Portfolio table with the data model's header and "
+                       "data_dictionary.csv (dtype, required, allowed values, unit, meaning of every column). "
+                       "Existing files are not overwritten without --force; other files are left alone.")
+    p.add_argument("--output", required=True, metavar="DIR", help="folder to write into (created if missing)")
+    p.add_argument("--force", action="store_true", help="overwrite template files that already exist")
+    p.set_defaults(func=_template)
 
     p = sub.add_parser(
         "monitor", help="the nightly monitoring run: rate, alert, archive, notify",

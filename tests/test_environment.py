@@ -43,7 +43,8 @@ def _environment_pip() -> list[str]:
 
 def test_environment_names_the_same_dependencies_as_pyproject():
     project = _pyproject()["project"]
-    wanted = {_name(d) for d in project["dependencies"] + project["optional-dependencies"]["test"]}
+    extras = project["optional-dependencies"]
+    wanted = {_name(d) for d in project["dependencies"] + extras["test"] + extras["docs"]}
     assert {_name(d) for d in _environment_pip()} == wanted
 
 

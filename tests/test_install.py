@@ -67,6 +67,8 @@ def test_package_data_is_installed(installed):
     configs = sorted(p.name for p in (package / "configs").glob("*.yaml"))
     assert configs == sorted(p.name for p in (REPO / "riskkit" / "configs").glob("*.yaml"))
     assert (package / "datasets" / "files" / "german_credit.csv").is_file()
+    byod = sorted(p.name for p in (package / "datasets" / "files" / "byod").iterdir())
+    assert byod == ["ar_ledger.csv", "customer_master.csv", "mapping.yaml", "receipts.csv"]
 
 
 def test_installed_kit_loads_german_credit_and_configs_from_the_package(installed):

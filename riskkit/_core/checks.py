@@ -54,7 +54,10 @@ def offenders(mask: np.ndarray, original: Any) -> str:
 
 
 def format_ids(ids: Iterable[Any], limit: int = 10) -> str:
-    """Ids for a message: ``['A', 'B', ... and N more']`` (the first ``limit``, then a count)."""
+    """Ids for a message: the first ``limit`` ids, then a count of the rest.
+
+    The text reads ``['A', 'B', ... and N more]``.
+    """
     ids = list(ids)
     shown = ", ".join(repr(i) for i in ids[:limit])
     if len(ids) > limit:

@@ -15,9 +15,11 @@ from .describe import (
 )
 from .fingerprint import data_fingerprint
 from .io import load_portfolio, save_portfolio
+from .mapping import ColumnMapping, load_mapped, read_mapping
 from .portfolio import Portfolio, check_portfolio, validate_portfolio
 from .privacy import mask_pii
-from .schemas import TABLE_ORDER, TABLES, empty_table
+from .schemas import TABLE_ORDER, TABLES, data_dictionary, empty_table
+from .template import write_template
 from .validation import DataValidationError
 
 __all__ = [
@@ -40,4 +42,9 @@ __all__ = [
     "TABLES",
     "TABLE_ORDER",
     "empty_table",
+    "data_dictionary",
+    "write_template",
+    "load_mapped",
+    "read_mapping",
+    "ColumnMapping",
 ]

@@ -8,6 +8,7 @@ import pandas as pd
 
 from .portfolio import Portfolio, validate_portfolio
 from .schemas import TABLE_ORDER
+from .template import TEMPLATE_DICTIONARY
 from .validation import DataValidationError
 
 __all__ = ["load_portfolio", "save_portfolio"]
@@ -80,7 +81,8 @@ def load_portfolio(path, errors: str = "raise"):
     Nothing is dropped or coerced: every row read is in the result, and text that does
     not parse as the column's type is a violation (``parseable_date``,
     ``parseable_number``).  Files whose name is not a table are an error, so that a typo
-    cannot silently leave a table out.
+    cannot silently leave a table out; the one exception is ``data_dictionary.csv``, which
+    ``riskkit template`` writes beside the table files.
     """
     if errors not in ("raise", "report"):
         raise ValueError(f"errors must be 'raise' or 'report', got {errors!r}")
@@ -91,8 +93,8 @@ def load_portfolio(path, errors: str = "raise"):
         raise NotADirectoryError(f"{str(path)!r} is not a folder; a portfolio is a folder of table files")
     files = {}
     for file in sorted(folder.iterdir()):
-        if file.suffix not in _FORMATS.values():
-            continue
+        if file.suffix not in _FORMATS.values() or file.name == TEMPLATE_DICTIONARY:
+            continue  # the data dictionary `riskkit template` writes beside the tables is no table
         if file.stem not in (*TABLE_ORDER, _TRUTH):
             raise ValueError(f"{file.name}: not a Portfolio table; expected one of "
                              f"{[t + '.csv|.parquet' for t in TABLE_ORDER]} or truth")

@@ -54,6 +54,7 @@ __all__ = [
     "empty_table",
     "pandera_schema",
     "dtype_of",
+    "data_dictionary",
 ]
 
 CUSTOMER_KINDS = ("enterprise", "individual")
@@ -97,7 +98,11 @@ _DTYPES = {
 
 @dataclass(frozen=True)
 class Field:
-    """One column: name, kind (id/str/date/float/int/bool) and value rules."""
+    """One column: name, kind (id/str/date/float/int/bool), value rules, meaning and unit.
+
+    ``description`` and ``unit`` feed the data dictionary (:func:`data_dictionary`) that
+    ``riskkit template`` writes; ``unit`` is empty for identifiers, text and categories.
+    """
 
     name: str
     kind: str
@@ -107,6 +112,7 @@ class Field:
     ge: float | None = None
     le: float | None = None
     description: str = ""
+    unit: str = ""
 
     @property
     def dtype(self) -> str:
@@ -189,22 +195,38 @@ CUSTOMERS = TableSpec(
     key=("customer_id",),
     description="one row per customer (enterprise or individual)",
     fields=(
-        Field("customer_id", "id"),
-        Field("name", "str"),
-        Field("kind", "str", choices=CUSTOMER_KINDS),
-        Field("industry", "str"),
-        Field("region", "str"),
-        Field("ownership_type", "str", choices=OWNERSHIP_TYPES),
-        Field("state_ownership_pct", "float", ge=0, le=100, description="state share in percent"),
-        Field("registered_capital", "float", ge=0),
-        Field("founded", "date", nullable=True),
-        Field("onboarded", "date"),
-        Field("payment_terms_days", "int", ge=0),
-        Field("credit_limit", "float", ge=0),
-        Field("id_number", "str", required=False, nullable=True, description="PII"),
-        Field("phone", "str", required=False, nullable=True, description="PII"),
-        Field("email", "str", required=False, nullable=True, description="PII"),
-        Field("currency", "str", required=False, nullable=True),
+        Field("customer_id", "id",
+              description="the customer's identifier in the book; every other table refers to it"),
+        Field("name", "str",
+              description="registered (legal) name"),
+        Field("kind", "str", choices=CUSTOMER_KINDS,
+              description="enterprise (company) or individual (a natural person)"),
+        Field("industry", "str",
+              description="industry sector label (free text, one vocabulary per book)"),
+        Field("region", "str",
+              description="province or region of registration"),
+        Field("ownership_type", "str", choices=OWNERSHIP_TYPES,
+              description="who ultimately owns the customer"),
+        Field("state_ownership_pct", "float", ge=0, le=100,
+              description="state share of the equity", unit="percent (0-100)"),
+        Field("registered_capital", "float", ge=0,
+              description="registered capital", unit="reporting currency"),
+        Field("founded", "date", nullable=True,
+              description="date of incorporation; empty when unknown", unit="date"),
+        Field("onboarded", "date",
+              description="date the customer was first granted credit", unit="date"),
+        Field("payment_terms_days", "int", ge=0,
+              description="payment terms recorded today", unit="days"),
+        Field("credit_limit", "float", ge=0,
+              description="credit limit recorded today", unit="reporting currency"),
+        Field("id_number", "str", required=False, nullable=True,
+              description="unified social credit code or national id (PII)"),
+        Field("phone", "str", required=False, nullable=True,
+              description="contact phone (PII)"),
+        Field("email", "str", required=False, nullable=True,
+              description="contact e-mail (PII)"),
+        Field("currency", "str", required=False, nullable=True,
+              description="ISO 4217 code the customer is billed in (informative; amounts are in the reporting currency)"),
     ),
     rules=(
         RowRule("onboarded_not_before_founded", ('onboarded', 'founded'), _not_before("onboarded", "founded")),
@@ -216,14 +238,22 @@ INVOICES = TableSpec(
     key=("invoice_id",),
     description="the accounts-receivable ledger, one row per invoice",
     fields=(
-        Field("invoice_id", "id"),
-        Field("customer_id", "id"),
-        Field("issue_date", "date"),
-        Field("due_date", "date"),
-        Field("amount", "float", ge=0),
-        Field("paid_date", "date", nullable=True, description="NaT while open"),
-        Field("paid_amount", "float", ge=0, description="0 while open"),
-        Field("currency", "str", required=False, nullable=True),
+        Field("invoice_id", "id",
+              description="identifier of the receivable (one invoice document)"),
+        Field("customer_id", "id",
+              description="the customer billed"),
+        Field("issue_date", "date",
+              description="invoice date", unit="date"),
+        Field("due_date", "date",
+              description="date payment is due under the terms", unit="date"),
+        Field("amount", "float", ge=0,
+              description="amount invoiced", unit="reporting currency"),
+        Field("paid_date", "date", nullable=True,
+              description="date the invoice was settled in full; empty while open", unit="date"),
+        Field("paid_amount", "float", ge=0,
+              description="amount received against the invoice; 0 while open", unit="reporting currency"),
+        Field("currency", "str", required=False, nullable=True,
+              description="ISO 4217 code of the original invoice (informative)"),
     ),
     rules=(
         RowRule("due_date_not_before_issue_date", ('due_date', 'issue_date'), _not_before("due_date", "issue_date")),
@@ -238,12 +268,18 @@ ORDERS = TableSpec(
     key=("order_id",),
     description="sales orders; closed_date is when fulfilled or cancelled",
     fields=(
-        Field("order_id", "id"),
-        Field("customer_id", "id"),
-        Field("order_date", "date"),
-        Field("amount", "float", ge=0),
-        Field("status", "str", choices=ORDER_STATUSES),
-        Field("closed_date", "date", nullable=True, description="NaT while open"),
+        Field("order_id", "id",
+              description="identifier of the sales order"),
+        Field("customer_id", "id",
+              description="the ordering customer"),
+        Field("order_date", "date",
+              description="date the order was placed", unit="date"),
+        Field("amount", "float", ge=0,
+              description="order value", unit="reporting currency"),
+        Field("status", "str", choices=ORDER_STATUSES,
+              description="open, fulfilled or cancelled"),
+        Field("closed_date", "date", nullable=True,
+              description="date fulfilled or cancelled; empty while open", unit="date"),
     ),
     rules=(
         RowRule("closed_date_not_before_order_date", ('closed_date', 'order_date'), _not_before("closed_date", "order_date")),
@@ -265,21 +301,36 @@ FINANCIALS = TableSpec(
     key=("customer_id", "period_end"),
     description="financial statements, one row per customer and reporting period",
     fields=(
-        Field("customer_id", "id"),
-        Field("period_end", "date"),
-        Field("published_date", "date", description="when the statement became known"),
-        Field("revenue", "float", ge=0),
-        Field("ebit", "float"),
-        Field("net_income", "float"),
-        Field("total_assets", "float", ge=0),
-        Field("total_liabilities", "float", ge=0),
-        Field("current_assets", "float", ge=0),
-        Field("current_liabilities", "float", ge=0),
-        Field("retained_earnings", "float"),
-        Field("equity", "float"),
-        Field("cash", "float", ge=0),
-        Field("interest_expense", "float", ge=0),
-        Field("currency", "str", required=False, nullable=True),
+        Field("customer_id", "id",
+              description="the reporting customer"),
+        Field("period_end", "date",
+              description="last day of the reporting period", unit="date"),
+        Field("published_date", "date",
+              description="when the statement became known (point-in-time rule)", unit="date"),
+        Field("revenue", "float", ge=0,
+              description="revenue of the period", unit="reporting currency"),
+        Field("ebit", "float",
+              description="earnings before interest and taxes", unit="reporting currency"),
+        Field("net_income", "float",
+              description="net income", unit="reporting currency"),
+        Field("total_assets", "float", ge=0,
+              description="total assets at period end", unit="reporting currency"),
+        Field("total_liabilities", "float", ge=0,
+              description="total liabilities at period end", unit="reporting currency"),
+        Field("current_assets", "float", ge=0,
+              description="current assets at period end", unit="reporting currency"),
+        Field("current_liabilities", "float", ge=0,
+              description="current liabilities at period end", unit="reporting currency"),
+        Field("retained_earnings", "float",
+              description="retained earnings at period end", unit="reporting currency"),
+        Field("equity", "float",
+              description="book equity at period end", unit="reporting currency"),
+        Field("cash", "float", ge=0,
+              description="cash and equivalents at period end", unit="reporting currency"),
+        Field("interest_expense", "float", ge=0,
+              description="interest expense of the period", unit="reporting currency"),
+        Field("currency", "str", required=False, nullable=True,
+              description="ISO 4217 code of the original statement (informative)"),
     ),
     rules=(
         RowRule("published_date_not_before_period_end", ('published_date', 'period_end'),
@@ -292,12 +343,18 @@ BUREAU = TableSpec(
     key=("customer_id", "report_date", "source"),
     description="third-party credit-bureau reports",
     fields=(
-        Field("customer_id", "id"),
-        Field("report_date", "date"),
-        Field("source", "str"),
-        Field("score", "float", nullable=True),
-        Field("delinquencies", "int", ge=0),
-        Field("inquiries", "int", ge=0),
+        Field("customer_id", "id",
+              description="the customer reported on"),
+        Field("report_date", "date",
+              description="date of the bureau report", unit="date"),
+        Field("source", "str",
+              description="the bureau's name"),
+        Field("score", "float", nullable=True,
+              description="the bureau's score (its own scale); empty when not scored", unit="bureau points"),
+        Field("delinquencies", "int", ge=0,
+              description="delinquencies the bureau records", unit="count"),
+        Field("inquiries", "int", ge=0,
+              description="credit inquiries the bureau records", unit="count"),
     ),
 )
 
@@ -306,13 +363,20 @@ EVENTS = TableSpec(
     key=("event_id",),
     description="external events: litigation, enforcement, negative news, ...",
     fields=(
-        Field("event_id", "id"),
-        Field("customer_id", "id"),
-        Field("date", "date"),
-        Field("category", "str", choices=EVENT_CATEGORIES),
-        Field("severity", "int", ge=1, le=5),
-        Field("source", "str"),
-        Field("text", "str", nullable=True),
+        Field("event_id", "id",
+              description="identifier of the event"),
+        Field("customer_id", "id",
+              description="the customer concerned"),
+        Field("date", "date",
+              description="date the event became known", unit="date"),
+        Field("category", "str", choices=EVENT_CATEGORIES,
+              description="kind of event"),
+        Field("severity", "int", ge=1, le=5,
+              description="severity, 1 (minor) to 5 (grave)", unit="grade 1-5"),
+        Field("source", "str",
+              description="where the event was found (court records, news, ...)"),
+        Field("text", "str", nullable=True,
+              description="free-text summary"),
     ),
 )
 
@@ -321,12 +385,18 @@ RELATIONS = TableSpec(
     key=("src", "dst", "type", "start"),
     description="links between parties (customers or external parties)",
     fields=(
-        Field("src", "id"),
-        Field("dst", "id"),
-        Field("type", "str", choices=RELATION_TYPES),
-        Field("weight", "float", ge=0),
-        Field("start", "date", nullable=True, description="NaT: since before the data"),
-        Field("end", "date", nullable=True, description="NaT: still in force"),
+        Field("src", "id",
+              description="first party (owner, guarantor, supplier)"),
+        Field("dst", "id",
+              description="second party (owned, guaranteed, supplied)"),
+        Field("type", "str", choices=RELATION_TYPES,
+              description="kind of link; sets the meaning of weight"),
+        Field("weight", "float", ge=0,
+              description="share in [0, 1] (shareholding, control), amount (guarantee), annual volume (supply) or director count", unit="share, reporting currency or count"),
+        Field("start", "date", nullable=True,
+              description="first day in force; empty: since before the data", unit="date"),
+        Field("end", "date", nullable=True,
+              description="last day in force; empty: still in force", unit="date"),
     ),
     rules=(
         RowRule("no_self_loop", ('dst', 'src'), _no_self_loop),
@@ -340,9 +410,12 @@ DEFAULTS = TableSpec(
     key=("customer_id", "default_date"),
     description="observed defaults",
     fields=(
-        Field("customer_id", "id"),
-        Field("default_date", "date"),
-        Field("reason", "str", choices=DEFAULT_REASONS),
+        Field("customer_id", "id",
+              description="the defaulted customer"),
+        Field("default_date", "date",
+              description="date of default", unit="date"),
+        Field("reason", "str", choices=DEFAULT_REASONS,
+              description="default trigger: 90 days past due, bankruptcy or write-off"),
     ),
 )
 
@@ -351,12 +424,18 @@ CREDIT_DECISIONS = TableSpec(
     key=("customer_id", "effective_date"),
     description="credit limit and payment terms decisions; each holds until the customer's next one",
     fields=(
-        Field("customer_id", "id"),
-        Field("effective_date", "date", description="first day the decision applies (not before onboarded)"),
-        Field("credit_limit", "float", ge=0, description="0: no credit (line withdrawn)"),
-        Field("payment_terms_days", "int", ge=0, le=MAX_PAYMENT_TERMS_DAYS, description="0: cash in advance"),
-        Field("reason", "str", choices=CREDIT_DECISION_REASONS),
-        Field("decided_by", "str", description="who took the decision (a person, role or committee)"),
+        Field("customer_id", "id",
+              description="the customer decided on"),
+        Field("effective_date", "date",
+              description="first day the decision applies (not before onboarded)", unit="date"),
+        Field("credit_limit", "float", ge=0,
+              description="credit limit granted; 0: no credit (line withdrawn)", unit="reporting currency"),
+        Field("payment_terms_days", "int", ge=0, le=MAX_PAYMENT_TERMS_DAYS,
+              description="payment terms granted; 0: cash in advance", unit="days"),
+        Field("reason", "str", choices=CREDIT_DECISION_REASONS,
+              description="why the decision was taken"),
+        Field("decided_by", "str",
+              description="who took the decision (a person, role or committee)"),
     ),
 )
 
@@ -376,6 +455,36 @@ NOT_BEFORE_ONBOARDING = {"credit_decisions": "effective_date"}
 def dtype_of(kind: str) -> str:
     """pandas dtype used for a field kind."""
     return _DTYPES[kind]
+
+
+def data_dictionary() -> pd.DataFrame:
+    """The data dictionary of the Portfolio model: one row per table and column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``table, table_required, column, dtype, required, nullable, allowed,
+        unit, meaning``.  ``required`` means the column must be in the file when the table
+        is given; ``nullable`` that a cell may be empty; ``allowed`` lists the categories
+        (``a|b|c``) or the bounds (``>= 0``, ``<= 100``) a value must respect.  Rows
+        follow ``TABLE_ORDER`` and each table's column order, so the dictionary and the
+        template files list columns in the same order.
+    """
+    rows = []
+    for table in TABLE_ORDER:
+        spec = TABLES[table]
+        for f in spec.fields:
+            allowed = []
+            if f.choices is not None:
+                allowed.append("|".join(f.choices))
+            if f.ge is not None:
+                allowed.append(f">= {f.ge:g}")
+            if f.le is not None:
+                allowed.append(f"<= {f.le:g}")
+            rows.append({"table": table, "table_required": spec.required, "column": f.name,
+                         "dtype": f.dtype, "required": f.required, "nullable": f.nullable,
+                         "allowed": "; ".join(allowed), "unit": f.unit, "meaning": f.description})
+    return pd.DataFrame(rows)
 
 
 def empty_table(name: str) -> pd.DataFrame:

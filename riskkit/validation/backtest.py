@@ -152,7 +152,7 @@ def compare_challengers(data: pd.DataFrame, scores: Sequence[str], *, default_co
 
     For k scores on the same obligors the DeLong covariance matrix (DeLong, DeLong &
     Clarke-Pearson 1988; fast algorithm of Sun & Xu 2014) gives, for each pair,
-    z = (AUC_a - AUC_b) / sqrt(Var_a + Var_b - 2 Cov_ab), two-sided p = 2 (1 - Phi(|z|)).
+    z = (AUC_a - AUC_b) / sqrt(Var_a + Var_b - 2 Cov_ab), two-sided p = 2 (1 - Phi(abs(z))).
 
     Verdicts.  A significant difference is good or bad news only for the model under
     validation, so verdicts need a ``champion``: a pair with the champion (oriented with

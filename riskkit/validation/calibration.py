@@ -301,7 +301,7 @@ def spiegelhalter(y: Any, pd_values: Any, *, thresholds: Mapping[str, Any] | Non
     Z = sum_i (y_i - p_i)(1 - 2 p_i) / sqrt( sum_i (1 - 2 p_i)^2 p_i (1 - p_i) ),
 
     the standardised Brier score (B - E[B]) / sqrt(Var[B]) under H0: every p_i is the true
-    PD; Z ~ N(0, 1), two-sided p-value 2 (1 - Phi(|Z|)).
+    PD; Z ~ N(0, 1), two-sided p-value 2 (1 - Phi(abs(Z))).
 
     Reference: Spiegelhalter, D.J. (1986), Statistics in Medicine 5, 421-433.
     """
@@ -398,8 +398,8 @@ def traffic_light(pd_values: Any, defaults: Any, n: Any, *, rho: float = 0.0,
     p <= 1 - q3. D' is binomial (rho = 0) or the one-factor mixture of
     :func:`binomial_test` (rho > 0). Yellow and orange give the verdict amber.
 
-    Sources and verification status
-    -------------------------------
+    **Sources and verification status.**
+
     * Oesterreichische Nationalbank, "Rating Models and Validation" (Guidelines on Credit
       Risk Management), chapter 6, calibration (page 121 of the public yumpu copy): the
       traffic-lights approach "proposed for practice in Germany" treats deviations

@@ -183,7 +183,7 @@ def delong_test(y: Any, score_a: Any, score_b: Any, *, higher_is_riskier: bool =
 
     z = (AUC_a - AUC_b) / sqrt(Var_a + Var_b - 2 Cov_ab) with the DeLong covariance matrix
     (DeLong, DeLong & Clarke-Pearson 1988), computed by the fast algorithm of Sun & Xu
-    (2014); p = 2 (1 - Phi(|z|)) two-sided, Phi(z) for ``alternative="less"`` (H1:
+    (2014); p = 2 (1 - Phi(abs(z))) two-sided, Phi(z) for ``alternative="less"`` (H1:
     AUC_a < AUC_b), 1 - Phi(z) for ``"greater"`` (as pROC's ``roc.test(paired = TRUE,
     method = "delong")``).
 
@@ -245,7 +245,7 @@ def delong_test_unpaired(y_a: Any, score_a: Any, y_b: Any, score_b: Any, *,
         \\nu = \\frac{(V_a + V_b)^2}{V_a^2 / (N_a - 1) + V_b^2 / (N_b - 1)},
 
     and D is referred to a Student t distribution with the Welch-Satterthwaite degrees of
-    freedom :math:`\\nu` (Welch 1947; Satterthwaite 1946): p = 2 P(T_nu > |D|)
+    freedom :math:`\\nu` (Welch 1947; Satterthwaite 1946): p = 2 P(T_nu > abs(D))
     two-sided, P(T_nu < D) for ``"less"``, P(T_nu > D) for ``"greater"``.  This is pROC's
     ``roc.test(roc_a, roc_b, paired = FALSE, method = "delong")`` (Robin et al. 2011;
     function ``delong.unpaired.test``), checked against its output on the aSAH data.
@@ -394,7 +394,7 @@ def ks(y: Any, score: Any, *, higher_is_riskier: bool = True,
     """Kolmogorov-Smirnov statistic between the score distributions of defaults and
     non-defaults.
 
-    KS = max_t |F_D(t) - F_ND(t)| (= max |hit rate - false alarm rate| over cut-offs,
+    KS = max_t abs(F_D(t) - F_ND(t)) (= max abs(hit rate - false alarm rate) over cut-offs,
     BCBS WP14 2005). The p-value is the asymptotic Kolmogorov one,
     P(K > KS sqrt(m n / (m + n))) (``scipy.stats.kstwobign``); conservative for
     discrete scores such as grades.
@@ -423,7 +423,7 @@ def pietra_index(y: Any, score: Any, *, higher_is_riskier: bool = True,
                  thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """Pietra index, in the form attributed to BCBS WP14 (2005).
 
-    Pietra = sqrt(2)/4 * max_C |HR(C) - FAR(C)| = sqrt(2)/4 * KS, with HR the hit rate
+    Pietra = sqrt(2)/4 * max_C abs(HR(C) - FAR(C)) = sqrt(2)/4 * KS, with HR the hit rate
     and FAR the false alarm rate at cut-off C (for a concave ROC curve).
 
     Notes
@@ -431,7 +431,7 @@ def pietra_index(y: Any, score: Any, *, higher_is_riskier: bool = True,
     **Not verified against the source text**: the WP14 passage could not be retrieved.
     The index is usually motivated as the largest triangle inscribed between the ROC
     curve and the diagonal; the triangle with vertices (0,0), (1,1) and a ROC point has
-    area |HR - FAR| / 2, while sqrt(2)/4 |HR - FAR| is half that point's distance to the
+    area abs(HR - FAR) / 2, while sqrt(2)/4 abs(HR - FAR) is half that point's distance to the
     diagonal, so texts differ by a constant (sqrt(2)/4, 1/2 or 1 times KS). Any of them is
     a multiple of KS and carries the same test: the p-value is that of :func:`ks`; only
     the thresholds (``pietra`` entry of ``validation.yaml``) depend on the constant.

@@ -201,7 +201,7 @@ def migration_weighted_bandwidth(matrix: Any, *,
                                  thresholds: Mapping[str, Any] | None = None) -> ValidationResult:
     """Upper and lower migration-weighted bandwidth (MWB) of a migration matrix (ECB 2019).
 
-    With grades i, j = 1..K, N_i obligors in initial grade i and row shares p_ij,
+    With grades i, j = 1..K, N_i obligors in initial grade i and row shares p_ij::
 
         MWB_upper = 1/M_upper * sum_{i=1}^{K-1} sum_{j=i+1}^{K} |i - j| N_i p_ij,
         M_upper   = sum_{i=1}^{K-1} max(|i - K|, |i - 1|) N_i sum_{j=i+1}^{K} p_ij,
