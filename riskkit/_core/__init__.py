@@ -12,7 +12,7 @@ Nothing here imports any other riskkit layer (see ``docs/architecture.md``).
 
 from .checks import as_frame, check_binary_target, format_ids, offenders
 from .conditions import Condition, ConditionError, parse_condition
-from .config import CONFIG_DIR, Checker, ConfigError, read_yaml
+from .config import CONFIG_DIR, Checker, ConfigError, parse_yaml, read_yaml
 from .dates import check_as_of
 from .errors import InputError, RiskkitError
 
@@ -29,6 +29,7 @@ __all__ = [
     "Condition",
     "parse_condition",
     "read_yaml",
+    "parse_yaml",
     "Checker",
     "CONFIG_DIR",
 ]
