@@ -135,7 +135,7 @@ def _monitor(args) -> int:
     portfolio = load_portfolio(args.data)
     scorecard = None
     if args.model:
-        scorecard = Scorecard.from_json(Path(args.model).read_text(encoding="utf-8"))
+        scorecard = Scorecard.from_json(Path(args.model).read_text(encoding="utf-8"), source=args.model)
     archive = Archive(args.archive, timeout=args.wait)
     result = run_monitoring(portfolio, args.as_of, rules=args.rules, archive=archive, scorecard=scorecard,
                             notify=args.notify, network=not args.no_network)
