@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from riskkit._core.conditions import MAX_DEPTH, ConditionError, parse_condition
-from riskkit._core.config import MAX_EXPANDED_NODES, ConfigError, parse_yaml, read_yaml
+from riskkit._core.config import MAX_EXPANDED_NODES, MAX_NESTING, ConfigError, parse_yaml, read_yaml
 from riskkit.scoring import MasterScale, RatingRules, Scorecard, WoEBinner
 
 
@@ -111,9 +111,26 @@ def test_recursive_alias_is_refused():
         parse_yaml("a: &a [1, *a]\n", "r.yaml")
 
 
-def test_nesting_beyond_the_recursion_limit_is_a_config_error():
-    with pytest.raises(ConfigError, match=r"deep\.yaml: <file>: field '<yaml>': nested too deeply"):
-        parse_yaml("[" * 2000 + "]" * 2000, "deep.yaml")
+@pytest.mark.parametrize("text, line, what", [
+    ("[" * 5000 + "]" * 5000, 1, "lists/mappings"),
+    ("{a: " * 5000 + "1" + "}" * 5000, 1, "lists/mappings"),
+    ("".join(" " * i + "a:\n" for i in range(300)) + " " * 300 + "b: 1\n", MAX_NESTING + 1, "indented blocks"),
+], ids=["flow-lists", "flow-mappings", "block-indentation"])
+def test_nesting_beyond_the_limit_is_refused_by_the_scanner(text, line, what):
+    # PyYAML's scanner is quadratic in the depth (5,000 levels: about a minute); the
+    # strict loader stops at MAX_NESTING, on the line where the limit is crossed
+    with pytest.raises(ConfigError) as info:
+        parse_yaml(text, "deep.yaml")
+    assert (info.value.entry, info.value.field) == (f"line {line}", "<nesting>")
+    assert f"{what} nested deeper than {MAX_NESTING} levels" in info.value.problem
+
+
+def test_nesting_within_the_limit_is_kept():
+    depth = MAX_NESTING - 1
+    data = parse_yaml("[" * depth + "1" + "]" * depth, "ok.yaml")
+    for _ in range(depth - 1):
+        data = data[0]
+    assert data == [1]
 
 
 def test_invalid_yaml_names_the_file_and_the_line(tmp_path):
@@ -166,7 +183,7 @@ def test_deep_expression_is_a_condition_error(text):
 
 
 def test_deep_condition_in_rating_rules_names_file_rule_and_path(tmp_path):
-    when = json.dumps(_nested_not(200))  # JSON is YAML: a one-line nested mapping
+    when = json.dumps(_nested_not(100))  # deeper than MAX_DEPTH, within MAX_NESTING  # JSON is YAML: a one-line nested mapping
     path = _write(tmp_path, "rules.yaml", f"""\
         name: deep
         pd_column: pd

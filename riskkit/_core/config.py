@@ -16,7 +16,9 @@ no Python objects) that also refuses what ``yaml.safe_load`` lets through:
   objects, but any code walking the result would expand them).  The expanded size is
   counted on the composed node graph, once per distinct node, before anything is
   constructed, so such a document fails in milliseconds; a recursive alias is refused too;
-* nesting deeper than Python's recursion allows (reported as a :class:`ConfigError`).
+* nesting deeper than :data:`MAX_NESTING` levels of lists/mappings (PyYAML's scanner takes
+  time quadratic in the nesting depth: 2,000 levels take seconds, 100,000 would take hours),
+  refused by the scanner as soon as the limit is crossed.
 """
 
 from __future__ import annotations
@@ -30,13 +32,15 @@ import yaml
 
 from .errors import RiskkitError
 
-__all__ = ["ConfigError", "CONFIG_DIR", "MAX_EXPANDED_NODES", "parse_yaml", "read_yaml", "Checker"]
+__all__ = ["ConfigError", "CONFIG_DIR", "MAX_EXPANDED_NODES", "MAX_NESTING", "parse_yaml", "read_yaml", "Checker"]
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 #: the most YAML nodes (scalars, lists, mappings) a document may expand to, aliases
 #: counted at every use; the kit's largest config has a few hundred
 MAX_EXPANDED_NODES = 100_000
+#: the deepest nesting of lists/mappings (flow ``[ {`` or block indentation) a document may have
+MAX_NESTING = 200
 
 
 class ConfigError(RiskkitError, ValueError):
@@ -71,6 +75,20 @@ def _line(node) -> str:
 
 class _StrictSafeLoader(yaml.SafeLoader):
     """``SafeLoader`` that refuses duplicate mapping keys and oversized alias expansion."""
+
+    def _refuse_nesting(self, what: str, level: int) -> None:
+        if level >= MAX_NESTING:
+            mark = self.get_mark()
+            raise _Refused(f"line {mark.line + 1}", "<nesting>",
+                           f"{what} nested deeper than {MAX_NESTING} levels")
+
+    def fetch_flow_collection_start(self, TokenClass):
+        self._refuse_nesting("lists/mappings", self.flow_level)
+        super().fetch_flow_collection_start(TokenClass)
+
+    def add_indent(self, column):
+        self._refuse_nesting("indented blocks", len(self.indents))
+        return super().add_indent(column)
 
     def get_single_node(self):
         node = super().get_single_node()
