@@ -3,14 +3,14 @@
 - :mod:`~riskkit._core.errors`: :class:`RiskkitError`, the base of every kit exception;
 - :mod:`~riskkit._core.dates`: :func:`check_as_of`, the one parser of point-in-time dates;
 - :mod:`~riskkit._core.arrays`: grouped reductions over integer customer codes, day numbers;
-- :mod:`~riskkit._core.checks`: input checks (:func:`check_binary_target`, :func:`as_frame`, :func:`offenders`);
+- :mod:`~riskkit._core.checks`: input checks (:func:`check_binary_target`, :func:`align_by_index`, :func:`as_frame`, :func:`offenders`);
 - :mod:`~riskkit._core.config`: the one YAML reader and field checker (:class:`ConfigError`);
 - :mod:`~riskkit._core.conditions`: the safe condition language of rules and policies.
 
 Nothing here imports any other riskkit layer (see ``docs/architecture.md``).
 """
 
-from .checks import as_frame, check_binary_target, format_ids, offenders
+from .checks import align_by_index, as_frame, check_binary_target, format_ids, offenders
 from .conditions import Condition, ConditionError, parse_condition
 from .config import CONFIG_DIR, Checker, ConfigError, parse_yaml, read_yaml
 from .dates import check_as_of
@@ -24,6 +24,7 @@ __all__ = [
     "check_as_of",
     "check_binary_target",
     "as_frame",
+    "align_by_index",
     "offenders",
     "format_ids",
     "Condition",
