@@ -13,7 +13,7 @@ from .describe import (
     snapshot_counts,
 )
 from .io import load_portfolio, save_portfolio
-from .portfolio import Portfolio, check_portfolio, validate_portfolio
+from .portfolio import Portfolio, check_portfolio, data_period, validate_portfolio
 from .privacy import mask_pii
 from .schemas import TABLE_ORDER, TABLES, empty_table
 from .validation import DataValidationError
@@ -25,6 +25,7 @@ __all__ = [
     "save_portfolio",
     "validate_portfolio",
     "check_portfolio",
+    "data_period",
     "mask_pii",
     "record_coverage",
     "default_rates",
