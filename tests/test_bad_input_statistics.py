@@ -230,3 +230,28 @@ def test_validation_report_refuses_a_mismatched_challenger(book):
     y, pd_values, score, grade, _ = book
     with pytest.raises(InputError, match=r"^challengers\['new'\] and y have different indexes"):
         validation_report(y, pd_values, grade, score=score, challengers={"new": _relabelled(score)})
+
+
+# -- estimators ------------------------------------------------------------------------------
+
+def test_woe_binner_counts_events_of_the_aligned_target(book):
+    y, _, score, _, _ = book
+    from riskkit.scoring import WoEBinner
+
+    X = score.to_frame("x")
+    binning = WoEBinner(max_bins=3, monotonic_trend="auto_monotone").fit(X, _shuffled(y)).binnings_["x"]
+    splits = np.asarray(binning.splits)
+    # events per left-closed bin [s_{b-1}, s_b), counted by hand on the aligned data
+    bins = np.searchsorted(splits, score.to_numpy(), side="right")
+    expected = np.bincount(bins, weights=y.to_numpy(), minlength=splits.size + 1)
+    np.testing.assert_array_equal(binning.events[: splits.size + 1], expected)
+    positional = np.bincount(bins, weights=_shuffled(y).to_numpy(), minlength=splits.size + 1)
+    assert not np.array_equal(positional, expected)
+
+
+def test_scorecard_fit_refuses_a_target_with_other_labels(book):
+    y, _, score, _, _ = book
+    from riskkit.scoring import Scorecard
+
+    with pytest.raises(InputError, match=r"^y and X have different indexes: 3 label\(s\) only in X"):
+        Scorecard().fit(score.to_frame("x"), _relabelled(y))

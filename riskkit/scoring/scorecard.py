@@ -41,6 +41,7 @@ from scipy.stats import norm
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from .._core.checks import align_by_index
 from .._core.config import ConfigError
 from ._card_json import check_scorecard_payload, loads_strict
 from ._input import check_X, check_y, fitted_feature_names
@@ -186,8 +187,13 @@ class Scorecard(ClassifierMixin, BaseEstimator):
 
     # -- fit -----------------------------------------------------------------------------
     def fit(self, X, y):
-        """Bin, select, fit the logistic regression and scale the points."""
+        """Bin, select, fit the logistic regression and scale the points.
+
+        A DataFrame ``X`` and a Series ``y`` are paired by index label (reordered when the
+        labels agree, refused when they differ); arrays are paired by position.
+        """
         self._check_parameters()
+        X, y = align_by_index(X=X, y=y)
         frame = check_X(self, X, reset=True)
         target = check_y(self, y, len(frame))
         binner = clone(self.binner) if self.binner is not None else WoEBinner()
