@@ -78,8 +78,7 @@ def _list_reports() -> str:
 
 
 def _report(args) -> int:
-    from tqdm import tqdm
-
+    from ._core.progress import progress
     from .reports import NotebookFailedError, list_reports, refresh_notebook, run_report
 
     if args.list:
@@ -106,11 +105,11 @@ def _report(args) -> int:
         if parameters:
             print("riskkit report: error: --refresh runs the default parameters; drop -p", file=sys.stderr)
             return USAGE_ERROR
-        for name in tqdm(names, desc="notebooks", unit="notebook", disable=len(names) == 1, file=sys.stderr):
+        for name in progress(names, desc="notebooks", unit="notebook", enabled=False if len(names) == 1 else None):
             print(f"{name}: refreshed {refresh_notebook(name).name}")
         return 0
     failed = []
-    for name in tqdm(names, desc="reports", unit="notebook", disable=len(names) == 1, file=sys.stderr):
+    for name in progress(names, desc="reports", unit="notebook", enabled=False if len(names) == 1 else None):
         try:
             written = run_report(name, parameters, output_dir=args.output_dir, html=not args.no_html)
         except NotebookFailedError as exc:

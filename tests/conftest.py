@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
 import riskkit as rk
+
+# No progress bars in tests, nor in the kernels that nbval and the notebook tests start
+# (a kernel inherits this environment): outputs must stay deterministic.
+os.environ["RISKKIT_PROGRESS"] = "0"
 
 
 def _dates(*values):

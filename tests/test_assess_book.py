@@ -154,10 +154,14 @@ def test_limits_and_their_changes(result):
     assert summary["n_customers"].sum() == len(c)
     assert len(result.limit_changes) == int((changed != 0).sum())
     assert result.limit_changes["change"].is_monotonic_increasing      # largest cut first
-    # every cut of a customer not in default nor knocked out gets a reduce_limit action
-    cut = c.index[(changed < 0) & (c["grade"] != "D") & ~result.ratings["knockout"].astype(bool)]
+    # every material cut (10 % or more of the current limit) of a customer not in default nor
+    # knocked out gets a reduce_limit action; a smaller one only from another rule (grade CCC)
+    material = changed / c["credit_limit"] <= -0.10
+    eligible = (c["grade"] != "D") & ~result.ratings["knockout"].astype(bool)
     reduce = set(result.actions.loc[result.actions["action"] == "reduce_limit", "customer_id"])
-    assert set(cut) <= reduce
+    assert set(c.index[material & eligible]) <= reduce
+    small = c.index[(changed < 0) & ~material & eligible & (c["grade"] != "CCC")]
+    assert not set(small) & reduce
 
 
 def test_top_exposures_are_the_largest_with_masked_names(book, result):

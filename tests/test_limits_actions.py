@@ -186,6 +186,25 @@ def test_default_policy_end_to_end():
     assert "offer_preferential_terms" in set(actions_of(out, "E1").index)
 
 
+def test_default_policy_moves_limits_only_when_material():
+    """The default policy asks for a limit cut or increase only when the recommendation is at
+    least 10 % away from the current limit (or there is no limit yet)."""
+    r = pd.DataFrame({"grade": ["A", "A", "A", "A", "A"], "pd": [0.002] * 5, "utilisation": [0.3] * 5,
+                      "credit_limit": [100_000.0, 100_000.0, 100_000.0, 100_000.0, 0.0], "knockout": False,
+                      "rule": "master_scale"}, index=pd.Index(["cut5", "cut20", "up5", "up20", "new"], name="customer_id"))
+    limits = pd.DataFrame({"recommended_limit": [95_000.0, 80_000.0, 105_000.0, 120_000.0, 50_000.0]}, index=r.index)
+    from riskkit.limits.actions import customer_action_frame
+    frame = customer_action_frame(r, limits=limits)
+    # (95k - 100k) / 100k = -5 %, ... ; no current limit: no relative change
+    assert frame["limit_change_pct"].iloc[:4].tolist() == pytest.approx([-0.05, -0.20, 0.05, 0.20])
+    assert np.isnan(frame.loc["new", "limit_change_pct"])
+    out = recommend_actions(r, None, limits=limits, as_of="2025-06-30")
+    moves = out[out["action"].isin(["reduce_limit", "increase_limit"])].set_index("customer_id")["action"]
+    assert moves.to_dict() == {"cut20": "reduce_limit", "up20": "increase_limit", "new": "increase_limit"}
+    assert actions_of(out, "cut20").loc["reduce_limit", "reason"] == \
+        "recommended limit 80,000 below the current 100,000"
+
+
 # --------------------------------------------------------------------------- bad inputs and policies
 def test_bad_alerts():
     bad_level = alerts().assign(level=["red", "yellow", "purple", "info"])

@@ -331,7 +331,7 @@ GOOD = {"pd": [0.01, 0.02], "lgd": 0.45, "ead": [1.0, 2.0], "rho": 0.12, "n_sims
     ({"seed": None}, "portfolio_loss: seed must be"),
     ({"seed": -1}, "portfolio_loss: seed must be"),
     ({"chunk_size": 0}, "portfolio_loss: chunk_size must be a positive integer"),
-    ({"progress": "yes"}, "portfolio_loss: progress must be True or False"),
+    ({"progress": "yes"}, "portfolio_loss: progress must be None, True or False"),
     ({"factor": ["a", "b"]}, "factor_correlation .* is required"),
     ({"factor_correlation": np.eye(2)}, "factor_correlation was given without factor"),
     ({"factor": ["a"]}, "factor must hold one sector label per obligor"),

@@ -35,7 +35,7 @@ def test_first_run_opens_everything():
     assert result.to_raise["previous_level"].isna().all()
     assert by_key(result.open_alerts, "raised_level") == {("A", "late"): "red", ("B", "slow"): "yellow"}
     assert set(result.open_alerts["last_seen"]) == {MAY}
-    assert result.counts().to_dict() == {"opened": 2, "escalated": 0, "persisting": 0, "closed": 0}
+    assert result.counts().to_dict() == {"opened": 2, "escalated": 0, "deescalated": 0, "persisting": 0, "closed": 0}
 
 
 def test_each_transition_by_hand():
@@ -43,15 +43,15 @@ def test_each_transition_by_hand():
                                     ("D", "late", "red")), None, as_of=MAY).open_alerts
     new = alerts(("A", "late", "orange"),    # same level: persisting
                  ("B", "slow", "red"),       # yellow -> red: escalated
-                 ("D", "late", "orange"),    # red -> orange: milder, persisting
+                 ("D", "late", "orange"),    # red -> orange: milder, deescalated (not raised)
                  ("E", "late", "red"))       # new key: opened
     #            C/drop is gone: closed
     result = reconcile_alerts(new, open_, as_of=JUN)
     events = result.events.set_index(["customer_id", "rule"])
     assert events["event"].to_dict() == {("E", "late"): "opened", ("B", "slow"): "escalated",
-                                         ("A", "late"): "persisting", ("D", "late"): "persisting",
+                                         ("A", "late"): "persisting", ("D", "late"): "deescalated",
                                          ("C", "drop"): "closed"}
-    assert list(result.events["event"]) == ["opened", "escalated", "persisting", "persisting", "closed"]
+    assert list(result.events["event"]) == ["opened", "escalated", "deescalated", "persisting", "closed"]
     assert events.loc[("B", "slow"), "level_before"] == "yellow" and events.loc[("B", "slow"), "level_after"] == "red"
     assert events.loc[("C", "drop"), "level_before"] == "yellow" and pd.isna(events.loc[("C", "drop"), "level_after"])
     assert pd.isna(events.loc[("E", "late"), "level_before"])
@@ -75,8 +75,9 @@ def test_each_transition_by_hand():
 
 def test_falling_back_and_rising_again_is_not_raised_twice():
     state = reconcile_alerts(alerts(("A", "late", "red")), None, as_of=MAY).open_alerts
-    state = reconcile_alerts(alerts(("A", "late", "orange")), state, as_of=JUN).open_alerts
-    result = reconcile_alerts(alerts(("A", "late", "red")), state, as_of=JUL)
+    fell = reconcile_alerts(alerts(("A", "late", "orange")), state, as_of=JUN)
+    assert by_key(fell.events, "event") == {("A", "late"): "deescalated"} and fell.to_raise.empty
+    result = reconcile_alerts(alerts(("A", "late", "red")), fell.open_alerts, as_of=JUL)
     # red was already notified in May and the alert never closed
     assert by_key(result.events, "event") == {("A", "late"): "persisting"}
     assert result.to_raise.empty

@@ -17,6 +17,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from riskkit import RiskkitError
 from riskkit.monitoring import (SCHEMA_VERSION, Archive, ArchiveBusyError, ArchiveError, ArchiveInputError,
@@ -530,3 +532,41 @@ def test_closing_order_is_reproducible(tmp_path):
     assert keys == sorted(keys)
     assert archive.customer_timeline("C00007")["closed_alerts"].tolist()[-1] == \
         "bureau_drop; overdue_30_days; review_overdue"
+
+
+def test_falling_back_and_rising_again_is_notified_once():
+    """red, orange, red: opened, deescalated, persisting (reconcile_alerts' life cycle)."""
+    archive = Archive(":memory:")
+    events = []
+    for run_id, as_of, level in [("r1", "2024-01-31", "red"), ("r2", "2024-02-29", "orange"),
+                                 ("r3", "2024-03-31", "red")]:
+        with archive.run(as_of, run_id=run_id) as run:
+            events.append(run.add_alerts(alerts([("C1", "dpd", level)]))["event"].item())
+    assert events == ["opened", "deescalated", "persisting"]
+    assert archive.open_alerts()["first_seen_run"].tolist() == ["r1"]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from([("C1", "dpd"), ("C1", "drop"), ("C2", "dpd"), ("C3", "news")]),
+                                st.sampled_from(["red", "orange", "yellow", "info"]), max_size=4),
+                min_size=2, max_size=5))
+def test_archive_replays_the_pure_life_cycle(history):
+    """Runs stored in the archive give, run by run, the events of reconcile_alerts replayed
+    over plain frames: the archive keeps exactly the state the pure function needs."""
+    from riskkit.monitoring.alerts import reconcile_alerts
+
+    archive = Archive(":memory:")
+    state = None
+    for i, raised in enumerate(history):
+        as_of = pd.Timestamp("2024-01-31") + pd.offsets.MonthEnd(i)
+        frame = alerts([(c, r, lvl) for (c, r), lvl in sorted(raised.items())])
+        expected = reconcile_alerts(frame, state, as_of=as_of)
+        state = expected.open_alerts
+        with archive.run(as_of, run_id=f"r{i}") as run:
+            got = run.add_alerts(frame)
+        want = expected.events.set_index(["customer_id", "rule"])["event"]
+        assert dict(zip(zip(got["customer_id"], got["rule"]), got["event"])) == \
+            want[want != "closed"].to_dict()
+        stored = archive.table("alert_events")
+        closed = stored[(stored["run_id"] == f"r{i}") & (stored["event"] == "closed")]
+        assert sorted(zip(closed["customer_id"], closed["rule"])) == sorted(want[want == "closed"].index)

@@ -6,7 +6,11 @@
 - :mod:`~riskkit._core.arrays`: grouped reductions over integer customer codes, day numbers;
 - :mod:`~riskkit._core.checks`: input checks (:func:`check_binary_target`, :func:`align_by_index`, :func:`as_frame`, :func:`offenders`);
 - :mod:`~riskkit._core.config`: the one YAML reader and field checker (:class:`ConfigError`);
-- :mod:`~riskkit._core.conditions`: the safe condition language of rules and policies.
+- :mod:`~riskkit._core.conditions`: the safe condition language of rules and policies;
+- :mod:`~riskkit._core.levels`: alert levels and their severity order;
+- :mod:`~riskkit._core.display`: compact HTML and short reprs of result objects;
+- :mod:`~riskkit._core.interval`: :class:`ConfidenceInterval`;
+- :mod:`~riskkit._core.progress`: progress bars shown only in interactive sessions.
 
 Nothing here imports any other riskkit layer (see ``docs/architecture.md``).
 """

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.model_selection import train_test_split
 
+from .._core.progress import progress as progress_bar
 from ..profile import build_profile, default_flags, development_sample
 from ..scoring import MasterScale, RatingRules, Scorecard, fit_challenger
 from ..validation.config import resolve_thresholds, threshold_text, verdict
@@ -217,7 +218,7 @@ def _rate(portfolio, as_of: pd.Timestamp, profile: pd.DataFrame, labels: pd.Seri
 def develop_models(portfolio, model_dates: Sequence, horizon_days: int = 365, *,
                    features: Sequence[str] | None = None, scorecard=None, challenger: bool = True,
                    challenger_params: Mapping[str, Any] | None = None, seed: int = 0,
-                   rules=None, expert=None) -> DevelopedModels:
+                   rules=None, expert=None, progress: bool | None = None) -> DevelopedModels:
     """Develop the scorecard and its challenger on the book's history.
 
     Parameters
@@ -241,6 +242,10 @@ def develop_models(portfolio, model_dates: Sequence, horizon_days: int = 365, *,
         ``random_state`` of the challenger.
     rules, expert : RatingRules, ExpertScorecard, optional
         For the in-sample grades and expert scores (defaults of the kit).
+    progress : bool or None, default None
+        Show progress bars over the dates: None shows them in an interactive session only
+        (:func:`riskkit._core.progress.progress_enabled`), True/False force them.  They never
+        change the result.
 
     Returns
     -------
@@ -250,7 +255,7 @@ def develop_models(portfolio, model_dates: Sequence, horizon_days: int = 365, *,
     dates = _dates(model_dates, "model_dates")
     horizon_days = _horizon(horizon_days)
     features = tuple(MODEL_FEATURES if features is None else features)
-    sample = development_sample(portfolio, dates, horizon_days=horizon_days)
+    sample = development_sample(portfolio, dates, horizon_days=horizon_days, progress=progress)
     card, sample = fit_portfolio_scorecard(portfolio, dates, horizon_days=horizon_days,
                                            features=features, scorecard=scorecard, sample=sample)
     model = None
@@ -259,7 +264,9 @@ def develop_models(portfolio, model_dates: Sequence, horizon_days: int = 365, *,
         model = fit_challenger(sample[list(features)], sample["default"], seed=seed,
                                **dict(challenger_params or {}))
     parts = []
-    for as_of, rows in sample.groupby("as_of", sort=True):
+    groups = sample.groupby("as_of", sort=True)
+    for as_of, rows in progress_bar(groups, total=groups.ngroups, desc="develop_models: rating", unit="date",
+                                    enabled=progress):
         profile = rows.drop(columns=["as_of", "default"]).set_index("customer_id")
         labels = rows.set_index("customer_id")["default"]
         parts.append(_rate(portfolio, pd.Timestamp(as_of), profile, labels, card, model, features,
@@ -274,7 +281,7 @@ def out_of_time_backtest(portfolio, model_dates: Sequence, test_dates: Sequence,
                          scorecard=None, challenger=None, features: Sequence[str] | None = None,
                          challenger_params: Mapping[str, Any] | None = None, seed: int = 0,
                          rules=None, expert=None, keep_features: bool = False,
-                         allow_censored: bool = False) -> pd.DataFrame:
+                         allow_censored: bool = False, progress: bool | None = None) -> pd.DataFrame:
     """Rate the book on each test date with a model developed on earlier dates, and attach
     the realised default flag.
 
@@ -308,6 +315,10 @@ def out_of_time_backtest(portfolio, model_dates: Sequence, test_dates: Sequence,
     allow_censored : bool, default False
         Accept test dates whose outcome window runs past the data (labels biased to 0;
         ``default_flags`` then warns).
+    progress : bool or None, default None
+        Show progress bars over the dates: None shows them in an interactive session only
+        (:func:`riskkit._core.progress.progress_enabled`), True/False force them.  They never
+        change the result.
 
     Returns
     -------
@@ -355,7 +366,7 @@ def out_of_time_backtest(portfolio, model_dates: Sequence, test_dates: Sequence,
             raise ValueError("a challenger without a scorecard: pass both fitted models, or neither")
         developed = develop_models(portfolio, dev_dates, horizon_days, features=features,
                                    challenger_params=challenger_params, seed=seed, rules=rules,
-                                   expert=expert)
+                                   expert=expert, progress=progress)
         card, model, feats = developed.scorecard, developed.challenger, developed.features
     else:
         card, model = scorecard, challenger
@@ -367,7 +378,7 @@ def out_of_time_backtest(portfolio, model_dates: Sequence, test_dates: Sequence,
 
 
     parts = []
-    for as_of in dates:
+    for as_of in progress_bar(dates, desc="out_of_time_backtest", unit="date", enabled=progress):
         labels = _labels(portfolio, as_of, horizon_days, allow_censored)
         profile = build_profile(portfolio, as_of)
         parts.append(_rate(portfolio, as_of, profile, labels, card, model, feats, rules, expert,

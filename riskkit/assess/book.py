@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import integrate, special
 
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
 from .._core.errors import RiskkitError
 from ..data import mask_pii
 from ..graph import build_graph, control_groups, linked_parties
@@ -177,8 +178,8 @@ def last_reviews(decisions: pd.DataFrame | None, customer_ids: pd.Index, as_of) 
 
 
 # ------------------------------------------------------------------------------- result
-@dataclass(frozen=True)
-class PortfolioAssessment:
+@dataclass(frozen=True, repr=False)
+class PortfolioAssessment(HTMLReprMixin):
     """Everything the portfolio report shows, computed by :func:`portfolio_assessment`.
 
     Attributes
@@ -395,6 +396,10 @@ class PortfolioAssessment:
                  f"{_money(self.capital_summary['capital'])}"]
         lines += [f"- {s}" for s in self.key_findings()]
         return "\n".join(lines)
+
+    def _display_parts(self) -> dict:
+        return {"headline": self.summary().splitlines()[0],
+                "frames": [("by grade", self.by_grade), ("customers", self.customers)], "mask": mask_pii}
 
     def to_frame(self) -> pd.DataFrame:
         """The per-customer table (a copy)."""

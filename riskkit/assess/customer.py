@@ -30,6 +30,7 @@ import pandas as pd
 from .._core.arrays import NEVER, day_number, safe_divide
 from .._core.conditions import parse_condition
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
 from .._core.errors import RiskkitError
 from ..data.portfolio import Portfolio, check_portfolio
 from ..data.privacy import mask_pii
@@ -40,7 +41,12 @@ from ..profile.financials import financial_features
 from ..profile.payment import AGING_BUCKETS
 from ..scoring import ExpertScorecard, RatingRules
 from ._graph import portfolio_graph_features
-from .pipeline import DEFAULT_LGD, assess_portfolio, development_dates, fit_portfolio_scorecard
+from .pipeline import (
+    DEFAULT_LGD,
+    assess_portfolio,
+    development_dates,
+    fit_portfolio_scorecard,
+)
 
 __all__ = [
     "CustomerView",
@@ -496,7 +502,7 @@ def _items(values: dict) -> pd.DataFrame:
 
 
 @dataclass(frozen=True, repr=False)
-class CustomerView:
+class CustomerView(HTMLReprMixin):
     """Everything :func:`customer_view` assembles about one customer on ``as_of``.
 
     Key-value tables have the index ``item`` and one column ``value``; the others are
@@ -576,6 +582,15 @@ class CustomerView:
         """The warning signals the customer triggers: ``check``, ``observed``, ``next_step``."""
         hit = self.warnings[self.warnings["triggered"]]
         return hit.set_index("check")[["description", "observed", "next_step"]]
+
+    def _display_parts(self) -> dict:
+        # the tables are masked when the view is built (unless unmask=True was asked for)
+        grade = self.rating.loc["grade", "value"]
+        triggered = self.warnings[self.warnings["triggered"].astype(bool)]
+        headline = (f"{self.customer_id} as of {self.as_of.date()}: grade {grade}, "
+                    f"{len(triggered)} warning(s) triggered")
+        return {"headline": headline, "max_rows": 20,
+                "frames": [("overview", self.overview), ("warnings triggered", triggered)]}
 
     def __repr__(self) -> str:
         grade = self.rating.loc["grade", "value"]

@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
 from .._core.errors import RiskkitError
+from .._core.progress import progress as progress_bar
 from ..data import Portfolio
 from ..limits import exposure, load_limit_policy, recommend_limits
 from ..profile import build_profile, default_flags, first_default_dates
@@ -54,8 +56,8 @@ class LimitBacktestError(RiskkitError, ValueError):
     """Bad input to :func:`backtest_limits` (dates, horizon, censored outcome windows)."""
 
 
-@dataclass(frozen=True)
-class LimitBacktest:
+@dataclass(frozen=True, repr=False)
+class LimitBacktest(HTMLReprMixin):
     """Result of :func:`backtest_limits`.
 
     Attributes
@@ -302,7 +304,8 @@ def _measures(rows: pd.DataFrame, key) -> pd.DataFrame:
 
 
 def backtest_limits(portfolio, dates, config=None, *, scorecard: Scorecard | None = None,
-                    horizon_days: int = 365, allow_censored: bool = False) -> LimitBacktest:
+                    horizon_days: int = 365, allow_censored: bool = False,
+                    progress: bool | None = None) -> LimitBacktest:
     """Replay the limit policy on past dates and measure exposure at default avoided and sales forgone.
 
     (Issue 9 names it ``rk.limits.backtest_limits``; it is ``rk.assess.backtest_limits``
@@ -352,6 +355,10 @@ def backtest_limits(portfolio, dates, config=None, *, scorecard: Scorecard | Non
         A horizon that runs past the end of the data (defaults and exposures after it are
         not observed, so the back-test flatters the limits) raises
         :class:`LimitBacktestError`; with True it only warns.
+    progress : bool or None, default None
+        Show progress bars over the dates: None shows them in an interactive session only
+        (:func:`riskkit._core.progress.progress_enabled`), True/False force them.  They never
+        change the result.
 
     Returns
     -------
@@ -379,11 +386,12 @@ def backtest_limits(portfolio, dates, config=None, *, scorecard: Scorecard | Non
     labels = [_labels(portfolio, d, horizon_days, allow_censored) for d in parsed]
     if scorecard is None:
         scorecard, _ = fit_portfolio_scorecard(portfolio, development_dates(parsed[0], horizon_days=horizon_days),
-                                               horizon_days=horizon_days)
+                                               horizon_days=horizon_days, progress=progress)
     first_default = first_default_dates(portfolio)
     ead_at = _ExposureCache(portfolio, parsed[0], parsed[-1] + pd.Timedelta(days=horizon_days))
     rows = pd.concat([_one_date(portfolio, d, horizon_days, scorecard, policy, first_default, ead_at, y)
-                      for d, y in zip(parsed, labels)], ignore_index=True)
+                      for d, y in progress_bar(list(zip(parsed, labels)), desc="backtest_limits", unit="date",
+                                               enabled=progress)], ignore_index=True)
     grade_order = {g: i for i, g in enumerate(policy.grades)}
     by_grade = _measures(rows, rows["grade"].astype(object).to_numpy())
     by_grade = by_grade.iloc[np.argsort([grade_order.get(g, len(grade_order)) for g in by_grade.index],

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
 from ..scoring import MasterScale
 from ..validation import (
     AUCResult,
@@ -116,8 +117,8 @@ class MigrationPeriod:
         return cells[["scope", "share", "share_near", "statistic", "pvalue", "verdict"]].reset_index(drop=True)
 
 
-@dataclass(frozen=True, eq=False)
-class ModelValidation:
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelValidation(HTMLReprMixin):
     """Everything the model-validation report shows, computed once.
 
     Attributes
@@ -238,6 +239,15 @@ class ModelValidation:
         :func:`riskkit.assess.summarise_verdicts`."""
         rated = self.verdicts[self.verdicts["verdict"] != "n/a"]
         return summarise_verdicts(rated, by="sample", inline_counts=True)
+
+    def _display_parts(self) -> dict:
+        counts = self.verdicts["verdict"].value_counts()
+        verdicts = ", ".join(f"{v} {int(counts.get(v, 0))}" for v in ("green", "amber", "red", "n/a"))
+        low, high = self.development_auc.ci(self.level)
+        headline = (f"{self.design.replace('_', '-')} validation of samples {list(self.sample_names)}: "
+                    f"development AUC {self.development_auc.auc:.3f} ({self.level:.0%} CI {low:.3f} to {high:.3f}); "
+                    f"verdicts {verdicts}")
+        return {"headline": headline, "frames": [("samples", self.overview()), ("verdicts", self.verdict_counts())]}
 
     def verdict_counts(self) -> pd.DataFrame:
         """Number of verdict rows per verdict (green, amber, red, n/a) and sample."""
@@ -432,7 +442,8 @@ def _validate(design: str, scorecard, development: pd.DataFrame, predictions: pd
 
 
 def validate_model(portfolio, as_of, test_dates: Sequence, config: str | Mapping[str, Any] | None = None, *,
-                   seed: int = 0, challenger_params: Mapping[str, Any] | None = None) -> ModelValidation:
+                   seed: int = 0, challenger_params: Mapping[str, Any] | None = None,
+                   progress: bool | None = None) -> ModelValidation:
     """Out-of-time validation of the portfolio scorecard.
 
     The scorecard and its gradient-boosting challenger are developed on the observation
@@ -456,6 +467,10 @@ def validate_model(portfolio, as_of, test_dates: Sequence, config: str | Mapping
         Random state of the challenger.
     challenger_params : mapping, optional
         Extra ``HistGradientBoostingClassifier`` parameters.
+    progress : bool or None, default None
+        Show progress bars over the dates: None shows them in an interactive session only
+        (:func:`riskkit._core.progress.progress_enabled`), True/False force them.  They never
+        change the result.
 
     Returns
     -------
@@ -476,9 +491,10 @@ def validate_model(portfolio, as_of, test_dates: Sequence, config: str | Mapping
                          f"got {[str(d) for d in test_dates]}")
     cfg = load_validation_config(config)
     model_dates = development_dates(as_of)
-    models = develop_models(portfolio, model_dates, seed=seed, challenger_params=challenger_params)
+    models = develop_models(portfolio, model_dates, seed=seed, challenger_params=challenger_params,
+                            progress=progress)
     predictions = out_of_time_backtest(portfolio, model_dates, [as_of, *dates], models=models,
-                                       keep_features=True)
+                                       keep_features=True, progress=progress)
     predictions["sample"] = predictions["as_of"].dt.strftime("%Y-%m-%d")
     development = models.development.assign(sample="development")
     truth = portfolio.truth.set_index("customer_id")["true_pd"] if portfolio.truth is not None else None

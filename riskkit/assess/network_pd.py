@@ -21,6 +21,7 @@ from scipy import optimize, stats
 
 from .._core.checks import format_ids
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
 from ..graph import (
     GraphInputError,
     TransmissionChannels,
@@ -218,8 +219,8 @@ def network_pd_scores(
     return _scores(setup, strength=strength, transmission=transmission, max_hops=max_hops)
 
 
-@dataclass(frozen=True, eq=False)
-class NetworkPDEvaluation:
+@dataclass(frozen=True, eq=False, repr=False)
+class NetworkPDEvaluation(HTMLReprMixin):
     """Stand-alone vs network-adjusted PD on one date.
 
     Attributes
@@ -244,6 +245,11 @@ class NetworkPDEvaluation:
     scores: pd.DataFrame
     table: pd.DataFrame
     comparison: pd.DataFrame = field(repr=False)
+
+    def _display_parts(self) -> dict:
+        lines = self.summary().splitlines()
+        headline = lines[0].rstrip(":") + ("; " + lines[1].strip() if len(lines) > 1 else "")
+        return {"headline": headline, "frames": [("comparison", self.comparison), ("scores", self.scores)]}
 
     def summary(self) -> str:
         """A few lines for a report."""
@@ -325,8 +331,8 @@ def evaluate_network_pd(
                                scores=scores, table=table, comparison=comparison)
 
 
-@dataclass(frozen=True, eq=False)
-class StrengthCalibration:
+@dataclass(frozen=True, eq=False, repr=False)
+class StrengthCalibration(HTMLReprMixin):
     """Maximum-likelihood transmission strength on a development date.
 
     Attributes

@@ -68,7 +68,8 @@ def development_dates(as_of, horizon_days: int = 365, n_dates: int = 3, step_mon
 
 def fit_portfolio_scorecard(portfolio, as_of_dates: Sequence, horizon_days: int = 365,
                             features: Sequence[str] = MODEL_FEATURES, scorecard: Scorecard | None = None,
-                            sample: pd.DataFrame | None = None) -> tuple[Scorecard, pd.DataFrame]:
+                            sample: pd.DataFrame | None = None, *,
+                            progress: bool | None = None) -> tuple[Scorecard, pd.DataFrame]:
     """Develop a scorecard on the book's own history.
 
     Parameters
@@ -87,13 +88,17 @@ def fit_portfolio_scorecard(portfolio, as_of_dates: Sequence, horizon_days: int 
         An unfitted scorecard with the wanted parameters; default ``Scorecard()``.
     sample : DataFrame, optional
         A development sample already built, to avoid building it twice.
+    progress : bool or None, default None
+        Show progress bars over the dates: None shows them in an interactive session only
+        (:func:`riskkit._core.progress.progress_enabled`), True/False force them.  They never
+        change the result.
 
     Returns
     -------
     (fitted Scorecard, development sample DataFrame)
     """
     if sample is None:
-        sample = development_sample(portfolio, list(as_of_dates), horizon_days=horizon_days)
+        sample = development_sample(portfolio, list(as_of_dates), horizon_days=horizon_days, progress=progress)
     missing = [f for f in features if f not in sample.columns]
     if missing:
         raise ValueError(f"features not in the profile: {missing}")

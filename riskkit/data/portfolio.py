@@ -7,6 +7,8 @@ import pandas as pd
 
 from .._core.arrays import customer_codes, last_per_group
 from .._core.dates import check_as_of
+from .._core.display import html_card
+from .privacy import mask_pii
 from .schemas import TABLE_ORDER, TABLES, empty_table
 from .validation import DataValidationError, normalise_table, validate_tables
 
@@ -103,6 +105,7 @@ class Portfolio:
             tables = {name: (df if df is not None else empty_table(name)) for name, df in given.items()}
         self._tables = tables
         self.truth = truth
+        self._as_of: pd.Timestamp | None = None  # set on a snapshot made by as_of()
 
     # tables as attributes -------------------------------------------------------
     @property
@@ -124,6 +127,20 @@ class Portfolio:
     def __repr__(self) -> str:
         counts = ", ".join(f"{name}={len(df)}" for name, df in self._tables.items())
         return f"Portfolio({counts})"
+
+    def _repr_html_(self) -> str:
+        """Rows and date range of every table and the first customers, personal data masked."""
+        summary = self.summary()
+        first, last = summary["first"].min(), summary["last"].max()
+        headline = f"{len(self.customers):,} customers"
+        if self._as_of is not None:
+            headline += f", as of {self._as_of.date()}"
+        if pd.notna(first):
+            headline += f", dates {first.date()} to {last.date()}"
+        fields = {"synthetic truth": "attached"} if self.truth is not None else None
+        table = summary.assign(first=summary["first"].dt.date, last=summary["last"].dt.date)
+        return html_card("Portfolio", headline=headline, fields=fields,
+                         frames=[("tables", table), ("customers", self.customers)], mask=mask_pii)
 
     def summary(self) -> pd.DataFrame:
         """Rows, columns and date range of every table."""
@@ -195,7 +212,9 @@ class Portfolio:
             "credit_decisions": decisions,
         }
         tables = {name: df.reset_index(drop=True) for name, df in tables.items()}
-        return Portfolio(**tables, truth=None, validate=False)
+        snapshot = Portfolio(**tables, truth=None, validate=False)
+        snapshot._as_of = as_of
+        return snapshot
 
     # persistence --------------------------------------------------------------------
     def save(self, path, format: str = "parquet") -> None:

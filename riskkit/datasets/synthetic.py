@@ -34,6 +34,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from .._core.progress import progress_steps
+from ..data.schemas import CREDIT_DECISION_REASONS
 from . import _synth_vocab as V
 from ._synth_customers import customer_names, customer_pii, make_population
 from ._synth_decisions import make_decisions
@@ -42,7 +44,6 @@ from ._synth_ledger import make_ledger
 from ._synth_network import TYPE_NAMES, make_network
 from ._synth_signals import make_bureau, make_events, make_financials
 from ._synth_util import NO_DAY, day_number, format_ids, id_width, take_str, to_datetime
-from ..data.schemas import CREDIT_DECISION_REASONS
 
 __all__ = ["generate_portfolio", "SyntheticOptions", "truth_summary"]
 
@@ -123,7 +124,13 @@ class SyntheticOptions:
             raise ValueError("option invoices_per_year must be > 0")
 
 
-def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end="2025-12-31", **options):
+#: the stages of generate_portfolio, for its progress bar
+_STAGES = ("population", "network", "defaults", "credit decisions", "ledger", "financials", "bureau",
+           "events", "tables")
+
+
+def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end="2025-12-31", *,
+                       progress: bool | None = None, **options):
     """Generate a synthetic enterprise portfolio with a known ground truth.
 
     Parameters
@@ -139,6 +146,10 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
         ``start - 1`` is published inside the window), relations in force since
         before it (``start`` NaT) and credit decisions, which start at each customer's
         onboarding (up to ten years before ``start``).
+    progress : bool or None, default None
+        Show a progress bar over the stages of the generation: None shows it in an
+        interactive session only (:func:`riskkit._core.progress.progress_enabled`), True/False
+        force it.  It never changes the result.
     **options
         Parameters of :class:`SyntheticOptions`, e.g. ``target_default_rate=0.04``.
 
@@ -211,27 +222,37 @@ def generate_portfolio(n_customers: int, seed: int = 42, start="2021-01-01", end
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(9)]
     rng_pop, rng_names, rng_net, rng_def, rng_ledger, rng_fin, rng_bureau, rng_events, rng_dec = streams
 
-    pop = make_population(n, rng_pop, opts, start_day, end_day)
-    net = make_network(pop, rng_net, opts, start_day, end_day)
-    paths = simulate_defaults(pop, net, rng_def, opts, start_day, end_day)
-    decisions = make_decisions(pop, paths, rng_dec, opts, start_day, end_day)
-    ledger = make_ledger(pop, paths, decisions, rng_ledger, opts, start_day, end_day)
-    fin = make_financials(pop, paths, rng_fin, start_day, end_day)
-    bureau = make_bureau(pop, paths, rng_bureau, opts, start_day, end_day)
-    events = make_events(pop, paths, rng_events, start_day, end_day)
+    with progress_steps(_STAGES, desc="generate_portfolio", enabled=progress) as done:
+        pop = make_population(n, rng_pop, opts, start_day, end_day)
+        done("population")
+        net = make_network(pop, rng_net, opts, start_day, end_day)
+        done("network")
+        paths = simulate_defaults(pop, net, rng_def, opts, start_day, end_day)
+        done("defaults")
+        decisions = make_decisions(pop, paths, rng_dec, opts, start_day, end_day)
+        done("credit decisions")
+        ledger = make_ledger(pop, paths, decisions, rng_ledger, opts, start_day, end_day)
+        done("ledger")
+        fin = make_financials(pop, paths, rng_fin, start_day, end_day)
+        done("financials")
+        bureau = make_bureau(pop, paths, rng_bureau, opts, start_day, end_day)
+        done("bureau")
+        events = make_events(pop, paths, rng_events, start_day, end_day)
+        done("events")
 
-    customer_ids = format_ids("C", np.arange(1, n + 1), id_width(n))
-    tables = {
-        "customers": _customers_table(pop, decisions, customer_ids, rng_names),
-        "invoices": _invoices_table(ledger, customer_ids),
-        "orders": _orders_table(ledger, customer_ids),
-        "financials": _financials_table(fin, customer_ids),
-        "bureau": _bureau_table(bureau, customer_ids),
-        "events": _events_table(events, customer_ids),
-        "relations": _relations_table(net, pop, customer_ids),
-        "defaults": _defaults_table(paths, customer_ids),
-        "credit_decisions": _decisions_table(decisions, customer_ids),
-    }
+        customer_ids = format_ids("C", np.arange(1, n + 1), id_width(n))
+        tables = {
+            "customers": _customers_table(pop, decisions, customer_ids, rng_names),
+            "invoices": _invoices_table(ledger, customer_ids),
+            "orders": _orders_table(ledger, customer_ids),
+            "financials": _financials_table(fin, customer_ids),
+            "bureau": _bureau_table(bureau, customer_ids),
+            "events": _events_table(events, customer_ids),
+            "relations": _relations_table(net, pop, customer_ids),
+            "defaults": _defaults_table(paths, customer_ids),
+            "credit_decisions": _decisions_table(decisions, customer_ids),
+        }
+        done("tables")
     truth = _truth_table(pop, net, paths, customer_ids)
     from ..data.portfolio import Portfolio
 

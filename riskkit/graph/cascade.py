@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._common import GraphInputError, _node_vector, _propagate, _shock_vector, _to_csr, _transpose
+from .._core.display import HTMLReprMixin
+from ._common import (
+    GraphInputError,
+    _node_vector,
+    _propagate,
+    _shock_vector,
+    _to_csr,
+    _transpose,
+)
 
 __all__ = ["CascadeResult", "threshold_cascade", "trace_paths"]
 
@@ -33,8 +41,8 @@ def trace_paths(parent: np.ndarray, targets: np.ndarray) -> list[list[int]]:
     return paths
 
 
-@dataclass(frozen=True, eq=False)
-class CascadeResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CascadeResult(HTMLReprMixin):
     """Outcome of a threshold default cascade.
 
     Attributes

@@ -8,14 +8,15 @@ from itertools import islice
 import networkx as nx
 import pandas as pd
 
+from .._core.display import HTMLReprMixin
 from ._common import GraphInputError, _sorted_ids
 from .build import layer
 
 __all__ = ["GuaranteeCircles", "guarantee_circles", "mutual_guarantees"]
 
 
-@dataclass(frozen=True, eq=False)
-class GuaranteeCircles:
+@dataclass(frozen=True, eq=False, repr=False)
+class GuaranteeCircles(HTMLReprMixin):
     """Guarantee circles found in a graph.
 
     Attributes

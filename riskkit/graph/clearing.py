@@ -12,13 +12,14 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from .._core.display import HTMLReprMixin
 from ._common import GraphInputError, _node_vector, _to_csr
 
 __all__ = ["ClearingResult", "eisenberg_noe"]
 
 
-@dataclass(frozen=True, eq=False)
-class ClearingResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ClearingResult(HTMLReprMixin):
     """Outcome of Eisenberg-Noe clearing.
 
     Attributes

@@ -25,15 +25,23 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._common import GraphInputError, _node_vector, _propagate, _shock_vector, _to_csr, _transpose
+from .._core.display import HTMLReprMixin
+from ._common import (
+    GraphInputError,
+    _node_vector,
+    _propagate,
+    _shock_vector,
+    _to_csr,
+    _transpose,
+)
 
 __all__ = ["DebtRankResult", "debtrank", "debtrank_linear_impact", "impact_matrix"]
 
 _VARIANTS = ("original", "differential")
 
 
-@dataclass(frozen=True, eq=False)
-class DebtRankResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class DebtRankResult(HTMLReprMixin):
     """Outcome of one DebtRank scenario.
 
     Attributes
@@ -103,6 +111,10 @@ class DebtRankResult:
             },
             index=index,
         )
+
+    def _display_parts(self) -> dict:
+        frame = self.to_frame().sort_values("h", ascending=False, kind="stable")
+        return {"headline": self.summary(), "frames": [("nodes, most distressed first", frame)]}
 
     def summary(self) -> str:
         """A few lines for a report."""

@@ -11,6 +11,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from .._core.display import HTMLReprMixin, format_number
 from ._common import GraphInputError, _fmt_ids, _pd_series, _transpose
 from .build import MONEY_LAYERS, edge_types, layer
 from .cascade import _run_cascade, trace_paths
@@ -160,8 +161,8 @@ class StressScenario:
         return cls(**spec)
 
 
-@dataclass(frozen=True, eq=False)
-class StressResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class StressResult(HTMLReprMixin):
     """Outcome of :func:`stress_test`.
 
     Attributes
@@ -198,6 +199,12 @@ class StressResult:
         for k, v in t.items():
             parts.append(f"  {k}: {v:,.2f}" if isinstance(v, float) else f"  {k}: {v}")
         return "\n".join(parts)
+
+    def _display_parts(self) -> dict:
+        figures = "; ".join(f"{k} {format_number(v)}" for k, v in list(self.totals.items())[:4])
+        return {"headline": f"stress scenario {self.scenario.name}" + (f": {figures}" if figures else ""),
+                "fields": dict(self.totals),
+                "frames": [("affected", self.affected), ("losses", self.losses), ("groups", self.groups)]}
 
     def to_frame(self) -> pd.DataFrame:
         """The affected parties, one row each (:attr:`affected`)."""

@@ -38,6 +38,7 @@ from .._core.arrays import safe_divide
 from .._core.conditions import Condition, ConditionError, parse_condition
 from .._core.config import Checker, ConfigError, read_yaml
 from .._core.dates import check_as_of
+from .._core.levels import LEVELS, SEVERITY_RANK
 from .formula import _STR, _filled
 from .policy_config import GRADES, LimitInputError, check_columns_present, grade_ranks
 from .review import DEFAULT_ACTION_POLICY_PATH, ReviewPolicy
@@ -56,7 +57,8 @@ __all__ = [
 ]
 
 #: alert levels, most severe first, with the severity number used in conditions
-ALERT_LEVELS = {"red": 4, "orange": 3, "yellow": 2, "info": 1}
+#: alert severity for the action rules' ``alert_severity``: 4 red ... 1 info (0: no alert)
+ALERT_LEVELS = {level: len(LEVELS) - rank for level, rank in SEVERITY_RANK.items()}
 
 _ACTION_COLUMNS = ["customer_id", "action", "priority", "owner", "due_days", "due_date", "reason", "triggered_by"]
 _PLAYBOOK_COLUMNS = ["sequence", "customer_id", "action", "priority", "owner", "due_days", "due_date", "reason",
@@ -342,8 +344,9 @@ def customer_action_frame(ratings: pd.DataFrame, alerts: pd.DataFrame | None = N
     ``ratings`` columns plus ``grade_rank``, ``limit_breach``, ``n_alerts``,
     ``max_alert_level``, ``alert_severity``, ``alert_rules``, one boolean ``alert_<rule>``
     per alert rule present (and per name in ``alert_columns``), and ``recommended_limit``,
-    ``limit_change``, ``utilisation_recommended`` (ead / recommended limit) and
-    ``limit_review_flag`` from ``limits`` (missing without it).
+    ``limit_change``, ``limit_change_pct`` (the change as a share of the current limit;
+    missing where there is no current limit), ``utilisation_recommended`` (ead /
+    recommended limit) and ``limit_review_flag`` from ``limits`` (missing without it).
     """
     if not isinstance(ratings, pd.DataFrame):
         raise TypeError(f"ratings must be a DataFrame indexed by customer_id, got {type(ratings).__name__}")
@@ -385,6 +388,7 @@ def customer_action_frame(ratings: pd.DataFrame, alerts: pd.DataFrame | None = N
             frame[column] = False
     frame["recommended_limit"] = np.nan
     frame["limit_change"] = np.nan
+    frame["limit_change_pct"] = np.nan
     frame["utilisation_recommended"] = np.nan
     frame["limit_review_flag"] = False
     if limits is not None:
@@ -399,6 +403,9 @@ def customer_action_frame(ratings: pd.DataFrame, alerts: pd.DataFrame | None = N
         current = frame["credit_limit"].astype(float) if "credit_limit" in frame.columns else (
             limits["current_limit"].reindex(frame.index).astype(float) if "current_limit" in limits.columns else np.nan)
         frame["limit_change"] = rec - current
+        # relative change, so that a policy can ignore immaterial moves of the model limit
+        frame["limit_change_pct"] = safe_divide((rec - current).to_numpy(dtype=float, na_value=np.nan),
+                                                np.asarray(current, dtype=float))
         if "ead" in frame.columns:
             # would the customer be over the recommended limit? (NaN where that limit is 0 or missing)
             frame["utilisation_recommended"] = safe_divide(frame["ead"].to_numpy(dtype=float, na_value=np.nan),

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as _pandas
 from scipy import special, stats
 
+from .._core.display import HTMLReprMixin
 from .capital import _check_class, _correlation, _turnover
 from .portfolio_loss import (
     LossInputError,
@@ -34,8 +35,8 @@ __all__ = ["ConcentrationResult", "concentration", "GranularityAdjustmentResult"
 _DEFAULT_DIMENSIONS = ("group_id", "industry", "region")
 
 
-@dataclass(frozen=True, eq=False)
-class ConcentrationResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class ConcentrationResult(HTMLReprMixin):
     """Concentration measures per dimension.
 
     Attributes
@@ -79,6 +80,11 @@ class ConcentrationResult:
             raise LossInputError(f"ConcentrationResult.value: no measure {measure!r} for "
                                  f"dimension {dimension!r}")
         return float(row["value"].iloc[0])
+
+    def _display_parts(self) -> dict:
+        lines = self.summary().splitlines()
+        headline = lines[0] + ("; " + " ".join(lines[1].split()) if len(lines) > 1 else "")
+        return {"headline": headline, "frames": [("measures", self.to_frame())]}
 
     def summary(self) -> str:
         wide = self.measures.pivot(index="dimension", columns="measure", values="value")
@@ -205,8 +211,8 @@ def concentration(exposures: _pandas.DataFrame, by: str | Sequence[str] | None =
 # granularity adjustment
 # ----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, eq=False)
-class GranularityAdjustmentResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class GranularityAdjustmentResult(HTMLReprMixin):
     """Simplified granularity adjustment (Gordy & Luetkebohmert 2013) and its inputs.
 
     Attributes

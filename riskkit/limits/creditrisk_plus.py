@@ -43,6 +43,7 @@ import numpy as np
 import pandas as _pandas
 from scipy import signal
 
+from .._core.display import HTMLReprMixin
 from .portfolio_loss import (
     LossInputError,
     _check_q,
@@ -59,8 +60,8 @@ __all__ = ["CreditRiskPlusResult", "creditrisk_plus"]
 _DIRECT_CONVOLUTION_LIMIT = 5e7
 
 
-@dataclass(frozen=True, eq=False)
-class CreditRiskPlusResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CreditRiskPlusResult(HTMLReprMixin):
     """CreditRisk+ loss distribution on the lattice of loss units.
 
     Attributes
@@ -169,6 +170,15 @@ class CreditRiskPlusResult:
         """Per obligor: ``exposure_units`` (banded ``nu_A``) and ``adjusted_pd`` (``mu_A``)."""
         return _pandas.DataFrame({"exposure_units": self.exposure_units,
                                   "adjusted_pd": self.adjusted_pd}, index=self.index)
+
+    def _display_parts(self) -> dict:
+        headline = (f"{self.exposure_units.size:,} obligors, {len(self.sectors)} sector(s): expected loss "
+                    f"{self.expected_loss:,.2f}, standard deviation {math.sqrt(self.variance):,.2f}")
+        levels = [q for q in (0.95, 0.99, 0.999) if 1.0 - q > self.truncated_mass]
+        measures = _pandas.DataFrame({"q": levels, "var": [self.var(q) for q in levels],
+                                      "es": [self.es(q) for q in levels]})
+        return {"headline": headline, "fields": {"loss unit": self.loss_unit, "mean of distribution": self.el},
+                "frames": [("risk measures", measures)]}
 
     def summary(self, q: tuple[float, ...] = (0.95, 0.99, 0.999)) -> str:
         lines = [(f"CreditRisk+ loss distribution: {self.exposure_units.size:,} obligors, "

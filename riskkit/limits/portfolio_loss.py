@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as _pandas
 from scipy import special, stats
-from tqdm import tqdm
-
+from .._core.display import HTMLReprMixin
 from .._core.errors import RiskkitError
+from .._core.interval import ConfidenceInterval
+from .._core.progress import progress as _progress
 
 __all__ = ["LossInputError", "PortfolioLossResult", "portfolio_loss", "vasicek_quantile"]
 
@@ -170,7 +171,7 @@ def _ceil_rank(x: float) -> int:
 # ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
-class PortfolioLossResult:
+class PortfolioLossResult(HTMLReprMixin):
     """Simulated one-period default losses of a book, with risk measures and their MC errors.
 
     Attributes
@@ -297,8 +298,12 @@ class PortfolioLossResult:
         hi = min(max(_ceil_rank(n * q + d), 1), n)
         return float(self._sorted[hi - 1] - self._sorted[lo - 1]) / 2.0
 
-    def var_ci(self, q: float = 0.99, level: float = 0.95) -> tuple[float, float]:
-        """Distribution-free confidence interval ``[L_(r), L_(s)]`` for the true VaR_q."""
+    def var_ci(self, q: float = 0.99, level: float = 0.95) -> ConfidenceInterval:
+        """Distribution-free confidence interval ``[L_(r), L_(s)]`` for the true VaR_q.
+
+        A :class:`~riskkit._core.interval.ConfidenceInterval`: unpacks as ``(low, high)``
+        and carries ``level`` and ``estimate`` (the VaR_q).
+        """
         q = _check_q(q, func="PortfolioLossResult.var_ci")
         level = _check_q(level, "level", "PortfolioLossResult.var_ci")
         self._need_tail(q, "var_ci")
@@ -307,7 +312,8 @@ class PortfolioLossResult:
         r = int(stats.binom.ppf(alpha / 2.0, n, q))
         s = int(stats.binom.ppf(1.0 - alpha / 2.0, n, q)) + 1
         r, s = min(max(r, 1), n), min(max(s, 1), n)
-        return float(self._sorted[r - 1]), float(self._sorted[s - 1])
+        return ConfidenceInterval(self._sorted[r - 1], self._sorted[s - 1], level=level,
+                                  estimate=self.var(q))
 
     def es_se(self, q: float = 0.99) -> float:
         """Monte Carlo standard error of :meth:`es` (Manistre & Hancock 2005, see Notes)."""
@@ -334,6 +340,18 @@ class PortfolioLossResult:
             rows.append(("var", level, self.var(level), self.var_se(level) if enough else math.nan))
             rows.append(("es", level, self.es(level), self.es_se(level) if enough else math.nan))
         return _pandas.DataFrame(rows, columns=["measure", "q", "value", "std_error"])
+
+    def __repr__(self) -> str:
+        return (f"PortfolioLossResult(n_obligors={self.n_obligors:,}, n_sims={self.n_sims:,}, "
+                f"expected_loss={self.expected_loss:,.2f}, el={self.el:,.2f}, "
+                f"total_exposure={self.total_exposure:,.2f})")
+
+    def _display_parts(self) -> dict:
+        return {"headline": f"{self.n_obligors:,} obligors, {self.n_sims:,} scenarios, "
+                            f"expected loss {self.expected_loss:,.2f}",
+                "fields": {"total exposure": self.total_exposure, "expected loss (analytic)": self.expected_loss,
+                           "expected loss (Monte Carlo)": self.el},
+                "frames": [("risk measures", self.to_frame())]}
 
     def summary(self, q: Sequence[float] = (0.95, 0.99, 0.999)) -> str:
         """A short readable report of the loss distribution."""
@@ -564,7 +582,7 @@ class _Sampler:
 
 def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
                    factor_correlation=None, chunk_size: int | None = None,
-                   progress: bool = False) -> PortfolioLossResult:
+                   progress: bool | None = None) -> PortfolioLossResult:
     """Monte Carlo distribution of the one-period default loss of a book of obligors.
 
     Gaussian copula (Vasicek 1987/2002; CreditMetrics, Gupton, Finger & Bhatia 1997):
@@ -604,8 +622,9 @@ def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
         Scenarios simulated per vectorised step (memory about ``4 * chunk_size *
         n_obligors`` bytes for the de-duplication table plus a few arrays per expected
         default).  Default: about ``2**21 / n_obligors`` (at least 32, at most 8192).
-    progress : bool
-        Show a tqdm progress bar over the chunks (off by default).
+    progress : bool or None, default None
+        Show a tqdm progress bar over the chunks: None shows it in an interactive session
+        only (see :func:`riskkit._core.progress.progress`), True/False force it.
 
     Returns
     -------
@@ -682,8 +701,8 @@ def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
     seed_seq = _seed_sequence(seed, func)
     if chunk_size is not None:
         chunk_size = _positive_int(chunk_size, "chunk_size", func)
-    if not isinstance(progress, bool):
-        raise LossInputError(f"{func}: progress must be True or False, got {progress!r}")
+    if progress is not None and not isinstance(progress, bool):
+        raise LossInputError(f"{func}: progress must be None, True or False, got {progress!r}")
     p, lgd_a, ead_a, rho_a = arrays["pd"], arrays["lgd"], arrays["ead"], arrays["rho"]
     n_obligors = p.size
     sector, chol, _ = _sector_model(factor, factor_correlation, n_obligors, index, func)
@@ -701,7 +720,7 @@ def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
     chunk = chunk_size or int(min(max(_CELLS_PER_CHUNK // n_s, 32), 8192))
     losses = np.empty(n_sims)
     starts = range(0, n_sims, chunk)
-    for s0 in tqdm(starts, desc="portfolio_loss", unit="chunk", disable=not progress):
+    for s0 in _progress(starts, desc="portfolio_loss", unit="chunk", enabled=progress):
         c = min(chunk, n_sims - s0)
         losses[s0:s0 + c] = sampler.losses(c)
     if sure_loss:

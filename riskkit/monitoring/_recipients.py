@@ -11,10 +11,9 @@ import re
 
 from .._core.errors import RiskkitError
 
-__all__ = ["RecipientError", "channel_of", "mask_recipient", "LEVELS"]
+__all__ = ["RecipientError", "channel_of", "mask_recipient"]
 
 #: alert levels, most severe first
-LEVELS = ("red", "orange", "yellow", "info")
 
 _WEBHOOK = re.compile(r"^webhook(:[A-Za-z0-9_-]+)?$")
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")

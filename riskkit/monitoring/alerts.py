@@ -3,16 +3,23 @@
 An alert is identified by (``customer_id``, ``rule``).  Between two monitoring runs each
 key goes through exactly one transition:
 
-=============  ====================================================  ==========
-event          condition                                             raised?
-=============  ====================================================  ==========
-``opened``     raised now, not open before                           yes
-``escalated``  open, and now more severe than any level raised so    yes
-               far for it (``raised_level``)
-``persisting`` open, and now at the same or a milder level           no
-``closed``     open, not raised now (the condition cleared, or the   no
-               customer left the book)
-=============  ====================================================  ==========
+===============  ====================================================  ==========
+event            condition                                             raised?
+===============  ====================================================  ==========
+``opened``       raised now, not open before                           yes
+``escalated``    open, and now more severe than any level raised so    yes
+                 far for it (``raised_level``)
+``deescalated``  open, and now milder than at the previous run         no
+``persisting``   open otherwise (same level, or back up to a level     no
+                 already raised)
+``closed``       open, not raised now (the condition cleared, or the   no
+                 customer left the book)
+===============  ====================================================  ==========
+
+This module is the one definition of the life cycle: :class:`~riskkit.monitoring.Archive`
+runs record the events it computes (``Run.add_alerts``), so an archived monitoring run and a
+replay over plain frames agree.  An alert that falls back and rises again is not notified
+twice: red, then orange, then red is opened, deescalated, persisting.
 
 A ``change``, ``downgrade``, ``event`` or ``network`` alert reports something that happened
 between two runs, so it closes at the next run unless it happens again; a ``threshold`` or
@@ -34,17 +41,19 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
-from .rules import LEVELS, MonitoringInputError
+from .._core.display import HTMLReprMixin
+from .._core.levels import LEVELS, SEVERITY_RANK as _RANK
+from ..data.privacy import mask_pii as _mask_pii
+from .rules import MonitoringInputError
 
 __all__ = ["ALERT_EVENTS", "AlertReconciliation", "reconcile_alerts"]
 
-ALERT_EVENTS = ("opened", "escalated", "persisting", "closed")
+ALERT_EVENTS = ("opened", "escalated", "deescalated", "persisting", "closed")
 _KEY = ["customer_id", "rule"]
-_RANK = {level: i for i, level in enumerate(LEVELS)}
 
 
-@dataclass(frozen=True)
-class AlertReconciliation:
+@dataclass(frozen=True, repr=False)
+class AlertReconciliation(HTMLReprMixin):
     """Outcome of :func:`reconcile_alerts`.
 
     Attributes
@@ -73,6 +82,11 @@ class AlertReconciliation:
     def counts(self) -> pd.Series:
         """Number of keys per event, in the order of :data:`ALERT_EVENTS`."""
         return self.events["event"].value_counts().reindex(list(ALERT_EVENTS), fill_value=0)
+
+    def _display_parts(self) -> dict:
+        counts = self.counts()
+        return {"headline": self.summary(), "frames": [("events", self.events), ("to raise", self.to_raise)],
+                "fields": {f"{event}": int(counts[event]) for event in ALERT_EVENTS}, "mask": _mask_pii}
 
     def summary(self) -> str:
         counts = self.counts()
@@ -166,12 +180,15 @@ def reconcile_alerts(new_alerts: pd.DataFrame, open_alerts: pd.DataFrame | None,
     is_new = (both["_merge"] == "left_only").to_numpy()
     is_closed = (both["_merge"] == "right_only").to_numpy()
     is_open = (both["_merge"] == "both").to_numpy()
+    # _RANK: 0 is the most severe level
     rank_now = both["level"].map(_RANK).to_numpy(dtype=float, na_value=np.nan)
     rank_raised = both["raised_before"].map(_RANK).to_numpy(dtype=float, na_value=np.nan)
+    rank_before = both["level_before"].map(_RANK).to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         escalated = is_open & (rank_now < rank_raised)
-    event = np.select([is_new, escalated, is_open, is_closed], ["opened", "escalated", "persisting", "closed"],
-                      default="")
+        milder = is_open & (rank_now > rank_before)
+    event = np.select([is_new, escalated, milder, is_open, is_closed],
+                      ["opened", "escalated", "deescalated", "persisting", "closed"], default="")
     first_seen = both["first_seen_before"].where(~pd.Series(is_new), as_of).astype("datetime64[ns]")
     events = pd.DataFrame({
         "customer_id": both["customer_id"].to_numpy(),

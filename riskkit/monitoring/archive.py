@@ -114,12 +114,13 @@ from . import _archive_rows as _rows
 from ._archive_errors import ArchiveBusyError, ArchiveError, ArchiveInputError, ArchiveVersionError
 from ._archive_schema import CHAINED_TABLES, SCHEMA_VERSION, SEALED_TABLES, TABLES, link_ok
 from ._archive_schema import GENESIS as _GENESIS
-from ._recipients import LEVELS, RecipientError, channel_of, mask_recipient
+from ._recipients import RecipientError, channel_of, mask_recipient
+from .alerts import reconcile_alerts
+from .._core.levels import LEVELS
 
 __all__ = ["Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "ArchiveError",
            "ArchiveBusyError", "ArchiveVersionError", "ArchiveInputError", "SCHEMA_VERSION"]
 
-_SEVERITY = {lvl: len(LEVELS) - i for i, lvl in enumerate(LEVELS)}  # red 4 ... info 1
 _CORE = ("score", "pd", "grade", "credit_limit", "ead", "expected_loss")
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _DELIVERY_STATUS = ("sending", "sent", "failed")
@@ -560,9 +561,12 @@ class Archive:
         info = self.latest_run(before=as_of)
         return None if info is None else self.snapshot(info.run_id)
 
+    # raised_level: the level last notified (opened or escalated), which reconcile_alerts
+    # needs so that an alert falling back and rising again is not notified twice
     _STATE_SQL = """
         SELECT alert_id, any_value(customer_id) AS customer_id, any_value(rule) AS rule,
                arg_max(event, seq) AS last_event, arg_max(level, seq) AS level,
+               arg_max(level, seq) FILTER (WHERE event IN ('opened', 'escalated')) AS raised_level,
                arg_max(run_id, seq) AS last_run, arg_min(run_id, seq) AS first_seen_run
         FROM alert_events GROUP BY alert_id HAVING arg_max(event, seq) <> 'closed'
         ORDER BY customer_id, rule"""  # GROUP BY output order is undefined in DuckDB; closes must be reproducible
@@ -880,12 +884,14 @@ class Run:
         """Store this run's alerts and advance each alert's life cycle.
 
         An alert is identified across runs by ``(customer_id, rule)`` while it stays open.
-        Against the alerts open before this run: not open -> ``opened`` (new ``alert_id``);
-        open at a lower level -> ``escalated``; at a higher level -> ``deescalated``; same
-        level -> ``persisting``.  When the run commits, every alert open before it that this
-        run did not raise gets a ``closed`` event (only if the run called ``add_alerts`` at
-        all, even with an empty frame: a run that does not monitor closes nothing).  The
-        life cycle follows commit order.
+        The events are those of :func:`~riskkit.monitoring.reconcile_alerts` (the one
+        definition of the life cycle) against the alerts open before this run: not open ->
+        ``opened`` (new ``alert_id``); more severe than any level notified so far ->
+        ``escalated``; milder than at the previous run -> ``deescalated``; otherwise
+        ``persisting``.  When the run commits, every alert open before it that this run did
+        not raise gets a ``closed`` event (only if the run called ``add_alerts`` at all, even
+        with an empty frame: a run that does not monitor closes nothing).  The life cycle
+        follows commit order.
 
         Parameters
         ----------
@@ -916,19 +922,20 @@ class Run:
             raise ArchiveInputError(f"alerts: column 'level' must be one of {list(LEVELS)}; got "
                                     f"{sorted(set(frame.loc[bad, 'level']))[:5]} in {_rows.where(frame, bad)}")
         self._unique_customers(frame, "alerts", ("rule",))
-        state = _rows.query_frame(self._con, self._archive._STATE_SQL)
-        merged = frame[["customer_id", "rule", "level"]].merge(
-            state[["customer_id", "rule", "alert_id", "level", "first_seen_run", "last_run"]],
-            on=["customer_id", "rule"], how="left", suffixes=("", "_prev"), validate="one_to_one")
-        again = (merged["last_run"] == self.run_id).to_numpy()
+        state = self._open_before()
+        keys = pd.MultiIndex.from_frame(frame[["customer_id", "rule"]])
+        again = keys.isin(pd.MultiIndex.from_frame(state.loc[state["last_run"] == self.run_id, ["customer_id", "rule"]]))
         if again.any():
             raise ArchiveInputError("alerts: customer_id/rule already recorded in this run in "
                                     f"{_rows.where(frame, again)}")
-        new = merged["alert_id"].isna().to_numpy()
-        sev_now = merged["level"].map(_SEVERITY).to_numpy()
-        sev_prev = merged["level_prev"].map(_SEVERITY).to_numpy(dtype="float64", na_value=np.nan)
-        event = np.select([new, sev_now > sev_prev, sev_now < sev_prev], ["opened", "escalated", "deescalated"],
-                          "persisting")
+        before = state[state["last_run"] != self.run_id]
+        reconciled = reconcile_alerts(frame[["customer_id", "rule", "level"]],
+                                      before[["customer_id", "rule", "level", "raised_level", "first_seen"]],
+                                      as_of=self.info.as_of)
+        event = reconciled.events.set_index(["customer_id", "rule"])["event"].reindex(keys).to_numpy(dtype=object)
+        merged = before.set_index(["customer_id", "rule"]).reindex(keys).reset_index(drop=True) \
+            .rename(columns={"level": "level_prev"})
+        new = event == "opened"
         fresh_ids = [hashlib.sha256(f"{self.run_id}|{c}|{r}".encode()).hexdigest()[:16]
                      for c, r in zip(frame.loc[new, "customer_id"], frame.loc[new, "rule"])]
         alert_id = np.array(merged["alert_id"].astype(object).to_numpy(), dtype=object)
@@ -949,6 +956,18 @@ class Run:
                                           index=out.index, dtype=object)
         out["first_seen_run"] = first_seen
         return out
+
+    def _open_before(self) -> pd.DataFrame:
+        """Open alerts (``_STATE_SQL``) with ``first_seen``, the as_of of the run that opened them."""
+        state = _rows.query_frame(self._con, f"""
+            WITH st AS ({self._archive._STATE_SQL})
+            SELECT st.*, r.as_of AS first_seen FROM st
+            LEFT JOIN (SELECT run_id, any_value(as_of) AS as_of FROM runs GROUP BY run_id) r
+                   ON r.run_id = st.first_seen_run
+            ORDER BY st.customer_id, st.rule""")
+        # alerts opened in this run: its runs row is written at commit
+        state["first_seen"] = pd.to_datetime(state["first_seen"]).fillna(self.info.as_of).astype("datetime64[ns]")
+        return state
 
     @staticmethod
     def _recipients_json(work: pd.DataFrame) -> list[str]:
@@ -1035,8 +1054,14 @@ class Run:
 
     def _finish(self) -> None:
         if self._alerts_added:
-            state = _rows.query_frame(self._con, self._archive._STATE_SQL)
-            gone = state[state["last_run"] != self.run_id]
+            state = self._open_before()
+            this_run = state[state["last_run"] == self.run_id]
+            before = state[state["last_run"] != self.run_id]
+            closing = reconcile_alerts(this_run[["customer_id", "rule", "level"]],
+                                       before[["customer_id", "rule", "level", "raised_level", "first_seen"]],
+                                       as_of=self.info.as_of).events
+            closing = closing.loc[closing["event"] == "closed", ["customer_id", "rule"]]
+            gone = before.merge(closing, on=["customer_id", "rule"], validate="one_to_one")
             if len(gone):
                 _rows.append(self._con, "alert_events", pd.DataFrame({
                     "run_id": self.run_id, "alert_id": gone["alert_id"], "customer_id": gone["customer_id"],

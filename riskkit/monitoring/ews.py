@@ -36,20 +36,22 @@ import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
+from .._core.display import HTMLReprMixin
+from .._core.progress import progress as progress_bar
 from ..profile import first_default_dates
+from .._core.levels import LEVELS
 from .rules import MonitoringRules, level_rank
 from .run import _fit_default_scorecard, monitoring_frame
 
 __all__ = ["EWSBacktest", "ews_backtest", "NETWORK_RULE_KINDS"]
 
-LEVELS = ("red", "orange", "yellow", "info")
 #: rules that use the relationship network (left out for the stand-alone comparison)
 NETWORK_RULE_KINDS = ("network",)
 NETWORK_COLUMNS = ("network_pd", "stress_distress")
 
 
-@dataclass(frozen=True)
-class EWSBacktest:
+@dataclass(frozen=True, repr=False)
+class EWSBacktest(HTMLReprMixin):
     """Result of :func:`ews_backtest`.
 
     Attributes
@@ -75,6 +77,9 @@ class EWSBacktest:
     alerts: pd.DataFrame
     run_dates: pd.DatetimeIndex
     lead_days: int
+
+    def _display_parts(self) -> dict:
+        return {"headline": self.summary().splitlines()[0], "frames": [("capture by level", self.by_level)]}
 
     def summary(self) -> str:
         lines = [f"Early-warning back-test: {len(self.run_dates)} monthly runs "
@@ -105,7 +110,7 @@ def _caught(flags: pd.DataFrame, defaults: pd.Series, lead_days: int, lookback_d
 
 def ews_backtest(portfolio, start, end, rules: MonitoringRules | None = None, *, scorecard=None,
                  lead_days: int = 90, lookback_days: int = 365, horizon_days: int = 365,
-                 network: bool = True) -> EWSBacktest:
+                 network: bool = True, progress: bool | None = None) -> EWSBacktest:
     """Replay monthly monitoring runs from ``start`` to ``end`` and score the alerts.
 
     Parameters
@@ -126,6 +131,10 @@ def ews_backtest(portfolio, start, end, rules: MonitoringRules | None = None, *,
         ``horizon_days``.
     network : bool
         Compute the network-aware inputs.
+    progress : bool or None, default None
+        Show a progress bar over the runs: None shows it in an interactive session only
+        (:func:`riskkit._core.progress.progress_enabled`), True/False force it.  It never
+        changes the result.
 
     Returns
     -------
@@ -137,13 +146,13 @@ def ews_backtest(portfolio, start, end, rules: MonitoringRules | None = None, *,
     if not 0 < lead_days < lookback_days:
         raise ValueError(f"need 0 < lead_days < lookback_days, got {lead_days} and {lookback_days}")
     rules = MonitoringRules.default() if rules is None else rules
-    scorecard = _fit_default_scorecard(portfolio, start) if scorecard is None else scorecard
+    scorecard = _fit_default_scorecard(portfolio, start, progress) if scorecard is None else scorecard
     run_dates = pd.date_range(start, end, freq="ME")
     if len(run_dates) < 2:
         raise ValueError("the replay needs at least two month ends between start and end")
 
     alerts, monitored, previous, previous_as_of = [], [], None, None
-    for as_of in run_dates:
+    for as_of in progress_bar(run_dates, desc="ews_backtest", unit="run", enabled=progress):
         frame = monitoring_frame(portfolio, as_of, scorecard, network=network)
         current = frame.current
         found = rules.evaluate(current, previous, events=portfolio.events, links=frame.links, as_of=as_of,

@@ -77,7 +77,8 @@ import pandas as pd
 from .._core.dates import check_as_of
 from .._core.errors import RiskkitError
 from ..data.privacy import mask_pii as _mask_pii_frame
-from ._recipients import LEVELS, RecipientError, channel_of, mask_recipient
+from ._recipients import RecipientError, channel_of, mask_recipient
+from .._core.levels import LEVELS, SEVERITY_RANK
 
 __all__ = ["Message", "compose_digests", "EmailChannel", "WebhookChannel", "deliver_outbox", "DeliveryReport",
            "ChannelError", "ChannelConfigError", "mask_text"]
@@ -275,7 +276,7 @@ def compose_digests(alerts: pd.DataFrame, run_info, mask_pii: bool = True, custo
                          "level": frame["level"], "message": message, "evidence": evidence,
                          "event": frame["event"] if "event" in frame.columns else None,
                          "recipient": frame["recipients"].map(list)})
-    work["severity"] = work["level"].map({lvl: i for i, lvl in enumerate(LEVELS)})
+    work["severity"] = work["level"].map(SEVERITY_RANK)
     work = work.explode("recipient").dropna(subset=["recipient"])
     work = work.sort_values(["recipient", "severity", "customer_id", "rule"], kind="stable")
     out = []

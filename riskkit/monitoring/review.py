@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from ..data.privacy import mask_pii
-from ._recipients import LEVELS, mask_recipient
+from ._recipients import mask_recipient
+from .._core.levels import LEVELS, SEVERITY_RANK as _SEVERITY
 from .rules import MonitoringRules
 
 __all__ = ["alerts_by_rule", "top_alert", "diff_overview", "linked_party_table", "digest_table", "digest_for",
            "digest_text", "key_findings"]
 
-_SEVERITY = {level: i for i, level in enumerate(LEVELS)}  # red 0 ... info 3
 _NEWS = {"opened": 0, "escalated": 0}  # news first; persisting (and anything else) after
 
 

@@ -114,6 +114,7 @@ from .._core.config import CONFIG_DIR, Checker, ConfigError, read_yaml
 from .._core.dates import check_as_of
 from .._core.errors import RiskkitError
 from ..data.schemas import EVENT_CATEGORIES
+from .._core.levels import LEVELS
 from .network_rules import (
     NETWORK_EVENTS,
     RELATIONS,
@@ -141,8 +142,6 @@ __all__ = [
     "level_rank",
 ]
 
-#: alert levels, most severe first
-LEVELS = ("red", "orange", "yellow", "info")
 RULE_KINDS = ("threshold", "change", "trailing", "downgrade", "limit_breach", "event", "network", "combination",
               "review_due")
 #: columns a rule's ``tags`` (and a recipient route's) may filter on

@@ -9,7 +9,8 @@
    linked-party table (:func:`riskkit.graph.linked_parties`);
 3. evaluate the rules against the previous archived snapshot
    (:meth:`MonitoringRules.evaluate`); the archive advances each alert's life cycle
-   (:meth:`Run.add_alerts`: an open alert is notified again only when its level rises);
+   (:meth:`Run.add_alerts`, by :func:`reconcile_alerts`: an open alert is notified again
+   only when it rises above every level notified for it so far);
 4. recommend actions (:func:`riskkit.limits.recommend_actions`);
 5. write snapshot, alerts, actions, limit decisions and the notification digests into the
    archive in one transaction, then (optionally) deliver the outbox.
@@ -33,8 +34,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .._core.dates import check_as_of
-from ..assess import assess_portfolio, default_capital, development_dates, fit_portfolio_scorecard, last_reviews
-from ..graph import StressScenario, build_graph, linked_parties, network_adjusted_pd, stress_test
+from .._core.display import HTMLReprMixin
+from ..assess import (
+    assess_portfolio,
+    default_capital,
+    development_dates,
+    fit_portfolio_scorecard,
+    last_reviews,
+)
+from ..data.privacy import mask_pii as _mask_pii
+from ..graph import (
+    StressScenario,
+    build_graph,
+    linked_parties,
+    network_adjusted_pd,
+    stress_test,
+)
 from ..limits import next_review_dates, recommend_actions, recommend_limits
 from ..profile import build_profile
 from ..scoring import Scorecard
@@ -53,8 +68,8 @@ SNAPSHOT_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class MonitoringFrame:
+@dataclass(frozen=True, repr=False)
+class MonitoringFrame(HTMLReprMixin):
     """What a monitoring run sees on ``as_of``.
 
     Attributes
@@ -75,9 +90,14 @@ class MonitoringFrame:
     limits: pd.DataFrame
     links: pd.DataFrame
 
+    def _display_parts(self) -> dict:
+        return {"headline": f"as of {self.as_of.date()}: {len(self.current):,} customers rated, "
+                            f"{len(self.links):,} links",
+                "frames": [("current", self.current), ("limits", self.limits)], "mask": _mask_pii}
 
-@dataclass(frozen=True)
-class MonitoringResult:
+
+@dataclass(frozen=True, repr=False)
+class MonitoringResult(HTMLReprMixin):
     """The outcome of one :func:`run_monitoring`.
 
     Attributes
@@ -121,6 +141,19 @@ class MonitoringResult:
                                                                                          "persisting"], fill_value=0)
         table.index.name = "level"
         return table.astype("int64")
+
+    def _display_parts(self) -> dict:
+        n = len(self.frame.current)
+        counts = self.counts()
+        red_orange = self.alerts.loc[self.alerts["level"].isin(["red", "orange"]), "customer_id"].nunique() \
+            if len(self.alerts) else 0
+        headline = (f"run {self.run_id or '(not archived)'} as of {self.as_of.date()}: {n:,} customers rated, "
+                    f"{len(self.alerts):,} alerts ({red_orange:,} customers red or orange), "
+                    f"{len(self.closed):,} closed")
+        fields = {"actions recommended": len(self.actions), "notifications queued": len(self.messages)}
+        return {"headline": headline, "fields": fields,
+                "frames": [("alerts by level and event", counts), ("alerts", self.alerts),
+                           ("actions", self.actions)], "mask": _mask_pii}
 
     def summary(self) -> str:
         """The one-screen summary the nightly command prints."""
@@ -303,9 +336,9 @@ def _snapshot_rows(current: pd.DataFrame) -> pd.DataFrame:
     return current[cols].reset_index()
 
 
-def _fit_default_scorecard(portfolio, as_of) -> Scorecard:
+def _fit_default_scorecard(portfolio, as_of, progress: bool | None = None) -> Scorecard:
     dates = development_dates(as_of)
-    card, _ = fit_portfolio_scorecard(portfolio, dates)
+    card, _ = fit_portfolio_scorecard(portfolio, dates, progress=progress)
     return card
 
 

@@ -31,8 +31,16 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .._core.progress import progress as progress_bar
 from ..data.portfolio import data_period
-from ._common import NEVER, check_as_of, check_portfolio, customer_codes, day_number, days
+from ._common import (
+    NEVER,
+    check_as_of,
+    check_portfolio,
+    customer_codes,
+    day_number,
+    days,
+)
 from .build import build_profile
 
 __all__ = ["default_flags", "development_sample", "first_default_dates", "DPD_DEFAULT_DAYS"]
@@ -193,7 +201,7 @@ def _sample_for_date(portfolio, as_of: pd.Timestamp, first_days: np.ndarray, hor
 
 def development_sample(portfolio, as_of_dates: Iterable, horizon_days: int = 365, *,
                        scheduler=None, dpd_days: int = DPD_DEFAULT_DAYS,
-                       **profile_kwargs) -> pd.DataFrame:
+                       progress: bool | None = None, **profile_kwargs) -> pd.DataFrame:
     """Development sample: the profile on each as_of date joined with its default label.
 
     Parameters
@@ -211,6 +219,10 @@ def development_sample(portfolio, as_of_dates: Iterable, horizon_days: int = 365
         tasks through ``dask.compute``.  The result is identical in every case.
     dpd_days : int, default 90
         Days past due at which an unpaid invoice is a default.
+    progress : bool or None, default None
+        Show a progress bar over the dates (``scheduler=None`` only): None shows it in an
+        interactive session only (:func:`riskkit._core.progress.progress_enabled`), True/False
+        force it.
     **profile_kwargs
         Passed to :func:`build_profile` (e.g. ``orders_drop_threshold``).
 
@@ -245,7 +257,7 @@ def development_sample(portfolio, as_of_dates: Iterable, horizon_days: int = 365
 
     if scheduler is None:
         parts = [_sample_for_date(portfolio, d, first_days, horizon_days, profile_kwargs)
-                 for d in dates]
+                 for d in progress_bar(dates, desc="development_sample", unit="date", enabled=progress)]
     elif hasattr(scheduler, "scatter") and hasattr(scheduler, "submit"):
         client = scheduler
         [remote] = client.scatter([portfolio], broadcast=False)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from .._core.progress import ENV_VAR as _PROGRESS_ENV
 from .parameters import (
     ReportError,
     ReportParameter,
@@ -22,6 +25,25 @@ __all__ = ["run_report", "list_reports", "report_parameters", "check_report_para
 #: the report notebooks ship inside the package (package data), so an installed kit renders
 #: reports from any folder; the repository's ``notebooks/`` is a link to this folder
 PACKAGE_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+@contextmanager
+def _no_progress_bars() -> Iterator[None]:
+    """Kernels started inside inherit ``RISKKIT_PROGRESS=0``: no progress bars in executed notebooks.
+
+    A kernel is a child process that copies this process's environment when it starts;
+    setting the variable for the duration of the execution reaches it without changing the
+    caller's environment afterwards.
+    """
+    before = os.environ.get(_PROGRESS_ENV)
+    os.environ[_PROGRESS_ENV] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(_PROGRESS_ENV, None)
+        else:
+            os.environ[_PROGRESS_ENV] = before
 
 
 class NotebookFailedError(ReportError):
@@ -202,9 +224,10 @@ def run_report(name: str, parameters: dict | None = None, output_dir="reports", 
         raise ReportError(f"report output {executed} would leave the output folder {out}")
     running = out / f".{stem}.running.ipynb"
     try:
-        pm.execute_notebook(str(source), str(running), parameters=values, cwd=str(source.parent),
-                            progress_bar=False, log_output=False, kernel_name="python3",
-                            extra_arguments=_QUIET_KERNEL)
+        with _no_progress_bars():
+            pm.execute_notebook(str(source), str(running), parameters=values, cwd=str(source.parent),
+                                progress_bar=False, log_output=False, kernel_name="python3",
+                                extra_arguments=_QUIET_KERNEL)
     except pm.PapermillExecutionError as exc:
         failed = out / f"{stem}.failed.ipynb"
         os.replace(running, failed)
@@ -249,8 +272,9 @@ def refresh_notebook(name: str) -> Path:
     source = _notebook(name)
     running = source.with_name(f".{name}.running.ipynb")
     try:
-        pm.execute_notebook(str(source), str(running), cwd=str(source.parent), progress_bar=False,
-                            log_output=False, kernel_name="python3", extra_arguments=_QUIET_KERNEL)
+        with _no_progress_bars():
+            pm.execute_notebook(str(source), str(running), cwd=str(source.parent), progress_bar=False,
+                                log_output=False, kernel_name="python3", extra_arguments=_QUIET_KERNEL)
     except pm.PapermillExecutionError as exc:
         running.unlink(missing_ok=True)
         first_line = (str(exc.evalue).strip().splitlines() or [""])[0]

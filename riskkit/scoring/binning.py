@@ -78,6 +78,7 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.checks import align_by_index
+from .._core.display import HTMLReprMixin, html_card
 from ._input import check_X, check_y, fitted_feature_names
 from ._optimal import ShapeTest, best_partition, turning_shape_test, woe_shape
 
@@ -125,8 +126,8 @@ def _fmt(value: float) -> str:
     return f"{value:.6g}"
 
 
-@dataclass
-class FeatureBinning:
+@dataclass(repr=False)
+class FeatureBinning(HTMLReprMixin):
     """The fitted binning of one feature: bins, class counts and WoE.
 
     Bins are stored in the order regular bins, one bin per special value, missing bin.
@@ -184,6 +185,12 @@ class FeatureBinning:
             regular = [" | ".join(g) for g in self.groups]
         special = [f"Special: {v}" for v in self.special_values]
         return regular + special + [MISSING_LABEL]
+
+    def _display_parts(self) -> dict:
+        headline = (f"{self.name} ({self.kind}): {self.n_regular} bins, IV {self.iv:.4f}, shape {self.trend}, "
+                    f"{int((self.nonevents + self.events).sum()):,} rows, {int(self.events.sum()):,} events")
+        return {"headline": headline, "frames": [("binning table", self.table())],
+                "max_rows": 30}
 
     def table(self) -> pd.DataFrame:
         """The WoE/IV table with a final ``Total`` row."""
@@ -1013,6 +1020,19 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         ]
         return (pd.DataFrame(rows).sort_values("iv", ascending=False, kind="stable")
                 .reset_index(drop=True))
+
+    # -- display ------------------------------------------------------------------------------
+    def _html_repr(self) -> str:
+        # scikit-learn's _repr_html_/_repr_mimebundle_ call this: a fitted binner shows its
+        # per-feature summary, an unfitted one scikit-learn's parameter diagram
+        if not hasattr(self, "binnings_"):
+            return super()._html_repr()
+        summary = self.summary()
+        top = summary.iloc[0] if len(summary) else None
+        headline = f"{len(summary)} features binned"
+        if top is not None:
+            headline += f"; highest IV {top['feature']} {top['iv']:.4f}"
+        return html_card("WoEBinner", headline=headline, frames=[("features by IV", summary)])
 
     # -- serialisation ----------------------------------------------------------------------
     def to_dict(self) -> dict:

@@ -43,10 +43,17 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._core.checks import align_by_index
 from .._core.config import ConfigError
+from .._core.display import html_card
 from ._card_json import check_scorecard_payload, loads_strict
 from ._input import check_X, check_y, fitted_feature_names
 from .binning import WoEBinner
-from .selection import fit_logit, select_by_correlation, select_by_iv, select_by_vif, variance_inflation_factors
+from .selection import (
+    fit_logit,
+    select_by_correlation,
+    select_by_iv,
+    select_by_vif,
+    variance_inflation_factors,
+)
 
 __all__ = ["Scorecard"]
 
@@ -347,6 +354,19 @@ class Scorecard(ClassifierMixin, BaseEstimator):
                 rows.append({"feature": f, "bin": labels[i], "woe": float(woe[i]),
                              "coefficient": float(self.coef_[f]), "points": float(self._points[f][i])})
         return pd.DataFrame(rows, columns=["feature", "bin", "woe", "coefficient", "points"])
+
+    def _html_repr(self) -> str:
+        # scikit-learn's _repr_html_/_repr_mimebundle_ call this: a fitted card shows its
+        # points table, an unfitted one scikit-learn's parameter diagram
+        if not hasattr(self, "features_"):
+            return super()._html_repr()
+        points = self.points_table()
+        stats = self.model_stats_
+        headline = (f"{len(self.features_)} features, {stats['n_obs']:,} observations, "
+                    f"pseudo R2 {stats['pseudo_r2']:.4f}; base score {self.base_score:g} at odds "
+                    f"{self.base_odds:g}, {self.pdo:g} points to double the odds")
+        return html_card("Scorecard", headline=headline, frames=[("points", points)],
+                         max_rows=60)  # a whole card of 10 features fits
 
     def summary(self) -> pd.DataFrame:
         """Coefficient table: coef, std_err, z, p_value, 95 % CI, IV and VIF per feature.

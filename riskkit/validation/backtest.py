@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from .._core.checks import check_binary_target
+from .._core.display import HTMLReprMixin
 from ._checks import as_float_1d, as_probability, offenders
 from .calibration import binomial_test
 from .config import resolve_thresholds, threshold_text, verdict
@@ -95,8 +96,8 @@ def backtest_default_rates(predictions: pd.DataFrame, *, by: str | Sequence[str]
     return out
 
 
-@dataclass(frozen=True, eq=False)
-class ChallengerComparison:
+@dataclass(frozen=True, eq=False, repr=False)
+class ChallengerComparison(HTMLReprMixin):
     """AUCs of several scores on the same obligors and their pairwise paired DeLong tests.
 
     Attributes
@@ -126,6 +127,16 @@ class ChallengerComparison:
         return pd.DataFrame({"test": "delong_paired", "scope": scope, "statistic": pw["statistic"],
                              "pvalue": pw["pvalue"], "verdict": pw["verdict"],
                              "threshold": pw["threshold"]})
+
+    def _display_parts(self) -> dict:
+        best = self.auc.sort_values("auc", ascending=False).iloc[0] if len(self.auc) else None
+        headline = f"{len(self.auc)} AUC rows, {len(self.pairwise)} paired DeLong tests"
+        if best is not None:
+            headline += f"; highest AUC {best['score']} {best['auc']:.3f}"
+        if self.champion is not None:
+            headline += f"; champion {self.champion}"
+        return {"headline": headline, "frames": [("AUC by score", self.auc),
+                                                 ("paired DeLong tests", self.pairwise.drop(columns="threshold"))]}
 
     def summary(self) -> str:
         return ("AUC by score\n" + self.auc.to_string(index=False, float_format=lambda v: f"{v:.4f}")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._core.display import HTMLReprMixin
 from ._checks import align_by_index, label_codes, offenders
 from .config import resolve_thresholds, verdict
 from .results import ValidationResult
@@ -34,8 +35,8 @@ __all__ = ["MigrationMatrix", "migration_matrix", "migration_weighted_bandwidth"
            "migration_stability_test"]
 
 
-@dataclass(frozen=True, eq=False)
-class MigrationMatrix:
+@dataclass(frozen=True, eq=False, repr=False)
+class MigrationMatrix(HTMLReprMixin):
     """Counts of obligors by grade at the start (rows) and at the end (columns) of a period.
 
     Attributes
@@ -112,6 +113,15 @@ class MigrationMatrix:
         counts = self.counts.stack().rename("count")
         shares = self.shares.stack().rename("share")
         return pd.concat([counts, shares], axis=1).reset_index()
+
+    def _display_parts(self) -> dict:
+        shares = self.direction_shares()
+        headline = (f"{len(self.grades)} grades, {self.n_obligors:,} obligors; unchanged {shares['unchanged']:.1%}, "
+                    f"downgraded {shares['downgraded']:.1%}, upgraded {shares['upgraded']:.1%}")
+        frame = self.shares.round(4)
+        frame["n"] = self.n_from
+        return {"headline": headline, "frames": [("row shares", frame)], "max_columns": len(self.grades) + 1,
+                "max_rows": max(len(self.grades), 10)}
 
     def summary(self) -> str:
         """The row-share matrix as text with N_i."""

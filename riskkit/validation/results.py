@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._core.display import HTMLReprMixin
+from .._core.interval import ConfidenceInterval
 from .config import threshold_text
 
 __all__ = ["ValidationResult", "AUCResult", "TIDY_COLUMNS"]
@@ -30,7 +32,7 @@ def _frozen_array(x: Any, dtype: Any = None) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class ValidationResult:
+class ValidationResult(HTMLReprMixin):
     """Outcome of one validation statistic, possibly vectorised over grades/periods/cells.
 
     Attributes
@@ -129,6 +131,21 @@ class ValidationResult:
         lines.append(f"verdict thresholds: {threshold_text(self.thresholds)}")
         return "\n".join(lines)
 
+    def _headline(self) -> str:
+        if len(self) == 1:
+            return f"{self.test}: statistic {self.statistic:.4g}, p-value {self.pvalue:.4g}, verdict {self.verdict}"
+        counts = pd.Series(np.atleast_1d(self.verdict)).value_counts().to_dict()
+        verdicts = ", ".join(f"{k} {v}" for k, v in counts.items())
+        return f"{self.test}: {len(self)} scopes; verdicts {verdicts}"
+
+    def _display_parts(self) -> dict:
+        fields = {"H0": self.hypothesis} if self.hypothesis else {}
+        fields["verdict thresholds"] = threshold_text(self.thresholds)
+        frames = [("results", self.to_frame().drop(columns=["test", "threshold"]))]
+        if self.table is not None:
+            frames.append(("table", self.table))
+        return {"headline": self._headline(), "fields": fields, "frames": frames}
+
     def __repr__(self) -> str:
         if len(self) == 1:
             return (f"<{type(self).__name__} {self.test}: statistic={self.statistic:.6g}, "
@@ -164,12 +181,35 @@ class AUCResult(ValidationResult):
         """Standard error sqrt(variance)."""
         return float(np.sqrt(self.variance))
 
-    def ci(self, level: float = 0.95) -> tuple[float, float]:
+    def ci(self, level: float = 0.95) -> ConfidenceInterval:
         """Two-sided normal (Wald) confidence interval AUC -/+ z_{(1+level)/2} * se.
 
-        As in pROC's ``ci.auc(method="delong")`` the bounds are clipped to [0, 1].
+        As in pROC's ``ci.auc(method="delong")`` the bounds are clipped to [0, 1].  A
+        :class:`~riskkit._core.interval.ConfidenceInterval`: it unpacks as ``(low, high)``
+        and shows the AUC and the level when displayed.
         """
         if not 0 < level < 1:
             raise ValueError(f"level must be in (0, 1), got {level}")
         half = stats.norm.ppf(0.5 + level / 2) * self.se
-        return float(max(self.auc - half, 0.0)), float(min(self.auc + half, 1.0))
+        return ConfidenceInterval(max(self.auc - half, 0.0), min(self.auc + half, 1.0), level=level,
+                                  estimate=self.auc)
+
+    def _headline(self) -> str:
+        low, high = self.ci()
+        return (f"AUC {self.auc:.3f}, 95% CI {low:.3f} to {high:.3f}, "
+                f"n={self.n_defaults + self.n_non_defaults:,}, defaults={self.n_defaults:,}, "
+                f"p-value (H0: AUC <= 0.5) {self.pvalue:.4g}, verdict {self.verdict}")
+
+    def _display_parts(self) -> dict:
+        parts = super()._display_parts()
+        parts["fields"] = {"AUC": self.auc, "standard error (DeLong)": self.se,
+                           "obligors": self.n_defaults + self.n_non_defaults, "defaults": self.n_defaults,
+                           **parts["fields"]}
+        parts["frames"] = []  # one scope: the headline says it all
+        return parts
+
+    def __repr__(self) -> str:
+        low, high = self.ci()
+        return (f"AUCResult(auc={self.auc:.3f}, 95% CI [{low:.3f}, {high:.3f}], "
+                f"n={self.n_defaults + self.n_non_defaults}, defaults={self.n_defaults}, "
+                f"pvalue={self.pvalue:.4g}, verdict={self.verdict})")
