@@ -15,7 +15,8 @@ _SUBPACKAGES = ("data", "datasets", "profile", "scoring", "limits", "graph", "va
 
 #: top-level name -> subpackage that defines it
 _ENTRY_POINTS = {
-    **dict.fromkeys(("RiskkitError", "ConfigError", "check_as_of"), "_core"),
+    **dict.fromkeys(("RiskkitError", "RiskkitWarning", "ConfigError", "check_as_of", "AsOfBeforeDataError",
+                     "AsOfAfterDataWarning"), "_core"),
     **dict.fromkeys(("Portfolio", "DataValidationError", "load_portfolio", "mask_pii"), "data"),
     **dict.fromkeys(("load_sample", "generate_portfolio", "load_german_credit"), "datasets"),
     **dict.fromkeys(("build_profile", "default_flags", "development_sample"), "profile"),

@@ -36,6 +36,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects a number of seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):  # refuses NaN too
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0, got {text!r}")
+    return value
+
+
 def _int(text: str) -> int:
     try:
         return int(text)
@@ -139,16 +149,18 @@ def _template(args) -> int:
 def _monitor(args) -> int:
     from ._core.dates import check_as_of
     from .data import load_portfolio
-    from .monitoring import Archive, run_monitoring
+    from .monitoring import Archive, MonitoringRules, run_monitoring
     from .scoring import Scorecard
 
-    check_as_of(args.as_of)                     # before loading anything
-    portfolio = load_portfolio(args.data)
+    # every argument is checked before the (slow) portfolio is loaded
+    check_as_of(args.as_of)
     scorecard = None
     if args.model:
-        scorecard = Scorecard.from_json(Path(args.model).read_text(encoding="utf-8"))
+        scorecard = Scorecard.from_json(Path(args.model).read_text(encoding="utf-8"), source=args.model)
+    rules = MonitoringRules.from_yaml(args.rules) if args.rules else None
+    portfolio = load_portfolio(args.data)
     archive = Archive(args.archive, timeout=args.wait)
-    result = run_monitoring(portfolio, args.as_of, rules=args.rules, archive=archive, scorecard=scorecard,
+    result = run_monitoring(portfolio, args.as_of, rules=rules, archive=archive, scorecard=scorecard,
                             notify=args.notify, network=not args.no_network)
     print(result.summary())
     return 0
@@ -227,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="scorecard JSON (default: develop one on the book's history)")
     p.add_argument("--notify", action="store_true", help="deliver queued digests (e-mail / webhook)")
     p.add_argument("--no-network", action="store_true", help="skip network PD, stress and linked-party rules")
-    p.add_argument("--wait", type=float, default=0.0, help="seconds to wait if another run holds the archive")
+    p.add_argument("--wait", type=_seconds, default=0.0, help="seconds to wait if another run holds the archive")
     p.set_defaults(func=_monitor)
     return parser
 

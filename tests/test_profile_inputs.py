@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from riskkit import AsOfBeforeDataError
 from riskkit.profile import FEATURES, build_profile, default_flags
 from riskkit.profile.payment import payment_features
 from test_profile_features import AS_OF, make_invoices, make_portfolio
@@ -41,14 +42,13 @@ def test_as_of_accepts_every_date_type(portfolio, as_of):
     pd.testing.assert_frame_equal(build_profile(portfolio, as_of), build_profile(portfolio, AS_OF))
 
 
-def test_as_of_before_all_data_gives_empty_profile(portfolio):
-    # nobody is onboarded before 2019-06-30: zero rows, every column, same dtypes
-    empty = build_profile(portfolio, "2000-01-01")
-    full = build_profile(portfolio, AS_OF)
-    assert len(empty) == 0
-    assert list(empty.columns) == list(FEATURES)
-    assert empty.index.name == "customer_id"
-    pd.testing.assert_series_equal(empty.dtypes, full.dtypes)
+def test_as_of_before_all_data_is_refused(portfolio):
+    # nobody is onboarded before 2019-06-30: a profile of nobody is refused, not returned empty
+    first = portfolio.customers["onboarded"].min()
+    with pytest.raises(AsOfBeforeDataError, match=rf"as_of=2000-01-01 is before the data begin: the first "
+                                                  rf"customer was onboarded on {first.date()}"):
+        build_profile(portfolio, "2000-01-01")
+    assert len(build_profile(portfolio, first)) >= 1  # the first onboarding day itself is in the data
 
 
 def test_not_a_portfolio(portfolio):

@@ -272,6 +272,9 @@ def test_bad_inputs(german):
     with pytest.raises(ValueError, match="single class"):
         WoEBinner().fit(X, np.zeros(len(X)))
     with pytest.raises(ValueError, match="rows"):
+        WoEBinner().fit(X, y.iloc[:10].to_numpy())
+    # a shorter Series is paired by label: the rows it lacks are named
+    with pytest.raises(ValueError, match=r"y and X have different indexes: 990 label\(s\) only in X"):
         WoEBinner().fit(X, y.iloc[:10])
     empty = X[["age_in_years"]].assign(empty_col=np.nan)
     with pytest.raises(ValueError, match="empty_col"):

@@ -1,4 +1,5 @@
-"""Input checks shared by every layer: the one binary-target check, frames from arrays.
+"""Input checks shared by every layer: the one binary-target check, frames from arrays, and
+the one rule for pairing pandas inputs (:func:`align_by_index`).
 
 Errors name the argument, the problem and the offending rows (index labels for pandas
 input, positions otherwise; the first few and a count) and are :class:`InputError`
@@ -15,7 +16,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["as_frame", "check_binary_target", "offenders", "format_ids"]
+__all__ = ["as_frame", "align_by_index", "check_binary_target", "offenders", "format_ids"]
 
 #: how many offending rows a message lists
 _SHOW = 5
@@ -63,6 +64,65 @@ def format_ids(ids: Iterable[Any], limit: int = 10) -> str:
     if len(ids) > limit:
         shown += f", ... and {len(ids) - limit} more"
     return f"[{shown}]"
+
+
+def align_by_index(**inputs: Any) -> tuple:
+    """Pair the rows of several inputs by index label, never by position; return them in order.
+
+    The arguments are the inputs of one statistic that belong to the same rows (e.g.
+    ``y=..., score=...``), passed by name so that messages can name them.  Among them, the
+    pandas Series and DataFrames are paired by their index: the first one's index is the
+    reference, and every later one must have the same labels:
+
+    * the same index (same labels, same order): returned as it is;
+    * the same labels in another order: reindexed to the reference order (so a shuffled
+      Series gives the statistic of the aligned data, not of a scrambled pairing);
+    * other labels (some only in one of them), or duplicate labels that make a reorder
+      ambiguous: refused with :class:`InputError` naming both arguments and the first
+      labels found in only one of them.
+
+    Arrays, lists and scalars have no labels and are returned unchanged (paired by
+    position with the others; lengths are checked by the caller).  With fewer than two
+    pandas inputs nothing changes.
+
+    Raises
+    ------
+    InputError
+        ``<name> and <reference> have different indexes: ...``.
+    """
+    names = list(inputs)
+    values = list(inputs.values())
+    labelled = [i for i, v in enumerate(values) if isinstance(v, (pd.Series, pd.DataFrame))]
+    if len(labelled) < 2:
+        return tuple(values)
+    ref_pos = labelled[0]
+    ref_name, ref_index = names[ref_pos], values[ref_pos].index
+    for i in labelled[1:]:
+        index = values[i].index
+        if index.equals(ref_index) and index.dtype == ref_index.dtype:
+            continue
+        only_ref = ref_index.difference(index, sort=False)
+        only_here = index.difference(ref_index, sort=False)
+        if len(only_ref) or len(only_here) or len(index) != len(ref_index):
+            parts = []
+            if len(only_ref):
+                parts.append(f"{len(only_ref)} label(s) only in {ref_name} {format_ids(only_ref, _SHOW)}")
+            if len(only_here):
+                parts.append(f"{len(only_here)} label(s) only in {names[i]} {format_ids(only_here, _SHOW)}")
+            if not parts:
+                parts.append(f"{ref_name} has {len(ref_index)} rows and {names[i]} has {len(index)}, "
+                             "with repeated labels")
+            raise InputError(f"{names[i]} and {ref_name} have different indexes: {'; '.join(parts)}; "
+                             "pandas inputs are paired by index label, never by position (align them, "
+                             "or pass arrays to pair by position)")
+        if not (index.is_unique and ref_index.is_unique):
+            dup_name = ref_name if not ref_index.is_unique else names[i]
+            dup = (ref_index if not ref_index.is_unique else index)
+            raise InputError(f"{names[i]} and {ref_name} hold the same labels in another order, but {dup_name} "
+                             f"has repeated labels {format_ids(pd.unique(dup[dup.duplicated()]), _SHOW)}, so "
+                             "the rows cannot be paired by index; make the index unique or pass arrays")
+        values[i] = values[i].reindex(ref_index)
+    return tuple(values)
 
 
 def _target_floats(y: Any, name: str) -> np.ndarray:

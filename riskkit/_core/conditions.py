@@ -17,6 +17,10 @@ nothing is ever evaluated by Python)::
     "ownership_type == 'central_soe' and state_ownership_pct > 80"
     "0 < leverage <= 0.9 or altman_z is None"
 
+A condition may nest at most :data:`MAX_DEPTH` levels of ``all``/``any``/``not`` (in either
+spelling); a deeper one is refused with a :class:`ConditionError` naming the depth, never
+Python's ``RecursionError``.
+
 Semantics: a comparison involving a missing value is False (use ``is_null`` /
 ``is None`` to test for missing); ``not`` negates the boolean result.  Everything is
 evaluated vectorised over the rows of a DataFrame.
@@ -32,7 +36,10 @@ import numpy as np
 import pandas as pd
 from .errors import RiskkitError
 
-__all__ = ["Condition", "parse_condition", "ConditionError", "OPERATORS"]
+__all__ = ["Condition", "parse_condition", "ConditionError", "OPERATORS", "MAX_DEPTH"]
+
+#: the deepest nesting of all/any/not a condition may have (real rules use two or three)
+MAX_DEPTH = 32
 
 OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "in", "not_in", "is_null", "not_null")
 _ORDERING = ("<", "<=", ">", ">=")
@@ -192,8 +199,19 @@ def _leaf(column, op, value, where) -> Condition:
     return Condition("leaf", column=column, op=op, value=value)
 
 
-def parse_condition(spec, where: str = "when") -> Condition:
-    """Parse a structured mapping or an expression string into a :class:`Condition`."""
+def _too_deep(where: str) -> ConditionError:
+    return ConditionError(where, f"the condition is nested deeper than {MAX_DEPTH} levels of all/any/not; "
+                                 "flatten it (all/any take lists)")
+
+
+def parse_condition(spec, where: str = "when", _depth: int = 0) -> Condition:
+    """Parse a structured mapping or an expression string into a :class:`Condition`.
+
+    Raises :class:`ConditionError` naming ``where`` (the path into the structure, e.g.
+    ``when.all[1].not``) for any problem, including nesting deeper than :data:`MAX_DEPTH`.
+    """
+    if _depth > MAX_DEPTH:
+        raise _too_deep(where)
     if isinstance(spec, Condition):
         return spec
     if isinstance(spec, str):
@@ -208,12 +226,13 @@ def parse_condition(spec, where: str = "when") -> Condition:
             items = spec[combinator]
             if not isinstance(items, (list, tuple)) or not items:
                 raise ConditionError(where, f"'{combinator}' needs a non-empty list of conditions")
-            children = tuple(parse_condition(c, f"{where}.{combinator}[{i}]") for i, c in enumerate(items))
+            children = tuple(parse_condition(c, f"{where}.{combinator}[{i}]", _depth + 1)
+                             for i, c in enumerate(items))
             return Condition(combinator, children=children)
     if "not" in keys:
         if keys != {"not"}:
             raise ConditionError(where, f"'not' must be the only key, got {sorted(keys)}")
-        return Condition("not", children=(parse_condition(spec["not"], f"{where}.not"),))
+        return Condition("not", children=(parse_condition(spec["not"], f"{where}.not", _depth + 1),))
     allowed = {"column", "op", "value"}
     if keys - allowed or "column" not in keys or "op" not in keys:
         raise ConditionError(
@@ -228,7 +247,9 @@ def _parse_expression(text: str, where: str) -> Condition:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ConditionError(where, f"cannot parse expression {text!r}: {exc.msg}") from None
+        raise ConditionError(where, f"cannot parse expression {text!r:.80}: {exc.msg}") from None
+    except (RecursionError, MemoryError):  # CPython's parser gives up on extreme nesting
+        raise _too_deep(where) from None
     return _from_ast(tree.body, where, text)
 
 
@@ -244,12 +265,14 @@ def _literal(node, where, text):
                                 f"found {ast.dump(node)[:60]}")
 
 
-def _from_ast(node, where, text) -> Condition:
+def _from_ast(node, where, text, depth: int = 0) -> Condition:
+    if depth > MAX_DEPTH:
+        raise _too_deep(where)
     if isinstance(node, ast.BoolOp):
         kind = "all" if isinstance(node.op, ast.And) else "any"
-        return Condition(kind, children=tuple(_from_ast(v, where, text) for v in node.values))
+        return Condition(kind, children=tuple(_from_ast(v, where, text, depth + 1) for v in node.values))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return Condition("not", children=(_from_ast(node.operand, where, text),))
+        return Condition("not", children=(_from_ast(node.operand, where, text, depth + 1),))
     if isinstance(node, ast.Compare):
         leaves = []
         left = node.left

@@ -8,7 +8,7 @@ caller would expect (``ValueError`` for bad values, ``KeyError`` for unknown key
 
 from __future__ import annotations
 
-__all__ = ["RiskkitError", "InputError"]
+__all__ = ["RiskkitError", "InputError", "RiskkitWarning"]
 
 
 class RiskkitError(Exception):
@@ -17,3 +17,7 @@ class RiskkitError(Exception):
 
 class InputError(RiskkitError, ValueError):
     """A function argument is invalid; the message names the argument and the offending rows."""
+
+
+class RiskkitWarning(UserWarning):
+    """Base class of every warning riskkit issues on purpose (filter them with this class)."""

@@ -16,7 +16,7 @@ from .describe import (
 from .fingerprint import data_fingerprint
 from .io import load_portfolio, save_portfolio
 from .mapping import ColumnMapping, load_mapped, read_mapping
-from .portfolio import Portfolio, check_portfolio, validate_portfolio
+from .portfolio import Portfolio, check_portfolio, data_period, validate_portfolio
 from .privacy import mask_pii
 from .schemas import TABLE_ORDER, TABLES, data_dictionary, empty_table
 from .template import write_template
@@ -29,6 +29,7 @@ __all__ = [
     "save_portfolio",
     "validate_portfolio",
     "check_portfolio",
+    "data_period",
     "mask_pii",
     "data_fingerprint",
     "record_coverage",

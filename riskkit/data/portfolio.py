@@ -12,7 +12,7 @@ from .privacy import mask_pii
 from .schemas import TABLE_ORDER, TABLES, empty_table
 from .validation import DataValidationError, normalise_table, validate_tables
 
-__all__ = ["Portfolio", "validate_portfolio", "check_portfolio"]
+__all__ = ["Portfolio", "validate_portfolio", "check_portfolio", "data_period"]
 
 
 def validate_portfolio(tables: dict[str, pd.DataFrame], from_text: bool = False
@@ -246,6 +246,28 @@ def _limits_in_force(customers: pd.DataFrame, decisions: pd.DataFrame) -> pd.Dat
         values[rows] = decisions[column].to_numpy()[latest]
         out[column] = values
     return out
+
+
+#: the dated columns whose latest value ends the observation period (records of what happened)
+_RECORD_DATES = {"invoices": ("issue_date", "paid_date"), "orders": ("order_date", "closed_date"),
+                 "financials": ("published_date",), "bureau": ("report_date",), "events": ("date",),
+                 "defaults": ("default_date",)}
+
+
+def data_period(portfolio) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period a portfolio's data describe: (first onboarding, latest record).
+
+    ``first`` is the earliest ``customers.onboarded``; ``last`` the latest date of any record
+    (invoice issued or paid, order placed or closed, statement published, bureau report,
+    event, default): the end of the observation period.  Either is NaT when there is no
+    such date.  Works on a Portfolio or anything with those tables as attributes.
+    """
+    onboarded = portfolio.customers["onboarded"] if "onboarded" in portfolio.customers.columns else None
+    first = onboarded.min() if onboarded is not None and len(onboarded) else pd.NaT
+    ends = [getattr(portfolio, t)[c].max() for t, cs in _RECORD_DATES.items() for c in cs
+            if hasattr(portfolio, t) and c in getattr(portfolio, t).columns]
+    ends = [e for e in ends if not pd.isna(e)]
+    return (pd.NaT if pd.isna(first) else pd.Timestamp(first)), (max(ends) if ends else pd.NaT)
 
 
 def check_portfolio(portfolio) -> None:

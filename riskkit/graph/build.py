@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..data.portfolio import Portfolio
+from .._core.dates import check_as_of_in_period
+from ..data.portfolio import Portfolio, data_period
 from ..data.privacy import PII_COLUMNS  # customer columns never copied onto graph nodes
 from ..data.schemas import RELATION_TYPES, SHARE_TOLERANCE
 from ..data.validation import DataValidationError, normalise_table, validate_tables
@@ -136,10 +137,18 @@ def build_graph(portfolio: Any, as_of: Any) -> nx.MultiDiGraph:
 
     Raises
     ------
+    riskkit.AsOfBeforeDataError
+        For a Portfolio: ``as_of`` is before its first customer was onboarded (a graph of
+        parties that were no customers yet).
     riskkit.data.DataValidationError
         Relations of a raw container that break a rule of the data model.
     GraphInputError
         Customers without a ``customer_id`` column or with duplicate ids.
+
+    Warns
+    -----
+    riskkit.AsOfAfterDataWarning
+        For a Portfolio: ``as_of`` more than 31 days after its latest record.
 
     Examples
     --------
@@ -165,6 +174,8 @@ def build_graph(portfolio: Any, as_of: Any) -> nx.MultiDiGraph:
     if "customer_id" not in customers.columns:
         raise GraphInputError("customers: missing column 'customer_id'")
     ts = None if as_of is None else _as_of(as_of)
+    if ts is not None and isinstance(portfolio, Portfolio):
+        check_as_of_in_period(ts, *data_period(portfolio), what="build_graph")
     if ts is not None and "onboarded" in customers.columns:
         customers = customers[customers["onboarded"].isna() | (customers["onboarded"] <= ts)]
     dup = customers["customer_id"].duplicated()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from . import bureau, events, financials, orders, payment, static
+from .._core.dates import check_as_of_in_period
+from ..data.portfolio import data_period
 from ._common import Feature, check_as_of, check_portfolio, day_number, snapshot
 
 __all__ = ["build_profile", "FEATURES", "feature_table"]
@@ -57,19 +59,26 @@ def build_profile(portfolio, as_of, *, customer_ids=None,
         Indexed by ``customer_id`` (sorted), one column per entry of :data:`FEATURES`,
         grouped as payment, orders, financials, events, bureau, static.  Amounts and
         counts of customers without records are 0; ratios and averages without data are
-        NaN; a zero denominator gives NaN, never inf.  If no customer is onboarded on or
-        before ``as_of`` (e.g. ``as_of`` before all data) the result has zero rows and all
-        columns.
+        NaN; a zero denominator gives NaN, never inf.
 
     Raises
     ------
     TypeError
         ``as_of`` is not a date or ``portfolio`` is not a Portfolio.
+    riskkit.AsOfBeforeDataError
+        (a ``ValueError``) ``as_of`` is before the first customer's onboarding: nobody was a
+        customer yet (:func:`riskkit._core.dates.check_as_of_in_period`).
     ValueError
         ``as_of`` has a time of day, a table references an unknown customer, or a
         requested customer was not onboarded by ``as_of``.
     KeyError
         A requested customer id is not in ``customers``.
+
+    Warns
+    -----
+    riskkit.AsOfAfterDataWarning
+        ``as_of`` lies more than 31 days after the latest record of any table: current days
+        past due, ages and "days since" features grow with no data to stop them.
 
     See Also
     --------
@@ -86,6 +95,7 @@ def build_profile(portfolio, as_of, *, customer_ids=None,
     """
     as_of = check_as_of(as_of)
     check_portfolio(portfolio)
+    check_as_of_in_period(as_of, *data_period(portfolio), what="build_profile")
     T = day_number(as_of)
     known = snapshot(portfolio, as_of)
     customers = known.customers

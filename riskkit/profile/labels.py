@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.progress import progress as progress_bar
+from ..data.portfolio import data_period
 from ._common import (
     NEVER,
     check_as_of,
@@ -61,13 +62,8 @@ def _group_min(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def _data_end(portfolio) -> pd.Timestamp:
-    """Latest date of any record: the end of the observation period."""
-    columns = {"invoices": ("issue_date", "paid_date"), "orders": ("order_date", "closed_date"),
-               "financials": ("published_date",), "bureau": ("report_date",),
-               "events": ("date",), "defaults": ("default_date",)}
-    ends = [getattr(portfolio, t)[c].max() for t, cs in columns.items() for c in cs]
-    ends = [e for e in ends if not pd.isna(e)]
-    return max(ends) if ends else pd.NaT
+    """Latest date of any record: the end of the observation period (:func:`riskkit.data.data_period`)."""
+    return data_period(portfolio)[1]
 
 
 def _first_default_days(portfolio, dpd_days: int) -> np.ndarray:

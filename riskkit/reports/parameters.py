@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._core.config import ConfigError, parse_yaml
 from .._core.dates import check_as_of
 from .._core.errors import RiskkitError
 
@@ -169,11 +170,10 @@ def _date(report: str, name: str, value: Any) -> str:
 
 
 def _yaml(text: str) -> Any:
-    import yaml
-
+    """A command-line value read as YAML by the kit's strict reader; text that is not YAML stays text."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return parse_yaml(text, "<parameter>")
+    except ConfigError:
         return text
 
 

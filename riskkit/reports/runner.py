@@ -68,6 +68,12 @@ class NotebookFailedError(ReportError):
         self.report, self.cell, self.error, self.notebook = report, cell, error, notebook
 
 
+#: kernel command-line options: the kernel shares the terminal's stderr, and ipykernel's own
+#: log lines (e.g. "Kernel is running over TCP without encryption") would break the CLI's
+#: one-line errors; errors in cells reach us through the notebook, not this log
+_QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+
+
 def notebooks_dir() -> Path:
     """The folder of report notebooks: ``$RISKKIT_NOTEBOOKS_DIR`` or the package's own."""
     return Path(os.environ.get("RISKKIT_NOTEBOOKS_DIR") or PACKAGE_NOTEBOOKS)
@@ -239,7 +245,8 @@ def run_report(name: str, parameters: dict | None = None, output_dir="reports", 
     try:
         with _no_progress_bars():
             pm.execute_notebook(str(source), str(running), parameters=values, cwd=str(source.parent),
-                                progress_bar=False, log_output=False, kernel_name="python3")
+                                progress_bar=False, log_output=False, kernel_name="python3",
+                                extra_arguments=_QUIET_KERNEL)
     except pm.PapermillExecutionError as exc:
         failed = out / f"{stem}.failed.ipynb"
         os.replace(running, failed)
@@ -291,7 +298,7 @@ def refresh_notebook(name: str) -> Path:
     try:
         with _no_progress_bars():
             pm.execute_notebook(str(source), str(running), cwd=str(source.parent), progress_bar=False,
-                                log_output=False, kernel_name="python3")
+                                log_output=False, kernel_name="python3", extra_arguments=_QUIET_KERNEL)
     except pm.PapermillExecutionError as exc:
         running.unlink(missing_ok=True)
         first_line = (str(exc.evalue).strip().splitlines() or [""])[0]

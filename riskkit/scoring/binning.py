@@ -77,6 +77,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
+from .._core.checks import align_by_index
 from .._core.display import HTMLReprMixin, html_card
 from ._input import check_X, check_y, fitted_feature_names
 from ._optimal import ShapeTest, best_partition, turning_shape_test, woe_shape
@@ -605,7 +606,13 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         return tags
 
     def fit(self, X, y):
-        """Learn the binning of every column of ``X`` against the 0/1 target ``y``."""
+        """Learn the binning of every column of ``X`` against the 0/1 target ``y``.
+
+        A DataFrame ``X`` and a Series ``y`` are paired by index label
+        (:func:`riskkit._core.checks.align_by_index`: reordered when the labels agree,
+        refused when they differ); arrays are paired by position.
+        """
+        X, y = align_by_index(X=X, y=y)
         original_columns = list(X.columns) if isinstance(X, pd.DataFrame) else None
         if original_columns is not None and len(set(map(str, original_columns))) != len(original_columns):
             raise ValueError("X has duplicate column names")

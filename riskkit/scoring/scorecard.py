@@ -41,7 +41,10 @@ from scipy.stats import norm
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from .._core.checks import align_by_index
+from .._core.config import ConfigError
 from .._core.display import html_card
+from ._card_json import check_scorecard_payload, loads_strict
 from ._input import check_X, check_y, fitted_feature_names
 from .binning import WoEBinner
 from .selection import (
@@ -191,8 +194,13 @@ class Scorecard(ClassifierMixin, BaseEstimator):
 
     # -- fit -----------------------------------------------------------------------------
     def fit(self, X, y):
-        """Bin, select, fit the logistic regression and scale the points."""
+        """Bin, select, fit the logistic regression and scale the points.
+
+        A DataFrame ``X`` and a Series ``y`` are paired by index label (reordered when the
+        labels agree, refused when they differ); arrays are paired by position.
+        """
         self._check_parameters()
+        X, y = align_by_index(X=X, y=y)
         frame = check_X(self, X, reset=True)
         target = check_y(self, y, len(frame))
         binner = clone(self.binner) if self.binner is not None else WoEBinner()
@@ -397,13 +405,37 @@ class Scorecard(ClassifierMixin, BaseEstimator):
         return json.dumps(payload, indent=indent, allow_nan=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "Scorecard":
-        """Rebuild a scorecard from :meth:`to_json` text; it scores identically."""
-        payload = json.loads(text)
+    def from_json(cls, text: str, *, source: str = "<Scorecard JSON>") -> "Scorecard":
+        """Rebuild a scorecard from :meth:`to_json` text; it scores identically.
+
+        Parameters
+        ----------
+        text : str
+            The JSON document.
+        source : str
+            What to call the document in messages (e.g. its file name).
+
+        Raises
+        ------
+        riskkit.ConfigError
+            (a ``ValueError``) Invalid JSON, a duplicate key, another format or version, or
+            any field missing, unknown, of the wrong type or out of range: NaN/inf
+            coefficients or WoE, ``pdo <= 0``, unsorted splits, a per-bin list whose length
+            differs from the bins, features without a binning or coefficient. The message
+            reads ``<source>: <entry>: field '<field>': <problem>`` (entry e.g.
+            ``binner.features[3] (age)``).
+        """
+        payload = loads_strict(text, source)
         if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-            raise ValueError(f"not a riskkit Scorecard JSON (expected format {_FORMAT!r})")
+            found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
+            raise ConfigError(source, "<top level>", "format",
+                              f"not a riskkit Scorecard JSON (expected format {_FORMAT!r}, got {found!r})")
         if payload.get("version") != _FORMAT_VERSION:
-            raise ValueError(f"unsupported Scorecard JSON version {payload.get('version')!r}")
+            raise ConfigError(source, "<top level>", "version",
+                              f"unsupported Scorecard JSON version {payload.get('version')!r} "
+                              f"(this riskkit reads version {_FORMAT_VERSION})")
+        check_scorecard_payload(payload, source, tuple(p for p in cls().get_params(deep=False) if p != "binner"),
+                                WoEBinner)
         binner = WoEBinner.from_dict(payload["binner"])
         card = cls(binner=clone(binner), **payload["params"])
         card.binner_ = binner

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._core.checks import offenders
+from .._core.checks import align_by_index, offenders
 
 _NUMERIC_INFERRED = {"floating", "integer", "mixed-integer-float", "boolean", "empty", "decimal"}
 
@@ -110,7 +110,11 @@ def as_counts(x: Any, name: str) -> np.ndarray:
 
 
 def grade_inputs(pd_values: Any, defaults: Any, n: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-grade (PD, defaults, obligors) triplets, checked and broadcast to one length."""
+    """Per-grade (PD, defaults, obligors) triplets, checked and broadcast to one length.
+
+    Series are paired by index label (:func:`riskkit._core.checks.align_by_index`).
+    """
+    pd_values, defaults, n = align_by_index(pd_values=pd_values, defaults=defaults, n=n)
     p = as_probability(pd_values, "pd_values")
     d = as_counts(defaults, "defaults")
     m = as_counts(n, "n")

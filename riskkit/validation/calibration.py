@@ -30,7 +30,7 @@ import numpy as np
 from pandas import DataFrame
 from scipy import stats
 
-from .._core.checks import check_binary_target
+from .._core.checks import align_by_index, check_binary_target
 from ._checks import as_probability, grade_inputs, same_length, scope_labels
 from .config import resolve_thresholds, verdict
 from .results import ValidationResult
@@ -289,6 +289,7 @@ def _hl_table(labels: np.ndarray, p: np.ndarray, d: np.ndarray, m: np.ndarray,
 
 
 def _obligor_inputs(y: Any, pd_values: Any) -> tuple[np.ndarray, np.ndarray]:
+    y, pd_values = align_by_index(y=y, pd_values=pd_values)
     y_arr = check_binary_target(y, "y", require_both=False)
     p = as_probability(pd_values, "pd_values")
     same_length(y=y_arr, pd_values=p)

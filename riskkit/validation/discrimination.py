@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._core.checks import check_binary_target
+from .._core.checks import align_by_index, check_binary_target
 from ._checks import as_float_1d, same_length
 from .config import resolve_thresholds, verdict
 from .results import AUCResult, ValidationResult
@@ -55,6 +55,7 @@ __all__ = [
 
 
 def _prepare(y: Any, score: Any, higher_is_riskier: bool, name: str = "score") -> tuple[np.ndarray, np.ndarray]:
+    y, score = align_by_index(y=y, **{name: score})
     y_arr = check_binary_target(y, "y", require_both=False).astype(bool)
     s = as_float_1d(score, name)
     same_length(y=y_arr, **{name: s})
@@ -207,6 +208,7 @@ def delong_test(y: Any, score_a: Any, score_b: Any, *, higher_is_riskier: bool =
         ``statistic`` = z, ``pvalue``; details ``auc_a``, ``auc_b``, ``difference``, ``se``.
     """
     _check_alternative(alternative)
+    y, score_a, score_b = align_by_index(y=y, score_a=score_a, score_b=score_b)
     y_arr = check_binary_target(y, "y", require_both=False).astype(bool)
     a = as_float_1d(score_a, "score_a")
     b = as_float_1d(score_b, "score_b")

@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from .._core.display import HTMLReprMixin
-from ._checks import label_codes, offenders
+from ._checks import align_by_index, label_codes, offenders
 from .config import resolve_thresholds, verdict
 from .results import ValidationResult
 
@@ -161,6 +161,7 @@ def migration_matrix(grade_from: Any, grade_to: Any, *, grades: Sequence[Any] | 
     -------
     MigrationMatrix
     """
+    grade_from, grade_to = align_by_index(grade_from=grade_from, grade_to=grade_to)
     a = pd.Series(grade_from).reset_index(drop=True)
     b = pd.Series(grade_to).reset_index(drop=True)
     if len(a) != len(b):

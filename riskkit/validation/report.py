@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._core.checks import check_binary_target
+from .._core.checks import align_by_index, check_binary_target
 from ._checks import as_float_1d, as_probability, offenders
 from .calibration import (binomial_test, brier_score, brier_skill_score, hosmer_lemeshow,
                           jeffreys_test, jeffreys_test_portfolio, spiegelhalter, traffic_light)
@@ -128,6 +128,13 @@ def validation_report(y: Any, pd_values: Any, grade: Any, score: Any = None, exp
     """
     cfg = load_validation_config(config)
     tests, params = cfg["tests"], cfg["parameters"]
+    if challengers is not None and not isinstance(challengers, Mapping):
+        raise ValueError(f"challengers must be a mapping name -> scores, got {type(challengers).__name__}")
+    paired = align_by_index(y=y, pd_values=pd_values, grade=grade, score=score, exposure=exposure,
+                            **{f"challengers[{k!r}]": v for k, v in (challengers or {}).items()})
+    y, pd_values, grade, score, exposure = paired[:5]
+    if challengers is not None:
+        challengers = dict(zip(challengers, paired[5:]))
     y_arr = check_binary_target(y, "y", require_both=False).astype(bool)
     p = as_probability(pd_values, "pd_values")
     g = grade if isinstance(grade, pd.Series) else pd.Series(grade)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import as_float_1d, label_codes, offenders
+from ._checks import align_by_index, as_float_1d, label_codes, offenders
 from .config import resolve_thresholds, verdict
 from .results import ValidationResult
 
@@ -231,6 +231,7 @@ def csi(expected: pd.DataFrame, actual: pd.DataFrame, columns: Sequence[str] | N
 
 
 def _grade_shares(grade: Any, weights: Any, grades: Sequence[Any] | None, name: str) -> np.ndarray:
+    grade, weights = align_by_index(**{name: grade, f"{name} exposure": weights})
     g = pd.Series(grade).reset_index(drop=True)
     if g.isna().any():
         raise ValueError(f"{name} has missing grades in {offenders(g.isna().to_numpy(), grade)}")
