@@ -1,15 +1,20 @@
 # riskkit: two commands do everything on a fresh machine with Python 3.11 and pip.
 #   make reports   create .venv, install, generate data/sample, execute every notebook into reports/
 #   make test      create .venv, install, run pytest (unit tests + nbval over notebooks/)
+#   make bench     every bench/bench_*.py (.venv) and bench/anchors/anchor_*.py (.venv-anchors, other
+#                  libraries with their own pins) in one run -> bench/RESULTS_latest.md
+#                  (BENCH_QUICK=1 make bench: a small run that proves the pipeline)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+ANCHORS       := .venv-anchors
+ANCHORS_STAMP := $(ANCHORS)/.installed-stamp
 
-.PHONY: install data reports notebooks test bench clean help
+.PHONY: install anchors data reports notebooks test bench clean help
 
 help:
-	@echo "make reports | make test | make data | make notebooks | make bench | make clean"
+	@echo "make reports | make test | make data | make notebooks | make bench | make anchors | make clean"
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +23,15 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# the benchmark anchors (optbinning, toad, scorecardpy) need pins riskkit does not use (pandas 2)
+$(ANCHORS_STAMP): requirements/anchors.txt
+	$(PYTHON) -m venv $(ANCHORS)
+	$(ANCHORS)/bin/python -m pip install --quiet --upgrade "pip>=23"
+	$(ANCHORS)/bin/python -m pip install --quiet -r requirements/anchors.txt
+	touch $(ANCHORS_STAMP)
+
+anchors: $(ANCHORS_STAMP)
 
 data: $(STAMP)
 	$(BIN)/riskkit synth --n-customers 2000 --seed 42 --output data/sample
@@ -33,9 +47,9 @@ test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval tests notebooks
 
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[bench]"
-	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+bench: $(STAMP) $(ANCHORS_STAMP)
+	$(BIN)/python bench/collect.py --anchors-python $(ANCHORS)/bin/python --output bench/RESULTS_latest.md \
+		--command "$(if $(BENCH_QUICK),BENCH_QUICK=$(BENCH_QUICK) )make bench"
 
 clean:
-	rm -rf $(VENV) reports/*.ipynb reports/*.html
+	rm -rf $(VENV) $(ANCHORS) reports/*.ipynb reports/*.html bench/logs
