@@ -371,3 +371,22 @@ def test_differential_property_matches_loop(n, density, buffer_share, seed, tol)
     res = debtrank(W, E, h0, variant="differential", tol=tol, max_rounds=300, value="uniform")
     np.testing.assert_allclose(res.h, h, rtol=0, atol=1e-12)
     assert (res.rounds, res.converged, res.first_round.tolist()) == (rounds, converged, first)
+
+
+@pytest.mark.parametrize("n_jobs", [2, 3, -1])
+def test_differential_threads_split_rows_without_changing_the_result(n_jobs):
+    W, E = random_exposures(500, 2500, 5)
+    h0 = np.zeros(500)
+    h0[:10] = 1.0
+    one = debtrank(W, E, h0, variant="differential")
+    many = debtrank(W, E, h0, variant="differential", n_jobs=n_jobs)
+    assert one.rounds > 20
+    np.testing.assert_array_equal(many.h, one.h)
+    np.testing.assert_array_equal(many.first_round, one.first_round)
+    assert many.rounds == one.rounds
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, True, "2"])
+def test_bad_n_jobs_is_a_clear_error(n_jobs):
+    with pytest.raises(GraphInputError, match="n_jobs"):
+        debtrank(np.zeros((2, 2)), [1, 1], [0], variant="differential", n_jobs=n_jobs)

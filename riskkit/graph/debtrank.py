@@ -17,6 +17,9 @@ party it guarantees (dst), an owner to its holding, a supplier to its buyer.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -203,6 +206,7 @@ def debtrank(
     max_rounds: int = 10_000,
     tol: float = 1e-12,
     track_sources: bool = False,
+    n_jobs: int | None = None,
 ) -> DebtRankResult:
     """Propagate an initial distress shock through an exposure network (DebtRank).
 
@@ -242,6 +246,10 @@ def debtrank(
     track_sources : bool
         Record for each distressed node the neighbour that passed it most
         distress in the round it was first hit (for contagion paths).
+    n_jobs : int, optional
+        Threads for the differential variant's large rounds (each thread
+        multiplies a block of ``Lambda``'s rows; scipy releases the GIL).
+        ``None`` means 1, ``-1`` all cores. The result does not depend on it.
 
     Returns
     -------
@@ -312,6 +320,7 @@ def debtrank(
         raise GraphInputError(f"variant must be one of {_VARIANTS}, got {variant!r}")
     if max_rounds < 1:
         raise GraphInputError(f"max_rounds must be >= 1, got {max_rounds}")
+    threads = _n_threads(n_jobs)
     M, nodes = _to_csr(W, weight=weight)
     n = M.shape[0]
     graph = W if isinstance(W, nx.Graph) else None
@@ -323,7 +332,15 @@ def debtrank(
     if variant == "original" or track_sources:
         lam = None  # only the differential variant's large rounds read Lambda's rows
     return _run_debtrank(out, h0, v, variant, nodes, max_rounds=max_rounds, tol=tol,
-                         track_sources=track_sources, lam=lam)
+                         track_sources=track_sources, lam=lam, n_jobs=threads)
+
+
+def _n_threads(n_jobs: int | None) -> int:
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 or n_jobs < -1:
+        raise GraphInputError(f"n_jobs must be a positive int, -1 (all cores) or None, got {n_jobs!r}")
+    return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
 
 
 # A differential round whose frontier holds more than this share of all edges runs as one
@@ -345,6 +362,7 @@ def _run_debtrank(
     track_sources: bool = False,
     lam: sp.csr_array | None = None,
     dense_share: float = _DENSE_ROUND_SHARE,
+    n_jobs: int = 1,
 ) -> DebtRankResult:
     """Run the dynamics on a prepared ``Lambda.T`` (:func:`_impact_out`), reusable across scenarios.
 
@@ -380,7 +398,7 @@ def _run_debtrank(
     else:
         h, rounds, converged = _run_differential(
             out, lam, h0, first_round, source, max_rounds=max_rounds, tol=tol,
-            track_sources=track_sources, dense_share=dense_share)
+            track_sources=track_sources, dense_share=dense_share, n_jobs=n_jobs)
     R = float(v @ h - v @ h0)
     return DebtRankResult(h=h, h_initial=h0, R=R, rounds=rounds, variant=variant, value=v,
                           nodes=nodes, converged=converged, first_round=first_round, source=source)
@@ -397,6 +415,7 @@ def _run_differential(
     tol: float,
     track_sources: bool,
     dense_share: float,
+    n_jobs: int = 1,
 ) -> tuple[np.ndarray, int, bool]:
     """Differential DebtRank; fills ``first_round`` and ``source`` in place, returns ``(h, rounds, converged)``.
 
@@ -404,8 +423,9 @@ def _run_differential(
     previous round that exceed ``tol`` (the frontier). A round with a small frontier gathers
     only the frontier's columns of ``Lambda`` (rows of ``out``); a round whose frontier holds
     more than ``dense_share`` of the edges is one CSR product ``Lambda @ delta`` over all
-    edges. Both sum each node's increments in ascending order of the source node, so the
-    two kinds of round give bit-identical results.
+    edges (split into ``n_jobs`` blocks of rows, one per thread). Both kinds of round sum
+    each node's increments in ascending order of the source node, so they agree to the
+    last bit (up to fused multiply-adds in compiled code).
     """
     n = out.shape[0]
     out_degree = np.diff(out.indptr)
@@ -420,51 +440,74 @@ def _run_differential(
     frontier_edges = int(out_degree[frontier].sum())
     undistressed: np.ndarray | None = None  # nodes with h == 0, kept up to date in product rounds only
     rounds = 0
-    while n_frontier:
-        if rounds >= max_rounds:
-            return h, rounds, False
-        rounds += 1
-        if frontier is None or (not track_sources and frontier_edges > dense_edges):
-            if lam is None:
-                lam = _transposed(out)
-            if undistressed is None:
-                undistressed = np.flatnonzero(h == 0)
-            new = lam @ delta
-            np.add(new, h, out=new)
-            np.minimum(new, 1.0, out=new)
-            np.subtract(new, h, out=step)
-            hit = new[undistressed] > 0
-            first_round[undistressed[hit]] = rounds
-            undistressed = undistressed[~hit]
-            h = new
-            np.greater(step, tol, out=keep)
-            np.multiply(step, keep, out=delta)
-            n_frontier = int(np.count_nonzero(keep))
-            if n_frontier > n // 2 and dense_share < 1:
-                frontier = None  # most nodes pass distress on: the next round is a product too
-            else:
-                frontier = np.flatnonzero(keep)
-                frontier_edges = int(out_degree[frontier].sum())
-            continue
-        undistressed = None
-        touched, inc, top = _propagate(out, frontier, delta[frontier], n, want_top_source=track_sources)
-        delta[frontier] = 0.0
-        if touched.size == 0:
-            break
-        old = h[touched]
-        new_t = np.minimum(1.0, old + inc)
-        h[touched] = new_t
-        hit = (old == 0) & (new_t > 0)
-        first_round[touched[hit]] = rounds
-        if track_sources:
-            source[touched[hit]] = top[hit]
-        step_t = new_t - old
-        kept = step_t > tol
-        frontier = touched[kept]
-        n_frontier = frontier.size
-        delta[frontier] = step_t[kept]
-        frontier_edges = int(out_degree[frontier].sum())
+    blocks: list[sp.csr_array] | None = None
+    pool = ThreadPoolExecutor(n_jobs) if n_jobs > 1 and not track_sources else nullcontext()
+    with pool:
+        while n_frontier:
+            if rounds >= max_rounds:
+                return h, rounds, False
+            rounds += 1
+            if frontier is None or (not track_sources and frontier_edges > dense_edges):
+                if lam is None:
+                    lam = _transposed(out)
+                if blocks is None:
+                    blocks = _row_blocks(lam, n_jobs)
+                if undistressed is None:
+                    undistressed = np.flatnonzero(h == 0)
+                if len(blocks) == 1:
+                    new = lam @ delta
+                else:
+                    # delta is read by the threads and only changed after they all return
+                    new = np.concatenate(list(pool.map(lambda block: block @ delta, blocks)))
+                np.add(new, h, out=new)
+                np.minimum(new, 1.0, out=new)
+                np.subtract(new, h, out=step)
+                hit = new[undistressed] > 0
+                first_round[undistressed[hit]] = rounds
+                undistressed = undistressed[~hit]
+                h = new
+                np.greater(step, tol, out=keep)
+                np.multiply(step, keep, out=delta)
+                n_frontier = int(np.count_nonzero(keep))
+                if n_frontier > n // 2 and dense_share < 1:
+                    frontier = None  # most nodes pass distress on: the next round is a product too
+                else:
+                    frontier = np.flatnonzero(keep)
+                    frontier_edges = int(out_degree[frontier].sum())
+                continue
+            undistressed = None
+            touched, inc, top = _propagate(out, frontier, delta[frontier], n, want_top_source=track_sources)
+            delta[frontier] = 0.0
+            if touched.size == 0:
+                break
+            old = h[touched]
+            new_t = np.minimum(1.0, old + inc)
+            h[touched] = new_t
+            hit = (old == 0) & (new_t > 0)
+            first_round[touched[hit]] = rounds
+            if track_sources:
+                source[touched[hit]] = top[hit]
+            step_t = new_t - old
+            kept = step_t > tol
+            frontier = touched[kept]
+            n_frontier = frontier.size
+            delta[frontier] = step_t[kept]
+            frontier_edges = int(out_degree[frontier].sum())
     return h, rounds, True
+
+
+def _row_blocks(lam: sp.csr_array, k: int) -> list[sp.csr_array]:
+    """``lam`` cut into ``k`` blocks of consecutive rows with about equal edges (views, no copy)."""
+    if k <= 1:
+        return [lam]
+    cuts = np.searchsorted(lam.indptr, np.linspace(0, lam.nnz, k + 1)[1:-1])
+    bounds = np.unique(np.r_[0, cuts, lam.shape[0]])
+    blocks = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        start, stop = lam.indptr[a], lam.indptr[b]
+        blocks.append(sp.csr_array((lam.data[start:stop], lam.indices[start:stop], lam.indptr[a:b + 1] - start),
+                                   shape=(b - a, lam.shape[1]), copy=False))
+    return blocks
 
 
 def debtrank_linear_impact(
