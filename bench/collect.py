@@ -123,8 +123,8 @@ def render(runs: list[dict], info: dict, command: str, started: str, load: tuple
         "",
         f"- command: `{command}`" + (" with `BENCH_QUICK=1` (a small run that proves the pipeline: "
                                      "figures NOT comparable with full runs)" if QUICK else ""),
-        f"- started {started} UTC; whole run {total / 60:.1f} min; load average {load[0]:.1f} at start, "
-        f"{load[1]:.1f} at end (a shared machine inflates wall times)",
+        (f"- started {started} UTC; whole run {total / 60:.1f} min; load average {load[0]:.1f} at start, "
+         f"{load[1]:.1f} at end (a shared machine inflates wall times)"),
         f"- machine: {info['cpus']} CPUs, {info['model']}, {info['ram_gib']:.1f} GiB RAM, {info['system']}",
         f"- riskkit's environment: Python {info['python']}; {v}",
         f"- anchors' environment: Python {info['anchors_python']} (`requirements/anchors.txt`)",

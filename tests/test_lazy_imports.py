@@ -50,7 +50,7 @@ def test_estimators_load_on_first_use_and_stay_discoverable():
 
 
 def test_every_public_name_of_scoring_resolves():
-    import riskkit.scoring as scoring
+    from riskkit import scoring
 
     for name in scoring.__all__:
         assert getattr(scoring, name) is not None

@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: shared data and emitter
 
-from _data import make_binning_data  # noqa: E402
-from _results import QUICK, emit  # noqa: E402
+from _data import make_binning_data
+from _results import QUICK, emit
 
 SMALL = 5_000 if QUICK else 100_000  # scorecardpy's rows (it takes minutes at 100,000)
 
