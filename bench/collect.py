@@ -171,7 +171,9 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="script stems to run (default: all)")
     parser.add_argument("--command", default="make bench", help="the command line to record")
     args = parser.parse_args()
-    anchors_python = args.anchors_python if args.anchors_python and Path(args.anchors_python).exists() else None
+    anchors_python = None
+    if args.anchors_python and Path(args.anchors_python).exists():
+        anchors_python = str(Path(args.anchors_python).absolute())
     logs = BENCH / "logs"
     logs.mkdir(exist_ok=True)
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
