@@ -11,6 +11,10 @@ shared.  optbinning is a benchmark anchor only (``pip install -e ".[bench]"``); 
 not installed its rows are reported as skipped.
 
 Run: ``.venv/bin/python bench/bench_binning.py [--rows N] [--repeat R] [--no-optbinning]``
+
+Figures for ``make bench``: riskkit ``WoEBinner()`` (1 thread) at ``--rows`` and at
+100,000 rows; the anchors (optbinning, toad, scorecardpy) run in their own environment
+(``bench/anchors/anchor_binning.py``) on the same data. ``BENCH_QUICK=1``: 20,000 rows.
 """
 
 from __future__ import annotations
@@ -22,34 +26,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from _data import make_binning_data as make_data
+from _results import QUICK, emit
 
 from riskkit.scoring import WoEBinner
-
-
-def make_data(n_rows: int, n_features: int = 10, missing_share: float = 0.05, seed: int = 0):
-    """Synthetic credit-like data: mixed shapes (normal, lognormal, integer counts, U-shape)."""
-    rng = np.random.default_rng(seed)
-    columns = {}
-    logit = np.full(n_rows, -1.5)
-    for j in range(n_features):
-        kind = j % 4
-        if kind == 0:
-            x = rng.normal(size=n_rows)
-            effect = 0.6 * x
-        elif kind == 1:
-            x = rng.lognormal(mean=8, sigma=1, size=n_rows)
-            effect = -0.3 * np.log(x) + 2.4
-        elif kind == 2:
-            x = rng.poisson(3, size=n_rows).astype(float)
-            effect = 0.15 * (x - 3)
-        else:
-            x = rng.uniform(-2, 2, size=n_rows)
-            effect = 0.3 * x**2 - 0.4
-        logit += effect / np.sqrt(n_features / 4)
-        x[rng.random(n_rows) < missing_share] = np.nan
-        columns[f"x{j}"] = x
-    y = (rng.random(n_rows) < 1 / (1 + np.exp(-logit))).astype(np.int64)
-    return pd.DataFrame(columns), y
 
 
 def time_call(func, repeat: int) -> tuple[float, object]:
@@ -92,9 +72,9 @@ def run_optbinning(X, y, monotonic_trend=None):
 
 def main(argv=None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=20_000 if QUICK else 1_000_000)
     parser.add_argument("--features", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=1 if QUICK else 3)
     parser.add_argument("--no-optbinning", action="store_true")
     args = parser.parse_args(argv)
 
@@ -107,6 +87,9 @@ def main(argv=None) -> pd.DataFrame:
         rows.append({"library": f"riskkit WoEBinner ({trend}, n_jobs={n_jobs})", "fit+transform_s": seconds,
                      "cpu_s": cpu, "total_iv": float(binner.information_value_.sum()),
                      "mean_bins": float(np.mean([b.n_regular for b in binner.binnings_.values()]))})
+        if trend == "auto" and n_jobs == 1:
+            emit(f"WoE fit+transform, {args.rows:,} rows x {args.features}", seconds, cpu_seconds=cpu,
+                 total_iv=rows[-1]["total_iv"], runs=args.repeat)
         if trend == "auto" and shapes is None:
             shapes = binner.summary()[["feature", "shape", "iv_monotone", "iv_turning", "shape_pvalue",
                                        "shape_qvalue", "shape_draws"]]
@@ -127,6 +110,12 @@ def main(argv=None) -> pd.DataFrame:
                              "fit+transform_s": seconds,
                              "total_iv": float(summary["iv"].astype(float).sum()),
                              "mean_bins": float(summary["n_bins"].astype(float).mean())})
+    small = 5_000 if QUICK else 100_000
+    if args.rows > small:  # the size scorecardpy's anchor runs at (anchors/anchor_binning.py)
+        X_small, y_small = make_data(small, args.features)
+        seconds, cpu, (small_binner, _) = time_call_cpu(lambda: run_riskkit(X_small, y_small, 1), args.repeat)
+        emit(f"WoE fit+transform, {small:,} rows x {args.features}", seconds, cpu_seconds=cpu,
+             total_iv=float(small_binner.information_value_.sum()), runs=args.repeat)
     table = pd.DataFrame(rows)  # mean_bins: regular bins per feature (missing/special bins not counted)
     print(f"WoE binning benchmark: {args.rows:,} rows x {args.features} numeric features, 5% missing; "
           f"best of {args.repeat} for riskkit; Python {platform.python_version()}, "

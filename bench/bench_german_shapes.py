@@ -145,7 +145,7 @@ def main(argv=None) -> dict:
 
     from sklearn.model_selection import StratifiedShuffleSplit
 
-    from riskkit.data import load_german_credit
+    from riskkit.datasets import load_german_credit
     from riskkit.scoring import Scorecard, WoEBinner
 
     data = load_german_credit()

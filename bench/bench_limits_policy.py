@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pandas as pd
+from _results import QUICK, emit
 
 import riskkit.limits as rkl
 
@@ -72,7 +73,7 @@ def main() -> None:
     limit_policy = rkl.LimitPolicy.default()
     action_policy = rkl.ActionPolicy.default()
     rows = []
-    for n in (10_000, 100_000):
+    for n in (10_000,) if QUICK else (10_000, 100_000):
         profile, ratings, alerts, last = make_book(n)
         limits = rkl.recommend_limits(profile, ratings, limit_policy)
         t_limits = best_of(lambda: rkl.recommend_limits(profile, ratings, limit_policy))
@@ -81,6 +82,9 @@ def main() -> None:
         t_review = best_of(lambda: rkl.next_review_dates(ratings, last, as_of="2025-06-30", policy=action_policy))
         n_actions = len(rkl.recommend_actions(ratings, alerts, action_policy, limits=limits))
         rows.append((n, t_limits, t_actions, t_review, n_actions))
+        emit(f"recommend_limits, {n:,} customers", t_limits)
+        emit(f"recommend_actions, {n:,} customers", t_actions)
+        emit(f"next_review_dates, {n:,} customers", t_review)
     print(f"bench_limits_policy  python {platform.python_version()}  pandas {pd.__version__}  best of {REPEATS}")
     print(f"{'customers':>10}  {'recommend_limits [s]':>21}  {'recommend_actions [s]':>22}  "
           f"{'next_review_dates [s]':>22}  {'actions':>8}")

@@ -23,6 +23,7 @@ import time
 
 import networkx as nx
 import numpy as np
+from _results import QUICK, emit
 from bench_debtrank import networkx_debtrank, random_network
 from scipy.stats import spearmanr
 
@@ -60,7 +61,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10k nodes, no networkx baseline")
     args = parser.parse_args()
-    n = 10_000 if args.quick else 100_000
+    quick = args.quick or QUICK
+    n = 10_000 if quick else 100_000
     W, capital = random_network(n, 5 * n)
     G = nx.DiGraph()
     G.add_nodes_from(range(n))
@@ -76,12 +78,14 @@ def main() -> int:
         si = systemic_importance(W, capital=capital)
         times.append(time.perf_counter() - t0)
     rows.append(("riskkit systemic_importance (matrix)", statistics.median(times)))
+    case = f"systemic importance, all nodes, {n:,} nodes"
+    emit(case, statistics.median(times), goal_seconds=10.0 if n == 100_000 else None)
     t0 = time.perf_counter()
     si_g = systemic_importance(G)
     rows.append(("riskkit systemic_importance (nx graph)", time.perf_counter() - t0))
     assert np.allclose(si_g.sort_index()["debtrank_linear"], si.sort_index()["debtrank_linear"])
 
-    if not args.quick:
+    if not quick:
         value = (np.asarray(W.sum(axis=1)).ravel() / W.sum()).tolist()
         t0 = time.perf_counter()
         pr = nx.pagerank(G, weight="weight", tol=1e-10, max_iter=1000)  # same stopping rule as ours
@@ -104,6 +108,8 @@ def main() -> int:
         rows.append(("networkx: linear impact edge loop (K=8)", t_lin))
         rows.append(("networkx: exact DebtRank x 20 (1 run x 20)", 20 * t_one))
         rows.append(("networkx total", t_pr + t_lin + 20 * t_one))
+        emit(case, t_pr + t_lin + 20 * t_one, anchor_for=case,
+             anchor="networkx: pagerank + linear-impact edge loop + 20 exact DebtRank loops")
 
     print(f"All-node systemic importance, {n:,} nodes, {W.nnz:,} edges; Python {platform.python_version()}, "
           f"{platform.machine()}")

@@ -8,6 +8,8 @@ frontier implementation in riskkit.
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import scipy.sparse as sp
 
 from riskkit.graph import GraphInputError, debtrank, debtrank_linear_impact, impact_matrix
@@ -246,3 +248,145 @@ def test_shock_forms_bool_mask_float_vector_and_positions_agree():
     # a 0/1 integer indicator is ambiguous with positions 0 and 1: refused, not read as [0, 1]
     with pytest.raises(GraphInputError, match="listed more than once"):
         debtrank(W, E, np.array([0, 0, 1]), value="uniform")
+
+
+# --- differential variant, round by round, against a plain loop --------------------------
+def loop_differential(rows: list[dict], capital: list, h0: list, tol: float, max_rounds: int = 10_000):
+    """Bardoscia et al. (2015) with riskkit's ``tol`` rule, as a plain Python loop over exposure lists.
+
+    ``rows[i]`` maps ``j -> W_ij`` (i's exposure to j). Round t: every node i adds
+    ``sum_j Lambda_ij delta_j`` (``Lambda_ij = W_ij / E_i``, 1 if ``E_i = 0``), caps at 1;
+    increments above ``tol`` are passed on next round. Returns (h, rounds, first_round, converged).
+    """
+    n = len(rows)
+    h = [float(x) for x in h0]
+    delta = [x if x > 0 else 0.0 for x in h]
+    first = [0 if x > 0 else -1 for x in h]
+    rounds = 0
+    while any(d > 0 for d in delta):
+        if rounds >= max_rounds:
+            return h, rounds, first, False
+        rounds += 1
+        new_h = []
+        for i in range(n):
+            total = 0.0
+            for j in sorted(rows[i]):
+                if delta[j] > 0:
+                    lam = rows[i][j] / capital[i] if capital[i] > 0 else 1.0
+                    total += lam * delta[j]
+            new_h.append(min(1.0, h[i] + total))
+        for i in range(n):
+            if h[i] == 0 and new_h[i] > 0:
+                first[i] = rounds
+        delta = [(new_h[i] - h[i]) if new_h[i] - h[i] > tol else 0.0 for i in range(n)]
+        h = new_h
+    return h, rounds, first, True
+
+
+def random_exposures(n: int, m: int, seed: int, buffer_share: float = 0.75, zero_buffers: int = 0):
+    """Random exposures W (CSR), buffers ``buffer_share x exposure held + 0.5`` as in the scale issue."""
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = i != j
+    W = sp.csr_array((rng.lognormal(0.0, 1.0, int(keep.sum())), (i[keep], j[keep])), shape=(n, n))
+    W.sum_duplicates()
+    E = np.asarray(W.sum(axis=1)).ravel() * buffer_share + 0.5
+    E[rng.choice(n, zero_buffers, replace=False)] = 0.0
+    return W, E
+
+
+def exposure_rows(W: sp.csr_array) -> list[dict]:
+    return [dict(zip(W.indices[W.indptr[i]:W.indptr[i + 1]].tolist(),
+                     W.data[W.indptr[i]:W.indptr[i + 1]].tolist(), strict=True)) for i in range(W.shape[0])]
+
+
+def _debtrank_module():
+    import importlib
+
+    return importlib.import_module("riskkit.graph.debtrank")
+
+
+@pytest.mark.parametrize("dense_share", [0.0, 0.1, np.inf])
+@pytest.mark.parametrize("seed", range(4))
+def test_differential_rounds_match_a_plain_loop(seed, dense_share):
+    # fragile network (buffers below the exposure held): distress grows for dozens of rounds,
+    # most nodes pass distress on in most rounds, then saturate -- both kinds of round are used
+    W, E = random_exposures(60, 240, seed, zero_buffers=2)
+    h0 = np.zeros(60)
+    h0[np.random.default_rng(seed).choice(60, 3, replace=False)] = [1.0, 0.6, 0.2]
+    h, rounds, first, converged = loop_differential(exposure_rows(W), E.tolist(), h0.tolist(), tol=1e-12)
+    mod = _debtrank_module()
+    out = mod._impact_out(W, E, cap=False)
+    res = mod._run_debtrank(out, h0, np.full(60, 1 / 60), "differential", None, dense_share=dense_share)
+    assert rounds > 20 and converged and res.converged
+    np.testing.assert_allclose(res.h, h, rtol=0, atol=1e-12)
+    assert res.rounds == rounds
+    assert res.first_round.tolist() == first
+    public = debtrank(W, E, h0, value="uniform", variant="differential")
+    np.testing.assert_allclose(public.h, h, rtol=0, atol=1e-12)
+    assert public.rounds == rounds and public.first_round.tolist() == first
+
+
+def test_differential_product_and_gather_rounds_agree_to_rounding():
+    W, E = random_exposures(400, 2000, 11)
+    h0 = np.zeros(400)
+    h0[:5] = 1.0
+    mod = _debtrank_module()
+    out = mod._impact_out(W, E, cap=False)
+    runs = [mod._run_debtrank(out, h0, np.full(400, 1 / 400), "differential", None, dense_share=s)
+            for s in (0.0, 0.1, np.inf)]
+    for other in runs[1:]:
+        np.testing.assert_allclose(other.h, runs[0].h, rtol=0, atol=1e-15)
+        assert other.rounds == runs[0].rounds > 20
+        np.testing.assert_array_equal(other.first_round, runs[0].first_round)
+
+
+def test_differential_max_rounds_stops_like_the_loop():
+    W, E = random_exposures(50, 200, 3)
+    h0 = np.zeros(50)
+    h0[0] = 1.0
+    h, rounds, _, converged = loop_differential(exposure_rows(W), E.tolist(), h0.tolist(), tol=1e-12,
+                                                max_rounds=7)
+    res = debtrank(W, E, h0, variant="differential", max_rounds=7)
+    assert not converged and not res.converged and res.rounds == rounds == 7
+    np.testing.assert_allclose(res.h, h, rtol=0, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(2, 25),
+    density=st.floats(0.0, 0.4),
+    buffer_share=st.floats(0.2, 3.0),
+    seed=st.integers(0, 2**31),
+    tol=st.sampled_from([0.0, 1e-12, 1e-6]),
+)
+def test_differential_property_matches_loop(n, density, buffer_share, seed, tol):
+    rng = np.random.default_rng(seed)
+    W, E = random_exposures(n, int(density * n * n) + 1, seed, buffer_share=buffer_share,
+                            zero_buffers=int(rng.integers(0, 2)))
+    h0 = np.where(rng.random(n) < 0.2, rng.uniform(0.0, 1.0, n), 0.0)
+    h0[rng.integers(0, n)] = 1.0
+    h, rounds, first, converged = loop_differential(exposure_rows(W), E.tolist(), h0.tolist(), tol=tol,
+                                                    max_rounds=300)
+    res = debtrank(W, E, h0, variant="differential", tol=tol, max_rounds=300, value="uniform")
+    np.testing.assert_allclose(res.h, h, rtol=0, atol=1e-12)
+    assert (res.rounds, res.converged, res.first_round.tolist()) == (rounds, converged, first)
+
+
+@pytest.mark.parametrize("n_jobs", [2, 3, -1])
+def test_differential_threads_split_rows_without_changing_the_result(n_jobs):
+    W, E = random_exposures(500, 2500, 5)
+    h0 = np.zeros(500)
+    h0[:10] = 1.0
+    one = debtrank(W, E, h0, variant="differential")
+    many = debtrank(W, E, h0, variant="differential", n_jobs=n_jobs)
+    assert one.rounds > 20
+    np.testing.assert_array_equal(many.h, one.h)
+    np.testing.assert_array_equal(many.first_round, one.first_round)
+    assert many.rounds == one.rounds
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, True, "2"])
+def test_bad_n_jobs_is_a_clear_error(n_jobs):
+    with pytest.raises(GraphInputError, match="n_jobs"):
+        debtrank(np.zeros((2, 2)), [1, 1], [0], variant="differential", n_jobs=n_jobs)

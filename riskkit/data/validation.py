@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from .._core.errors import RiskkitError
 from .schemas import FOREIGN_KEY_TABLES, NOT_BEFORE_ONBOARDING, SHARE_TOLERANCE, TABLES, TableSpec, pandera_schema
@@ -243,10 +242,12 @@ def _calendar_days(dates: pd.Series):
 # --------------------------------------------------------------------------- values
 def _validate_values(name: str, df: pd.DataFrame) -> pd.DataFrame:
     spec = TABLES[name]
+    from pandera.errors import SchemaErrors  # imported with the schema, on first validation
+
     schema = pandera_schema(spec, df.columns)
     try:
         schema.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except SchemaErrors as exc:
         return _translate_pandera(name, spec, df, exc.failure_cases)
     return _empty_violations()
 

@@ -10,7 +10,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from .._core.display import HTMLReprMixin
 from ._common import GraphInputError, _node_vector, _to_csr
@@ -214,6 +213,8 @@ def eisenberg_noe(
 
 
 def _solve_defaulters(PiT: sp.csr_array, e: np.ndarray, pbar: np.ndarray, D: np.ndarray) -> np.ndarray | None:
+    import scipy.sparse.linalg as spla  # the one user in the graph layer's import path: loaded on first solve
+
     d = np.flatnonzero(D)
     nd = np.flatnonzero(~D)
     A = sp.identity(d.size, format="csc") - sp.csc_array(PiT[d][:, d])

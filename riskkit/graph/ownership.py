@@ -9,8 +9,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import splu
 
 from ._common import GraphInputError, _fmt_ids, _to_csr
 from .build import _SHARE_TYPES, SHARE_TOLERANCE, _check_edge_values, _edge_arrays, _matrix, _types
@@ -70,6 +68,17 @@ def ownership_matrix(
     return A, nodes
 
 
+def _components(A: sp.csr_array, connection: str) -> tuple[int, np.ndarray]:
+    """Strong or weak components of a directed graph (scipy.sparse.csgraph).
+
+    scipy's csgraph and sparse.linalg (which it imports) cost about 0.4 s to import; they
+    are loaded here, on first use, so that ``import riskkit.graph`` stays light.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    return connected_components(A, directed=True, connection=connection)
+
+
 def _check_closed_cycles(A: sp.csr_array, nodes: list | None) -> None:
     """Raise if a cross-holding cycle owns itself entirely (``(I - A)`` singular).
 
@@ -78,7 +87,7 @@ def _check_closed_cycles(A: sp.csr_array, nodes: list | None) -> None:
     ``A_SS`` is 1 (given sums <= 1), i.e. when no outside party holds any share
     of any member -- the integrated ownership is then undefined.
     """
-    ncomp, labels = connected_components(A, directed=True, connection="strong")
+    ncomp, labels = _components(A, connection="strong")
     sizes = np.bincount(labels, minlength=ncomp)
     C = A.tocoo()
     inside = labels[C.row] == labels[C.col]
@@ -121,7 +130,9 @@ def _integrate(A: sp.csr_array, tol: float = 1e-14, *, corrected: bool = True,
     if A.nnz == 0:
         return sp.csr_array((n, n), dtype=np.float64)
     used = np.flatnonzero(np.diff(A.indptr))
-    _, label = connected_components(A, directed=True, connection="weak")
+    from scipy.sparse.linalg import splu
+
+    _, label = _components(A, connection="weak")
     # whole components holding a used column, packed into systems of about chunk_nodes nodes
     comps = np.unique(label[used])
     sizes = np.bincount(label, minlength=label.max() + 1)[comps]
@@ -400,7 +411,7 @@ def ultimate_controllers(
     has_parent = parent >= 0
     P = sp.csr_array((np.ones(int(has_parent.sum())), (np.flatnonzero(has_parent), parent[has_parent])),
                      shape=(n, n))
-    ncomp, comp = connected_components(P, directed=True, connection="strong")
+    ncomp, comp = _components(P, connection="strong")
     sizes = np.bincount(comp, minlength=ncomp)
     in_cycle = sizes[comp] >= 2
     up = parent.copy()

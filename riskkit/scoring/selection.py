@@ -10,7 +10,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from .._core.errors import RiskkitError
 
@@ -108,6 +107,8 @@ def select_by_vif(woe: pd.DataFrame, features: list[str], max_vif: float):
 
 def fit_logit(woe: pd.DataFrame, y: np.ndarray, features: list[str]):
     """Maximum-likelihood logistic regression of ``y`` on the WoE columns (statsmodels)."""
+    import statsmodels.api as sm  # ~1 s to import, needed by this fit only
+
     exog = sm.add_constant(woe[features].to_numpy(dtype=float), has_constant="add")
     exog = pd.DataFrame(exog, columns=["const", *features], index=woe.index)
     y = np.asarray(y, dtype=float)
