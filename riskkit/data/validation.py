@@ -310,11 +310,12 @@ def _number_from_text(s: pd.Series, kind: str):
     if fractional.any():
         problems.append(("integer", s.index[fractional]))
     bad = unparsed | missing | out_of_range | fractional
-    if bad.any():
-        return pd.Series(np.where(bad, np.nan, values), index=s.index, dtype="float64"), problems
-    ints = values.astype("int64")
+    ints = np.where(bad, 0, values).astype("int64")
     for row, v in exact.items():  # digits float64 rounded away
-        ints[row] = v
+        if not bad[row]:
+            ints[row] = v
+    if bad.any():  # the good cells stay exact integers beside the bad ones (pandas' nullable Int64)
+        return pd.Series(pd.arrays.IntegerArray(ints, bad), index=s.index), problems
     return pd.Series(ints, index=s.index), problems
 
 
@@ -334,7 +335,9 @@ def _int_from_numbers(s: pd.Series):
         problems = [(check, s.index[rows]) for check, rows in (("not_null", missing), ("int64_range", big))
                     if rows.any()]
         if problems:
-            return None, problems
+            bad = missing | big
+            ints = s.where(~bad, 0).to_numpy(dtype="int64")  # in range once the bad cells are 0
+            return pd.Series(pd.arrays.IntegerArray(ints, bad), index=s.index), problems
         return s.astype("int64"), []  # not through float64, which loses digits past 2**53
     values = s.to_numpy(dtype="float64", na_value=np.nan)
     missing = np.isnan(values)
