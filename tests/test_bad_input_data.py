@@ -333,3 +333,13 @@ def test_validate_data_prints_every_problem(folder):
     for table, column, check in EXPECTED_THREE:
         assert any(table in line and column in line and check in line for line in done.stdout.splitlines()), \
             done.stdout
+
+
+def test_text_with_a_bare_carriage_return_round_trips_through_csv(tiny_portfolio, tmp_path):
+    # found by the Hypothesis round trip: written unquoted, "\r" split the row in two on reading
+    tiny_portfolio.customers.loc[0, "name"] = "Acme\rSteel"
+    tiny_portfolio.events.loc[1, "text"] = "line one\r\nline two\n"
+    tiny_portfolio.save(tmp_path, format="csv")
+    loaded = load_portfolio(tmp_path)
+    assert loaded.customers.loc[0, "name"] == "Acme\rSteel"
+    assert loaded.events.loc[1, "text"] == "line one\r\nline two\n"

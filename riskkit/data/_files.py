@@ -20,7 +20,7 @@ from .privacy import looks_like_pii
 from .schemas import TABLE_ORDER, TABLES
 from .validation import VIOLATION_COLUMNS
 
-__all__ = ["TableFile", "find_table_files", "read_table_file", "unknown_columns", "TRUTH"]
+__all__ = ["TRUTH", "TableFile", "file_problem", "find_table_files", "read_table_file", "unknown_columns"]
 
 TRUTH = "truth"
 _NAMES = (*TABLE_ORDER, TRUTH)
@@ -49,7 +49,8 @@ class TableFile:
     compression: str | None = None
 
 
-def _problem(table: str, check: str, key: str, detail: str, column: str = "") -> pd.DataFrame:
+def file_problem(table: str, check: str, key: str, detail: str, column: str = "") -> pd.DataFrame:
+    """One violation row about a file or a column of it (``key``: the file name)."""
     return pd.DataFrame({"table": [table], "column": [column], "check": [check], "key": [key],
                          "value": [detail]}, columns=VIOLATION_COLUMNS).astype("str")
 
@@ -64,7 +65,7 @@ def _table_directory(entry: Path, table: str) -> pd.DataFrame:
 
     The one place a partitioned table is handled: to load parts, read them here.
     """
-    return _problem(table, "table_directory", entry.name + "/",
+    return file_problem(table, "table_directory", entry.name + "/",
                     f"{entry.name}/ is a folder (a partitioned table?); riskkit reads one file per table: "
                     f"write {table}.parquet or {table}.csv")
 
@@ -93,23 +94,23 @@ def find_table_files(folder: Path) -> tuple[dict[str, TableFile], list[pd.DataFr
         readable = _READABLE.get(ending)
         if readable is not None and base in _NAMES:
             if base in files:
-                problems.append(_problem(base, "one_file_per_table", name,
+                problems.append(file_problem(base, "one_file_per_table", name,
                                          f"table {base!r} is there twice ({files[base].path.name} and {name}); "
                                          "keep one"))
                 continue
             files[base] = TableFile(base, entry, *readable)
         elif table is not None and readable is not None:
-            problems.append(_problem(table, "table_file_name", name,
+            problems.append(file_problem(table, "table_file_name", name,
                                      f"{name}: table names are lower case; rename it {table}{ending}"))
         elif table is not None:
             hint = (f"Parquet compresses inside the file: write {table}.parquet"
-                    if ending.startswith(".parquet") or ending.startswith(".pq")
+                    if ending.startswith((".parquet", ".pq"))
                     else f"use {table}.parquet, {table}.csv or {table}.csv.gz|.bz2|.xz|.zip")
-            problems.append(_problem(table, "file_format", name, f"{name}: a format riskkit does not read; {hint}"))
+            problems.append(file_problem(table, "file_format", name, f"{name}: a format riskkit does not read; {hint}"))
         elif readable is not None or any(ending.endswith(e) or ending.startswith(e) for e in _DATA_ENDINGS):
             close = difflib.get_close_matches(base.lower(), _NAMES, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            problems.append(_problem(base, "table_file_name", name,
+            problems.append(file_problem(base, "table_file_name", name,
                                      f"{name}: not a Portfolio table{hint}; expected one of {_expected()}"))
     return files, problems
 
@@ -119,7 +120,7 @@ def read_table_file(file: TableFile) -> tuple[pd.DataFrame | None, list[pd.DataF
     the file cannot be read at all."""
     path = file.path
     if path.stat().st_size == 0:
-        return None, [_problem(file.table, "empty_file", path.name, "the file is empty (no header)")]
+        return None, [file_problem(file.table, "empty_file", path.name, "the file is empty (no header)")]
     try:
         if file.format == "parquet":
             df = pd.read_parquet(path)
@@ -132,11 +133,11 @@ def read_table_file(file: TableFile) -> tuple[pd.DataFrame | None, list[pd.DataF
             raw = pd.read_csv(path, header=None, dtype="str", keep_default_na=False, na_values=[""],
                               compression=file.compression)
             if raw.empty:
-                return None, [_problem(file.table, "empty_file", path.name, "the file has no header")]
+                return None, [file_problem(file.table, "empty_file", path.name, "the file has no header")]
             header = raw.iloc[0].tolist()
             df = raw.iloc[1:].reset_index(drop=True)
     except Exception as exc:  # the reader's own message says what is wrong with the bytes
-        return None, [_problem(file.table, "readable_file", path.name, f"{type(exc).__name__}: {exc}")]
+        return None, [file_problem(file.table, "readable_file", path.name, f"{type(exc).__name__}: {exc}")]
     names, problems = _header_names(header, file)
     df.columns = names
     if file.table in TABLES:
@@ -151,12 +152,12 @@ def _header_names(header: list, file: TableFile) -> tuple[list[str], list[pd.Dat
     for position, name in enumerate(header, start=1):
         if not isinstance(name, str) or not name.strip():
             made = f"unnamed_{position}"
-            problems.append(_problem(file.table, "named_column", file.path.name,
+            problems.append(file_problem(file.table, "named_column", file.path.name,
                                      f"column {position} has no name in the header (a trailing comma?)", made))
             names.append(made)
         elif name in first:
             made = f"{name}.{position}"
-            problems.append(_problem(file.table, "unique_column_name", file.path.name,
+            problems.append(file_problem(file.table, "unique_column_name", file.path.name,
                                      f"columns {first[name]} and {position} are both named {name!r}; "
                                      f"column {position} kept as {made!r}", name))
             names.append(made)
@@ -188,5 +189,5 @@ def unknown_columns(table: str, columns, where: str) -> list[pd.DataFrame]:
         detail += "; kept as read"
         if looks_like_pii(column):
             detail += "; looks like personal data, masked by mask_pii"
-        problems.append(_problem(table, "known_column", where, detail, str(column)))
+        problems.append(file_problem(table, "known_column", where, detail, str(column)))
     return problems

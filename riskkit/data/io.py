@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._files import TRUTH, find_table_files, read_table_file
+from ._files import TRUTH, file_problem, find_table_files, read_table_file
 from .portfolio import Portfolio, _validate_tables_read
 from .schemas import TABLE_ORDER, empty_table
 from .validation import DataValidationError
@@ -21,7 +21,7 @@ def save_portfolio(portfolio: Portfolio, path, format: str = "parquet") -> None:
 
     Tables are written whether empty or not, so a reader sees every column.  CSV dates
     are ISO 8601 and floats are written with full precision, so that loading gives back
-    the same values and dtypes.
+    the same values and dtypes; lines end in CRLF (RFC 4180), so that any text survives.
     """
     if format not in _FORMATS:
         raise ValueError(f"format must be one of {sorted(_FORMATS)}, got {format!r}")
@@ -38,7 +38,9 @@ def save_portfolio(portfolio: Portfolio, path, format: str = "parquet") -> None:
         if format == "parquet":
             df.to_parquet(target, index=False)
         else:
-            df.to_csv(target, index=False, date_format="%Y-%m-%dT%H:%M:%S")
+            # CRLF line ends (RFC 4180) make the csv writer quote a text holding a bare "\r",
+            # which it leaves unquoted under "\n" line ends and every reader takes as a line end
+            df.to_csv(target, index=False, date_format="%Y-%m-%dT%H:%M:%S", lineterminator="\r\n")
 
 
 def load_portfolio(path, errors: str = "raise"):
@@ -90,18 +92,17 @@ def load_portfolio(path, errors: str = "raise"):
         raise FileNotFoundError(f"portfolio folder {str(path)!r} has no customers.parquet or customers.csv "
                                 "(no table file at all)")
     if "customers" not in files and not any((p["table"] == "customers").any() for p in problems):
-        problems.append(pd.DataFrame({"table": ["customers"], "column": [""], "check": ["required_table"],
-                                      "key": [folder.name], "value": ["no customers.parquet or customers.csv"]}))
+        problems.append(file_problem("customers", "required_table", folder.name,
+                                     "no customers.parquet or customers.csv"))
     formats = {f.format for f in files.values()}
     if len(formats) > 1:
         counts = pd.Series([f.format for f in files.values()]).value_counts()
         fewer = counts.index[-1]
         for file in files.values():
             if file.format == fewer:
-                problems.append(pd.DataFrame({
-                    "table": [file.table], "column": [""], "check": ["one_format"], "key": [file.path.name],
-                    "value": [f"portfolio folder mixes CSV and Parquet files ({file.path.name} is {fewer}); "
-                              "use one format"]}))
+                problems.append(file_problem(
+                    file.table, "one_format", file.path.name,
+                    f"portfolio folder mixes CSV and Parquet files ({file.path.name} is {fewer}); use one format"))
     frames = {}
     for name, file in files.items():
         frame, found = read_table_file(file)
@@ -113,8 +114,7 @@ def load_portfolio(path, errors: str = "raise"):
         try:
             truth = _parse_truth_csv(truth)
         except (ValueError, TypeError) as exc:  # ground truth is no model input: kept as text
-            problems.append(pd.DataFrame({"table": [TRUTH], "column": [""], "check": ["parseable_truth"],
-                                          "key": [files[TRUTH].path.name], "value": [str(exc)]}))
+            problems.append(file_problem(TRUTH, "parseable_truth", files[TRUTH].path.name, str(exc)))
     unreadable = [name for name in TABLE_ORDER if name in files and name not in frames]
     if "customers" not in frames:
         frames["customers"] = empty_table("customers")
