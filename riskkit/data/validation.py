@@ -310,7 +310,8 @@ def _number_from_text(s: pd.Series, kind: str):
     if fractional.any():
         problems.append(("integer", s.index[fractional]))
     bad = unparsed | missing | out_of_range | fractional
-    ints = np.where(bad, 0, values).astype("int64")
+    # past 2**63 as a float (int64 max written out rounds up to it), the exact value comes below
+    ints = np.where(bad | ~(np.abs(values) < 2.0**63), 0, values).astype("int64")
     for row, v in exact.items():  # digits float64 rounded away
         if not bad[row]:
             ints[row] = v
