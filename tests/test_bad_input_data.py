@@ -343,3 +343,12 @@ def test_text_with_a_bare_carriage_return_round_trips_through_csv(tiny_portfolio
     loaded = load_portfolio(tmp_path)
     assert loaded.customers.loc[0, "name"] == "Acme\rSteel"
     assert loaded.events.loc[1, "text"] == "line one\r\nline two\n"
+
+
+def test_integer_past_2_53_that_float64_holds_exactly_is_accepted(folder):
+    # 2**60 and 9449653838769832 (even, found by the Hypothesis round trip) are float64 values
+    _cell("invoices", "amount", 1, str(2**60))(folder)
+    _cell("financials", "ebit", 0, "9449653838769832.0")(folder)
+    loaded = load_portfolio(folder)
+    assert loaded.invoices.loc[1, "amount"] == float(2**60)
+    assert loaded.financials.loc[0, "ebit"] == 9449653838769832.0

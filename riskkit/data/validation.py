@@ -118,7 +118,8 @@ def _row_keys(df: pd.DataFrame, spec: TableSpec, rows) -> list[str]:
 #: the dates a ``datetime64[ns]`` column can hold (pandas' nanosecond range, whole days)
 _FIRST_DAY = pd.Timestamp("1677-09-22")
 _LAST_DAY = pd.Timestamp("2262-04-11")
-#: integers beyond this are not all exact in float64 (53-bit mantissa)
+#: integers beyond this are not all exact in float64 (53-bit mantissa); those that are not
+#: would be rounded to a neighbour
 _FLOAT_EXACT = 2**53
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 # a time of day followed by a UTC offset or Z: "2024-01-31T00:00:00+08:00", "2024-01-31 10:00Z"
@@ -226,7 +227,8 @@ def _convert_text(s: pd.Series):
         is_text = s.map(lambda v: isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)))
         if is_text.all():
             return s.astype("str"), []
-        return None, [("text_dtype", s.index[~is_text.to_numpy()])]
+        # the other cells stay text, so the rules still check them
+        return s.where(is_text).astype("str"), [("text_dtype", s.index[~is_text.to_numpy()])]
     if len(s) == 0:
         return s.astype("str"), []
     return None, [("text_dtype", None)]
@@ -274,8 +276,8 @@ def _convert_date(s: pd.Series):
 
 def _number_from_text(s: pd.Series, kind: str):
     """Numbers from text without rounding: an integer written out that float64 cannot hold
-    exactly (beyond 2**53, ``exact_in_float64``) or int64 cannot hold (``int64_range``) is
-    a violation, never a rounded or wrapped value."""
+    exactly (some past 2**53, e.g. 2**53 + 1: ``exact_in_float64``) or int64 cannot hold
+    (``int64_range``) is a violation, never a rounded or wrapped value."""
     text = s.astype("str")
     blank = (text.isna() | (text.str.strip() == "")).to_numpy()
     as_float = pd.to_numeric(text.where(~blank), errors="coerce").astype("float64")
@@ -292,7 +294,7 @@ def _number_from_text(s: pd.Series, kind: str):
         exact[row] = int(text.iloc[row].strip().split(".")[0])
     if kind == "float":
         inexact = np.zeros(len(s), dtype=bool)
-        inexact[[r for r, v in exact.items() if abs(v) > _FLOAT_EXACT]] = True
+        inexact[[r for r, v in exact.items() if not _exact_in_float64(v, values[r])]] = True
         if inexact.any():
             problems.append(("exact_in_float64", s.index[inexact]))
             values = np.where(inexact, np.nan, values)
@@ -320,10 +322,20 @@ def _number_from_text(s: pd.Series, kind: str):
     return pd.Series(ints, index=s.index), problems
 
 
+def _exact_in_float64(integer: int, as_float: float) -> bool:
+    """Whether ``integer`` is exactly the float64 ``as_float`` it parsed to (true up to
+    2**53 and for some integers past it, e.g. 2**60, or 9449653838769832 written by
+    :func:`riskkit.data.save_portfolio` from a float)."""
+    return bool(np.isfinite(as_float)) and int(as_float) == integer
+
+
 def _float_from_numbers(s: pd.Series):
     if pd.api.types.is_integer_dtype(s.dtype):
         # int64 to float64 rounds past 2**53; compare as integers, not as rounded floats
         big = ((s > _FLOAT_EXACT) | (s < -_FLOAT_EXACT)).fillna(False).to_numpy(dtype=bool)
+        for row in np.flatnonzero(big):  # few: compare those past 2**53 as Python ints
+            value = int(s.iloc[row])
+            big[row] = not _exact_in_float64(value, float(value))
         if big.any():
             return s.astype("float64").where(~big), [("exact_in_float64", s.index[big])]
     return s.astype("float64"), []
