@@ -332,7 +332,7 @@ def _exact_in_float64(integer: int, as_float: float) -> bool:
 def _float_from_numbers(s: pd.Series):
     if pd.api.types.is_integer_dtype(s.dtype):
         # int64 to float64 rounds past 2**53; compare as integers, not as rounded floats
-        big = ((s > _FLOAT_EXACT) | (s < -_FLOAT_EXACT)).fillna(False).to_numpy(dtype=bool)
+        big = ((s > _FLOAT_EXACT) | (s < -_FLOAT_EXACT)).fillna(False).to_numpy(dtype=bool, copy=True)
         for row in np.flatnonzero(big):  # few: compare those past 2**53 as Python ints
             value = int(s.iloc[row])
             big[row] = not _exact_in_float64(value, float(value))
