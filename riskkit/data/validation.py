@@ -250,7 +250,10 @@ def _convert_date(s: pd.Series):
     elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or len(s) == 0:
         text = s.astype("str")
         blank = text.isna() | (text.str.strip() == "")
-        zoned = text.str.contains(_ZONED, regex=True, na=False)
+        # the pattern runs per row in Python; only text with a sign or Z after the day can match
+        maybe = text.str.slice(10).str.contains(r"[-+Zz]", regex=True, na=False).to_numpy(dtype=bool)
+        zoned = pd.Series(False, index=s.index)
+        zoned.iloc[np.flatnonzero(maybe)] = text[maybe].str.contains(_ZONED, regex=True, na=False).to_numpy()
         parsed = pd.to_datetime(text.where(~blank & ~zoned), errors="coerce", format="ISO8601")
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):  # an offset the pattern above missed
             return None, [("timezone_naive_date", None)]
@@ -286,12 +289,12 @@ def _number_from_text(s: pd.Series, kind: str):
     unparsed = np.isnan(values) & ~blank
     if unparsed.any():
         problems.append(("parseable_number", s.index[unparsed]))
-    integer_text = text.str.fullmatch(_INTEGER_TEXT).fillna(False).to_numpy(dtype=bool)
-    # only integers of 16+ digits can leave the exact range; compare them as Python ints
-    long = integer_text & (np.abs(values) >= _FLOAT_EXACT)
-    exact = {}
-    for row in np.flatnonzero(long):
-        exact[row] = int(text.iloc[row].strip().split(".")[0])
+    # only a number of 16+ digits can leave the exact range: those (few) rows written as
+    # integers are compared as Python ints, the others are floats as written
+    long = np.flatnonzero(np.abs(values) >= _FLOAT_EXACT)
+    integer_text = np.zeros(len(s), dtype=bool)
+    integer_text[long] = text.iloc[long].str.fullmatch(_INTEGER_TEXT).fillna(False).to_numpy(dtype=bool)
+    exact = {row: int(text.iloc[row].strip().split(".")[0]) for row in np.flatnonzero(integer_text)}
     if kind == "float":
         inexact = np.zeros(len(s), dtype=bool)
         inexact[[r for r, v in exact.items() if not _exact_in_float64(v, values[r])]] = True
@@ -303,7 +306,7 @@ def _number_from_text(s: pd.Series, kind: str):
     out_of_range[[r for r, v in exact.items() if not _INT64_MIN <= v <= _INT64_MAX]] = True
     # a float written with an exponent or fraction: beyond int64, not finite, or fractional
     out_of_range |= ~integer_text & ~np.isnan(values) & ~((values >= _INT64_MIN) & (values < 2.0**63))
-    fractional = ~integer_text & ~np.isnan(values) & ~out_of_range & (values != np.round(values))
+    fractional = ~np.isnan(values) & ~out_of_range & (values != np.round(values))
     missing = blank
     if missing.any():
         problems.append(("not_null", s.index[missing]))
