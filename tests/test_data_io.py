@@ -81,6 +81,11 @@ def test_path_is_a_file(tmp_path):
 def test_missing_customers_file(tiny_portfolio, tmp_path):
     tiny_portfolio.save(tmp_path, format="parquet")
     (tmp_path / "customers.parquet").unlink()
+    # a violation, not an exception, so that the other tables are checked in the same pass
+    with pytest.raises(DataValidationError, match="customers: check 'required_table'.*no customers.parquet"):
+        rk.data.load_portfolio(tmp_path)
+    for table in rk.data.TABLE_ORDER:
+        (tmp_path / f"{table}.parquet").unlink(missing_ok=True)
     with pytest.raises(FileNotFoundError, match="no customers.parquet or customers.csv"):
         rk.data.load_portfolio(tmp_path)
 

@@ -103,7 +103,7 @@ def html_card(title: str, *, headline: str = "", fields: Mapping[str, Any] | Non
     str
         An HTML fragment; all text is escaped with :func:`html.escape`.
     """
-    parts = [f'<div class="riskkit-result">',
+    parts = ['<div class="riskkit-result">',
              f"<div><b>{html.escape(title)}</b>"
              + (f": {html.escape(headline)}" if headline else "") + "</div>"]
     if fields:

@@ -6,15 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .portfolio import Portfolio, validate_portfolio
-from .schemas import TABLE_ORDER
-from .template import TEMPLATE_DICTIONARY
+from ._files import TRUTH, file_problem, find_table_files, read_table_file
+from .portfolio import Portfolio, _validate_tables_read
+from .schemas import TABLE_ORDER, empty_table
 from .validation import DataValidationError
 
 __all__ = ["load_portfolio", "save_portfolio"]
 
 _FORMATS = {"parquet": ".parquet", "csv": ".csv"}
-_TRUTH = "truth"
 
 
 def save_portfolio(portfolio: Portfolio, path, format: str = "parquet") -> None:
@@ -22,41 +21,26 @@ def save_portfolio(portfolio: Portfolio, path, format: str = "parquet") -> None:
 
     Tables are written whether empty or not, so a reader sees every column.  CSV dates
     are ISO 8601 and floats are written with full precision, so that loading gives back
-    the same values and dtypes.
+    the same values and dtypes; lines end in CRLF (RFC 4180), so that any text survives.
     """
     if format not in _FORMATS:
         raise ValueError(f"format must be one of {sorted(_FORMATS)}, got {format!r}")
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.iterdir():  # a folder holds one portfolio in one format
-        if stale.suffix in _FORMATS.values() and stale.stem in (*TABLE_ORDER, _TRUTH):
+        if stale.suffix in _FORMATS.values() and stale.stem in (*TABLE_ORDER, TRUTH):
             stale.unlink()
     tables = dict(portfolio.tables)
     if portfolio.truth is not None:
-        tables[_TRUTH] = portfolio.truth
+        tables[TRUTH] = portfolio.truth
     for name, df in tables.items():
         target = folder / f"{name}{_FORMATS[format]}"
         if format == "parquet":
             df.to_parquet(target, index=False)
         else:
-            df.to_csv(target, index=False, date_format="%Y-%m-%dT%H:%M:%S")
-
-
-def _read(file: Path) -> pd.DataFrame:
-    if file.stat().st_size == 0:
-        raise DataValidationError(_file_problem(file, "empty_file", "the file is empty (no header)"))
-    try:
-        if file.suffix == ".parquet":
-            return pd.read_parquet(file)
-        return pd.read_csv(file, dtype="str", keep_default_na=False, na_values=[""])
-    except Exception as exc:  # the reader's own message says what is wrong with the bytes
-        raise DataValidationError(
-            _file_problem(file, "readable_file", f"{type(exc).__name__}: {exc}")) from exc
-
-
-def _file_problem(file: Path, check: str, detail: str) -> pd.DataFrame:
-    return pd.DataFrame({"table": [file.stem], "column": [""], "check": [check],
-                         "key": [file.name], "value": [detail]})
+            # CRLF line ends (RFC 4180) make the csv writer quote a text holding a bare "\r",
+            # which it leaves unquoted under "\n" line ends and every reader takes as a line end
+            df.to_csv(target, index=False, date_format="%Y-%m-%dT%H:%M:%S", lineterminator="\r\n")
 
 
 def load_portfolio(path, errors: str = "raise"):
@@ -65,24 +49,37 @@ def load_portfolio(path, errors: str = "raise"):
     Parameters
     ----------
     path : str or Path
-        A folder with one file per table, ``<table>.parquet`` or ``<table>.csv``
-        (``customers`` required, others optional), and optionally ``truth``.
+        A folder with one file per table, ``<table>.parquet`` or ``<table>.csv`` (also
+        ``.csv.gz``, ``.csv.bz2``, ``.csv.xz``, ``.csv.zip``; the ending in any case),
+        ``customers`` required, others optional, and optionally ``truth``.
     errors : {"raise", "report"}
         ``"raise"``: raise :class:`DataValidationError` naming table, column, check and
-        offending keys.  ``"report"``: return ``(portfolio, violations)`` instead, the
-        portfolio built from the data as read (unvalidated).
+        offending keys (or file).  ``"report"``: return ``(portfolio, violations)``
+        instead, the portfolio built from the data as read (unvalidated; a table whose
+        file cannot be read is empty).
 
     Returns
     -------
     Portfolio, or (Portfolio, DataFrame) when ``errors="report"``.
 
+    Raises
+    ------
+    FileNotFoundError, NotADirectoryError
+        ``path`` is not a folder, or holds no table file at all.
+    DataValidationError
+        (``errors="raise"``) Anything listed in the violations.
+
     Notes
     -----
-    Nothing is dropped or coerced: every row read is in the result, and text that does
-    not parse as the column's type is a violation (``parseable_date``,
-    ``parseable_number``).  Files whose name is not a table are an error, so that a typo
-    cannot silently leave a table out; the one exception is ``data_dictionary.csv``, which
-    ``riskkit template`` writes beside the table files.
+    One pass finds every problem: with the folder's entries (a file that is no table, a
+    format riskkit does not read, a partitioned table folder, a table twice, CSV and
+    Parquet mixed), with each file (unreadable, a header name blank or repeated, a column
+    the data model does not know), with each cell (``parseable_date``,
+    ``parseable_number``, ``timezone_naive_date``, ``date_in_range``, ``int64_range``,
+    ``exact_in_float64``) and with every data-model rule, in every table.  Nothing is
+    dropped or coerced: every row read is in the result.  README.md, "What the loader
+    accepts and refuses", lists the rules.  ``data_dictionary.csv``, which
+    ``riskkit template`` writes beside the table files, is no table and is skipped.
     """
     if errors not in ("raise", "report"):
         raise ValueError(f"errors must be 'raise' or 'report', got {errors!r}")
@@ -91,26 +88,41 @@ def load_portfolio(path, errors: str = "raise"):
         raise FileNotFoundError(f"portfolio folder {str(path)!r} does not exist")
     if not folder.is_dir():
         raise NotADirectoryError(f"{str(path)!r} is not a folder; a portfolio is a folder of table files")
-    files = {}
-    for file in sorted(folder.iterdir()):
-        if file.suffix not in _FORMATS.values() or file.name == TEMPLATE_DICTIONARY:
-            continue  # the data dictionary `riskkit template` writes beside the tables is no table
-        if file.stem not in (*TABLE_ORDER, _TRUTH):
-            raise ValueError(f"{file.name}: not a Portfolio table; expected one of "
-                             f"{[t + '.csv|.parquet' for t in TABLE_ORDER]} or truth")
-        if file.stem in files:
-            raise ValueError(f"table {file.stem!r} is there twice ({files[file.stem].name} and {file.name}); keep one")
-        files[file.stem] = file
-    if "customers" not in files:
-        raise FileNotFoundError(f"portfolio folder {str(path)!r} has no customers.parquet or customers.csv")
-    frames = {name: _read(file) for name, file in files.items()}
-    truth = frames.pop(_TRUTH, None)
-    if truth is not None and files[_TRUTH].suffix == ".csv":
-        truth = _parse_truth_csv(truth)
-    from_text = {name: files[name].suffix == ".csv" for name in frames}
-    if len(set(from_text.values())) > 1:
-        raise ValueError(f"portfolio folder {str(path)!r} mixes CSV and Parquet files; use one format")
-    tables, violations = validate_portfolio(frames, from_text=any(from_text.values()))
+    files, problems = find_table_files(folder)
+    if not files and not problems:
+        raise FileNotFoundError(f"portfolio folder {str(path)!r} has no customers.parquet or customers.csv "
+                                "(no table file at all)")
+    if "customers" not in files and not any((p["table"] == "customers").any() for p in problems):
+        problems.append(file_problem("customers", "required_table", folder.name,
+                                     "no customers.parquet or customers.csv"))
+    formats = {f.format for f in files.values()}
+    if len(formats) > 1:
+        counts = pd.Series([f.format for f in files.values()]).value_counts()
+        fewer = counts.index[-1]
+        for file in files.values():
+            if file.format == fewer:
+                problems.append(file_problem(
+                    file.table, "one_format", file.path.name,
+                    f"portfolio folder mixes CSV and Parquet files ({file.path.name} is {fewer}); use one format"))
+    frames = {}
+    for name, file in files.items():
+        frame, found = read_table_file(file)
+        problems.extend(found)
+        if frame is not None:
+            frames[name] = frame
+    truth = frames.pop(TRUTH, None)
+    if truth is not None and files[TRUTH].format == "csv":
+        try:
+            truth = _parse_truth_csv(truth)
+        except (ValueError, TypeError) as exc:  # ground truth is no model input: kept as text
+            problems.append(file_problem(TRUTH, "parseable_truth", files[TRUTH].path.name, str(exc)))
+    unreadable = [name for name in TABLE_ORDER if name in files and name not in frames]
+    if "customers" not in frames:
+        frames["customers"] = empty_table("customers")
+        unreadable.append("customers")
+    from_text = {name: files[name].format == "csv" for name in frames if name in files}
+    tables, violations = _validate_tables_read(frames, from_text=from_text, unreadable=unreadable)
+    violations = pd.concat([*problems, violations], ignore_index=True).astype("str")
     portfolio = Portfolio(**tables, truth=truth, validate=False)
     if errors == "report":
         return portfolio, violations

@@ -10,7 +10,7 @@ from .._core.dates import check_as_of
 from .._core.display import html_card
 from .privacy import mask_pii
 from .schemas import TABLE_ORDER, TABLES, empty_table
-from .validation import DataValidationError, normalise_table, validate_tables
+from .validation import DataValidationError, _normalise, validate_tables
 
 __all__ = ["Portfolio", "validate_portfolio", "check_portfolio", "data_period"]
 
@@ -39,7 +39,18 @@ def validate_portfolio(tables: dict[str, pd.DataFrame], from_text: bool = False
         raise ValueError(f"unknown table(s) {unknown}; the Portfolio tables are {list(TABLE_ORDER)}")
     if tables.get("customers") is None:
         raise ValueError("a Portfolio needs a 'customers' table")
-    normalised, found = {}, []
+    return _validate_tables_read(tables, from_text=from_text)
+
+
+def _validate_tables_read(tables: dict, from_text=False, unreadable=()) -> tuple[dict, pd.DataFrame]:
+    """:func:`validate_portfolio` for tables read from files: ``from_text`` may be a
+    table -> bool mapping (CSV or Parquet file), and the ``unreadable`` tables (whose file
+    could not be read, a violation already) are empty and left out of the cross-table checks.
+
+    Every table is checked whatever is wrong with another: a missing column or an
+    unparseable cell is reported, and the value rules still run on everything else.
+    """
+    normalised, found, unconverted = {}, [], {}
     for name in TABLE_ORDER:
         df = tables.get(name)
         if df is None:
@@ -47,13 +58,13 @@ def validate_portfolio(tables: dict[str, pd.DataFrame], from_text: bool = False
             continue
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"table {name!r} must be a pandas DataFrame, got {type(df).__name__}")
-        table, problems = normalise_table(name, df, from_text=from_text)
+        text = from_text.get(name, False) if isinstance(from_text, dict) else from_text
+        table, problems, unconverted[name] = _normalise(name, df, from_text=text)
         normalised[name] = table
         if len(problems):
             found.append(problems)
-    # value rules need every required column present and parsed; report structure first
-    if not found:
-        found.append(validate_tables(normalised))
+    checked = {name: df for name, df in normalised.items() if name not in unreadable}
+    found.append(validate_tables(checked, unconverted=unconverted))
     violations = pd.concat(found, ignore_index=True)
     return normalised, violations
 

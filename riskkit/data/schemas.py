@@ -526,6 +526,10 @@ def pandera_schema(spec: TableSpec, present_columns) -> pa.DataFrameSchema:
             # +-inf would pass the bounds and poison every ratio downstream
             checks.append(pa.Check(lambda s: pd.Series(np.isfinite(s.to_numpy(dtype=float)), index=s.index),
                                    error="finite", ignore_na=True))
+        if f.kind == "id":
+            # " C1" and "C1" would be two customers: a join or a key check would silently miss
+            checks.append(pa.Check(lambda s: s.str.strip() == s, element_wise=False,
+                                   error="no_surrounding_whitespace", ignore_na=True))
         if f.kind in ("id", "str") and not f.nullable:
             checks.append(pa.Check(lambda s: s.str.len() > 0, element_wise=False,
                                    error="not_empty", ignore_na=True))

@@ -35,7 +35,6 @@ from ._common import (
     _propagate,
     _shock_vector,
     _to_csr,
-    _transpose,
 )
 
 __all__ = ["DebtRankResult", "debtrank", "debtrank_linear_impact", "impact_matrix"]
