@@ -44,6 +44,13 @@ def _int(text: str) -> int:
 
 
 def _synth(args) -> int:
+    if args.partitions is not None:
+        from .datasets import write_partitioned_book
+
+        folder = write_partitioned_book(args.output, args.n_customers, args.partitions, seed=args.seed)
+        print(f"wrote {args.n_customers} synthetic customers (seed {args.seed}) in {args.partitions} "
+              f"partitions to {folder}")
+        return 0
     from .datasets import write_sample
 
     folder = write_sample(args.output, n_customers=args.n_customers, seed=args.seed)
@@ -161,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-customers", type=_positive_int, default=2000, help="number of customers (default 2000)")
     p.add_argument("--seed", type=_int, default=42, help="random seed (default 42)")
     p.add_argument("--output", default="data/sample", help="folder to write into (default data/sample)")
+    p.add_argument("--partitions", type=_positive_int, default=None,
+                   help="write a partitioned Parquet dataset of this many partitions (whole customers "
+                   "per partition), generated one partition at a time; --output must be a new or empty folder")
     p.set_defaults(func=_synth)
 
     names = list_reports()

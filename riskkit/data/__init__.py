@@ -13,6 +13,7 @@ from .describe import (
     snapshot_counts,
 )
 from .io import load_portfolio, save_portfolio
+from .partitioned import PartitionedBook, is_partitioned, load_partitioned, validate_partitioned
 from .portfolio import Portfolio, check_portfolio, validate_portfolio
 from .privacy import mask_pii
 from .schemas import TABLE_ORDER, TABLES, empty_table
@@ -23,6 +24,10 @@ __all__ = [
     "DataValidationError",
     "load_portfolio",
     "save_portfolio",
+    "PartitionedBook",
+    "is_partitioned",
+    "validate_partitioned",
+    "load_partitioned",
     "validate_portfolio",
     "check_portfolio",
     "mask_pii",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .partitioned import is_partitioned, load_partitioned
 from .portfolio import Portfolio, validate_portfolio
 from .schemas import TABLE_ORDER
 from .validation import DataValidationError
@@ -65,7 +66,9 @@ def load_portfolio(path, errors: str = "raise"):
     ----------
     path : str or Path
         A folder with one file per table, ``<table>.parquet`` or ``<table>.csv``
-        (``customers`` required, others optional), and optionally ``truth``.
+        (``customers`` required, others optional), and optionally ``truth``; or a
+        partitioned book (see :mod:`riskkit.data.partitioned`), validated partition by
+        partition and returned whole, its violations with a ``partition`` column.
     errors : {"raise", "report"}
         ``"raise"``: raise :class:`DataValidationError` naming table, column, check and
         offending keys.  ``"report"``: return ``(portfolio, violations)`` instead, the
@@ -87,6 +90,8 @@ def load_portfolio(path, errors: str = "raise"):
     folder = Path(path)
     if not folder.exists():
         raise FileNotFoundError(f"portfolio folder {str(path)!r} does not exist")
+    if is_partitioned(folder):
+        return load_partitioned(folder, errors=errors)
     if not folder.is_dir():
         raise NotADirectoryError(f"{str(path)!r} is not a folder; a portfolio is a folder of table files")
     files = {}
