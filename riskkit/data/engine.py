@@ -10,6 +10,7 @@ through the client or the scheduler; only the (small) per-partition results do.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -39,7 +40,8 @@ def dask_client(scheduler=None) -> Iterator:
         return
     if scheduler is None:
         with distributed.LocalCluster(n_workers=DEFAULT_WORKERS, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                distributed.Client(cluster) as client:
             yield client
         return
     if not isinstance(scheduler, str) or not scheduler:
