@@ -178,3 +178,14 @@ def test_generation_is_deterministic_and_refuses_a_used_folder(small_book, tmp_p
         write_partitioned_book(again, 185, 3, seed=9)
     with pytest.raises(ValueError, match="fewer than 20 customers"):
         write_partitioned_book(tmp_path / "x", 100, 6)
+
+
+@pytest.mark.slow
+def test_generator_survives_a_last_customer_without_orders():
+    # seed of partition 1 of a (2400, 3, seed=11) book: its last customer defaults early in
+    # 2021 and never orders; the credit check indexed one past the end of its event array
+    # (IndexError in _synth_ledger before the fix)
+    book = rk.datasets.generate_portfolio(800, seed=6378612423709111291)
+    last = book.customers["customer_id"].iloc[-1]
+    assert not (book.orders["customer_id"] == last).any()
+    assert len(book.orders) > 10_000
