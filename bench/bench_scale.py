@@ -2,7 +2,9 @@
 
 Each step is one ``riskkit`` CLI call in its own process; its wall time and the peak of
 the summed resident memory (RSS) of the process and all its descendants (the Dask
-LocalCluster's nanny and worker processes included) are sampled every 0.2 s with psutil.
+LocalCluster's nanny and worker processes included) are sampled every 0.2 s with psutil;
+the 15-minute load average at the end of the step is printed with it (the cores are
+shared, and wall times scale with the load).
 With ``--pandas`` the same steps run on a monolithic book (``riskkit synth`` without
 partitions, then loading the whole book) for comparison.
 
@@ -60,10 +62,10 @@ def run_measured(cmd: list[str], log: Path) -> tuple[float, float, int]:
 
 
 def fit_model(target: Path) -> None:
-    """Develop the scorecard used for every rating (pandas path, 20,000 customers)."""
+    """Develop the scorecard used for every rating (pandas path, 10,000 customers)."""
     import riskkit as rk
 
-    book = rk.datasets.generate_portfolio(20_000, seed=7)
+    book = rk.datasets.generate_portfolio(10_000, seed=7)
     dates = rk.assess.development_dates(AS_OF)
     card, _ = rk.assess.fit_portfolio_scorecard(book, dates)
     target.write_text(card.to_json(), encoding="utf-8")
@@ -97,7 +99,7 @@ def main() -> None:
     for step in args.steps.split(","):
         wall, peak, code = run_measured(steps[step], args.work / f"{step}.log")
         row = {"n_customers": args.n_customers, "engine": label, "step": step, "seconds": round(wall, 1),
-               "peak_rss_gb": round(peak, 2), "exit": code}
+               "peak_rss_gb": round(peak, 2), "exit": code, "load_avg_15min": round(os.getloadavg()[2], 1)}
         print(json.dumps(row), flush=True)
         if code != 0:
             print((args.work / f"{step}.log").read_text()[-2000:], file=sys.stderr)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ._synth_util import format_ids, id_width
 from .synthetic import _check_arguments, generate_portfolio
@@ -102,25 +103,36 @@ def write_partitioned_book(folder, n_customers: int, partitions: int, seed: int 
         raise FileExistsError(f"output {str(folder)!r} exists and is not an empty folder; "
                               f"a partitioned book is written into a new folder")
     folder.mkdir(parents=True, exist_ok=True)
+    for i in range(partitions):
+        _write_partition(folder, i, sizes, seed, start, end, cross_partition_supply_share, options)
+    return _write_manifest(folder, n_customers, partitions, seed, start, end, cross_partition_supply_share, options)
+
+
+def _write_partition(folder: Path, i: int, sizes: np.ndarray, seed: int, start, end, cross_share: float,
+                     options: dict) -> None:
+    """Generate partition ``i`` and write its table files (the partitions are independent)."""
     offsets = np.r_[0, np.cumsum(sizes)]
-    width = id_width(n_customers)
-    rows = {}
-    for i, n_i in enumerate(sizes):
-        book = generate_portfolio(int(n_i), seed=partition_seed(seed, i), start=start, end=end, **options)
-        tables = _globalise(book, i, offsets, width, n_customers, cross_partition_supply_share, seed)
-        for name, df in tables.items():
-            target = folder / part_file(name, i)
-            target.parent.mkdir(exist_ok=True)
-            df.to_parquet(target, index=False)
-            rows[name] = rows.get(name, 0) + len(df)
-        del book, tables
+    book = generate_portfolio(int(sizes[i]), seed=partition_seed(seed, i), start=start, end=end, **options)
+    tables = _globalise(book, i, offsets, id_width(int(offsets[-1])), cross_share, seed)
+    del book
+    for name, df in tables.items():
+        target = folder / part_file(name, i)
+        target.parent.mkdir(exist_ok=True)
+        df.to_parquet(target, index=False)
+
+
+def _write_manifest(folder: Path, n_customers: int, partitions: int, seed: int, start, end, cross_share: float,
+                    options: dict) -> Path:
+    """The manifest, written last; row counts are read from the Parquet footers."""
+    rows = {name: sum(pq.ParquetFile(folder / part_file(name, i)).metadata.num_rows for i in range(partitions))
+            for name in TABLES_WRITTEN}
     manifest = {
         "format": PARTITIONED_FORMAT, "version": 1, "generator_version": GENERATOR_VERSION,
         "n_customers": int(n_customers), "partitions": int(partitions), "seed": int(seed),
         "start": str(pd.Timestamp(start).date()), "end": str(pd.Timestamp(end).date()),
-        "partition_customers": sizes.tolist(), "rows": rows,
+        "partition_customers": partition_sizes(n_customers, partitions).tolist(), "rows": rows,
         "options": {k: float(v) for k, v in sorted(options.items())},
-        "cross_partition_supply_share": float(cross_partition_supply_share),
+        "cross_partition_supply_share": float(cross_share),
     }
     _write_json(folder / MANIFEST_NAME, manifest)
     return folder
@@ -152,8 +164,7 @@ def _prefixed(values: pd.Series, letters: str, partition: int) -> pd.Series:
     return (letters + f"{partition:05d}-" + rest).astype("str")
 
 
-def _globalise(book, i: int, offsets: np.ndarray, width: int, n_total: int, cross_share: float,
-               seed: int) -> dict[str, pd.DataFrame]:
+def _globalise(book, i: int, offsets: np.ndarray, width: int, cross_share: float, seed: int) -> dict[str, pd.DataFrame]:
     tables = dict(book.tables)
     truth = book.truth.copy()
     n_i = int(offsets[i + 1] - offsets[i])
