@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -77,7 +78,8 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=None)
     parser.add_argument("--pandas", action="store_true", help="monolithic book, pandas path")
     parser.add_argument("--work", type=Path, required=True, help="scratch folder (book and outputs)")
-    parser.add_argument("--model", type=Path, default=ROOT / "bench" / "_scale_model.json")
+    parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "riskkit_scale_model.json",
+                        help="scorecard JSON used for every rating (developed once if missing)")
     parser.add_argument("--steps", default="synth,validate,profile,rate")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
