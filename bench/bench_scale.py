@@ -16,8 +16,8 @@ Usage::
 
 Steps: ``synth`` (write the book), ``validate`` (``riskkit validate-data``), ``profile``
 (``riskkit profile --as-of 2024-06-30``), ``rate`` (``riskkit rate --as-of 2024-06-30
---model MODEL``).  The rating model is developed once (``--fit-model``: the pandas
-``fit_portfolio_scorecard`` on a 20,000-customer book) so that every size is rated by
+--model MODEL``).  The rating model is developed once (when ``--model`` is missing: the pandas
+``fit_portfolio_scorecard`` on a 10,000-customer book) so that every size is rated by
 the same scorecard; developing a scorecard is not part of the figures.
 """
 

@@ -189,3 +189,31 @@ def test_generator_survives_a_last_customer_without_orders():
     last = book.customers["customer_id"].iloc[-1]
     assert not (book.orders["customer_id"] == last).any()
     assert len(book.orders) > 10_000
+
+
+def test_cli_validate_data_names_the_partition(tmp_path, tables, capsys):
+    from riskkit.cli import main
+
+    parts = split(tables, ["C1", "C2"])
+    parts[1]["customers"] = pd.concat([parts[1]["customers"], parts[0]["customers"].iloc[[1]]],
+                                      ignore_index=True)
+    write_book(tmp_path, parts)
+    assert main(["validate-data", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "partitioned book: 2 partitions, ? customers"
+    assert out[1].split() == ["partition", "table", "column", "check", "key", "value"]
+    assert out[2].split()[:5] == ["1", "customers", "customer_id", "unique_key_across_partitions", "C2"]
+
+
+@pytest.mark.slow
+def test_cli_synth_writes_a_partitioned_book(tmp_path, capsys):
+    from riskkit.cli import main
+
+    assert main(["synth", "--n-customers", "60", "--partitions", "2", "--seed", "3",
+                 "--output", str(tmp_path / "book")]) == 0
+    assert "in 2 partitions" in capsys.readouterr().out
+    assert main(["validate-data", str(tmp_path / "book")]) == 0
+    assert capsys.readouterr().out.splitlines() == ["partitioned book: 2 partitions, 60 customers",
+                                                    "all data-model rules hold"]
+    assert main(["synth", "--n-customers", "60", "--partitions", "2", "--output", str(tmp_path / "book")]) == 2
+    assert "is not an empty folder" in capsys.readouterr().err

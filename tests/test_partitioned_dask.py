@@ -72,23 +72,28 @@ def test_batch_rating_on_dask_equals_assess_portfolio(book_path, whole, client):
     assert got["grade"].nunique() > 5
 
 
-def test_cli_profile_and_rate_pick_the_engine_by_layout(book_path, whole, tmp_path):
+def test_cli_profile_and_rate_pick_the_engine_by_layout(book_path, whole, client, tmp_path, capsys):
+    # profile: a real subprocess starting its own LocalCluster (2 worker processes)
+    expected = rk.profile.build_profile(whole, AS_OF)
+    out = tmp_path / "profile.parquet"
+    run = subprocess.run([sys.executable, "-m", "riskkit.cli", "profile", "--data", str(book_path),
+                          "--as-of", AS_OF, "--output", str(out)], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=tmp_path, timeout=900)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"profiled {len(expected)} customers as of {AS_OF}")
+    assert "Traceback" not in run.stderr
+    pd.testing.assert_frame_equal(pd.read_parquet(out).set_index("customer_id"), expected, rtol=1e-12)
+    # rate: on the running cluster by its address, and with --engine pandas on the whole book
     card, _ = rk.assess.fit_portfolio_scorecard(whole, DATES)
     model = tmp_path / "card.json"
     model.write_text(card.to_json(), encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    for command, expected in (
-            (["profile"], rk.profile.build_profile(whole, AS_OF)),
-            (["rate", "--model", str(model)], rk.assess.assess_portfolio(whole, AS_OF, card))):
-        out = tmp_path / f"{command[0]}.parquet"
-        run = subprocess.run([sys.executable, "-m", "riskkit.cli", *command, "--data", str(book_path),
-                              "--as-of", AS_OF, "--output", str(out)],
-                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
-        assert run.returncode == 0, run.stderr
-        assert f"{len(expected)} customers as of {AS_OF}" in run.stdout
-        assert "Traceback" not in run.stderr
-        got = pd.read_parquet(out).set_index("customer_id")
-        pd.testing.assert_frame_equal(got, expected, rtol=1e-12, check_index_type=False)
+    expected = rk.assess.assess_portfolio(whole, AS_OF, card)
+    for extra in (["--scheduler", client.scheduler.address], ["--engine", "pandas"]):
+        out = tmp_path / "ratings.parquet"
+        assert main(["rate", "--data", str(book_path), "--as-of", AS_OF, "--model", str(model),
+                     "--output", str(out), *extra]) == 0
+        assert capsys.readouterr().out.startswith(f"rated {len(expected)} customers as of {AS_OF}")
+        pd.testing.assert_frame_equal(pd.read_parquet(out).set_index("customer_id"), expected, rtol=1e-12)
 
 
 def test_cli_mistakes_are_one_line(book_path, tmp_path, capsys):
