@@ -9,8 +9,8 @@ traceback: 2 for a request that cannot be run, 1 when the work ran and found a p
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 import sys
+from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 

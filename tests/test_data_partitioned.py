@@ -9,12 +9,20 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import tiny_tables
 
 import riskkit as rk
-from riskkit.data.partitioned import MANIFEST_NAME, PartitionedBook, part_file, validate_partitioned
-from riskkit.datasets.partitioned import partition_seed, partition_sizes, write_partitioned_book
-
-from conftest import tiny_tables
+from riskkit.data.partitioned import (
+    MANIFEST_NAME,
+    PartitionedBook,
+    part_file,
+    validate_partitioned,
+)
+from riskkit.datasets.partitioned import (
+    partition_seed,
+    partition_sizes,
+    write_partitioned_book,
+)
 
 
 def write_book(folder, parts: list[dict[str, pd.DataFrame]]) -> None:

@@ -15,8 +15,12 @@ import pytest
 import riskkit as rk
 from riskkit.assess.partitioned import assess_partitioned
 from riskkit.cli import main
-from riskkit.profile.partitioned import (book_data_end, build_profile_partitioned, default_flags_partitioned,
-                                         development_sample_partitioned)
+from riskkit.profile.partitioned import (
+    book_data_end,
+    build_profile_partitioned,
+    default_flags_partitioned,
+    development_sample_partitioned,
+)
 
 distributed = pytest.importorskip("distributed")
 
@@ -76,7 +80,7 @@ def test_cli_profile_and_rate_pick_the_engine_by_layout(book_path, whole, client
     # profile: a real subprocess starting its own LocalCluster (2 worker processes)
     expected = rk.profile.build_profile(whole, AS_OF)
     out = tmp_path / "profile.parquet"
-    run = subprocess.run([sys.executable, "-m", "riskkit.cli", "profile", "--data", str(book_path),
+    run = subprocess.run([sys.executable, "-m", "riskkit.cli", "profile", "--data", str(book_path),  # noqa: PLW1510
                           "--as-of", AS_OF, "--output", str(out)], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=tmp_path, timeout=900)
     assert run.returncode == 0, run.stderr

@@ -22,7 +22,12 @@ from ..data.engine import map_partitions
 from ..profile import build_profile
 from ..profile.partitioned import development_sample_partitioned, open_book
 from ..scoring import ExpertScorecard, RatingRules, Scorecard
-from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, fit_portfolio_scorecard
+from .pipeline import (
+    DEFAULT_LGD,
+    MODEL_FEATURES,
+    assess_portfolio,
+    fit_portfolio_scorecard,
+)
 
 __all__ = ["assess_partitioned", "fit_scorecard_partitioned"]
 

@@ -28,11 +28,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from .portfolio import Portfolio, validate_portfolio
 from .schemas import TABLE_ORDER
-from .validation import DataValidationError, VIOLATION_COLUMNS, _total_shares, _violations, normalise_table
+from .validation import (
+    VIOLATION_COLUMNS,
+    DataValidationError,
+    _total_shares,
+    _violations,
+    normalise_table,
+)
 
 __all__ = ["PartitionedBook", "is_partitioned", "validate_partitioned", "load_partitioned", "MANIFEST_NAME"]
 
@@ -73,7 +78,7 @@ class PartitionedBook:
     manifest: dict
 
     @classmethod
-    def open(cls, path) -> "PartitionedBook":
+    def open(cls, path) -> PartitionedBook:
         """Read the manifest of the partitioned book in ``path`` and check its files exist."""
         folder = Path(path)
         if not folder.is_dir():

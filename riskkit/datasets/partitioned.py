@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -34,9 +33,14 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from ..data.partitioned import (
+    MANIFEST_NAME,
+    PARTITIONED_FORMAT,
+    TABLES_WRITTEN,
+    part_file,
+)
 from ._synth_util import format_ids, id_width
 from .synthetic import _check_arguments, generate_portfolio
-from ..data.partitioned import MANIFEST_NAME, PARTITIONED_FORMAT, part_file, TABLES_WRITTEN
 
 __all__ = ["write_partitioned_book", "partition_sizes", "partition_seed"]
 

@@ -31,7 +31,14 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ._common import NEVER, check_as_of, check_portfolio, customer_codes, day_number, days
+from ._common import (
+    NEVER,
+    check_as_of,
+    check_portfolio,
+    customer_codes,
+    day_number,
+    days,
+)
 from .build import build_profile
 
 __all__ = ["default_flags", "development_sample", "first_default_dates", "DPD_DEFAULT_DAYS"]

@@ -24,8 +24,15 @@ from .._core.dates import check_as_of
 from ..data.engine import dask_client, map_partitions
 from ..data.partitioned import PartitionedBook
 from .build import build_profile
-from .labels import (DPD_DEFAULT_DAYS, _check_days, _check_sample_arguments, _first_default_days, _labels,
-                     _sample_for_date, _warn_if_censored)
+from .labels import (
+    DPD_DEFAULT_DAYS,
+    _check_days,
+    _check_sample_arguments,
+    _first_default_days,
+    _labels,
+    _sample_for_date,
+    _warn_if_censored,
+)
 
 __all__ = ["open_book", "book_data_end", "build_profile_partitioned", "default_flags_partitioned",
            "development_sample_partitioned"]
