@@ -67,7 +67,8 @@ def test_every_subcommand_and_option_has_help():
     assert len(subparsers) == 1
     commands = subparsers[0]
     described = {a.dest: a.help for a in commands._choices_actions}
-    assert set(described) == set(commands.choices) == {"synth", "report", "validate-data", "template", "monitor"}
+    assert set(described) == set(commands.choices) == {"synth", "report", "validate-data", "template", "monitor",
+                                                       "profile", "rate"}
     assert all(described.values()), described
     for name, sub in [("riskkit", parser), *commands.choices.items()]:
         missing = [a.dest for a in sub._actions if not a.help]

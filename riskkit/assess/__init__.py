@@ -74,6 +74,7 @@ from .book import (
     portfolio_assessment,
 )
 from .limits_backtest import BACKTEST_GOALS, LimitBacktest, LimitBacktestError, backtest_limits
+from .partitioned import assess_partitioned, fit_scorecard_partitioned
 from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
 from .scorecard_development import (
     ScorecardDevelopment,
@@ -85,6 +86,9 @@ __all__ = [
     # pipeline
     "fit_portfolio_scorecard",
     "assess_portfolio",
+    # the same on a partitioned book, on Dask
+    "assess_partitioned",
+    "fit_scorecard_partitioned",
     "development_dates",
     "MODEL_FEATURES",
     "DEFAULT_LGD",

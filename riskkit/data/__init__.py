@@ -16,6 +16,7 @@ from .describe import (
 from .fingerprint import data_fingerprint
 from .io import load_portfolio, save_portfolio
 from .mapping import ColumnMapping, load_mapped, read_mapping
+from .partitioned import PartitionedBook, is_partitioned, load_partitioned, validate_partitioned
 from .portfolio import Portfolio, check_portfolio, data_period, validate_portfolio
 from .privacy import mask_pii
 from .schemas import TABLE_ORDER, TABLES, data_dictionary, empty_table
@@ -27,6 +28,10 @@ __all__ = [
     "DataValidationError",
     "load_portfolio",
     "save_portfolio",
+    "PartitionedBook",
+    "is_partitioned",
+    "validate_partitioned",
+    "load_partitioned",
     "validate_portfolio",
     "check_portfolio",
     "data_period",

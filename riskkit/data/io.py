@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._files import TRUTH, file_problem, find_table_files, read_table_file
+from .partitioned import is_partitioned, load_partitioned
 from .portfolio import Portfolio, _validate_tables_read
 from .schemas import TABLE_ORDER, empty_table
 from .validation import DataValidationError
@@ -52,6 +53,8 @@ def load_portfolio(path, errors: str = "raise"):
         A folder with one file per table, ``<table>.parquet`` or ``<table>.csv`` (also
         ``.csv.gz``, ``.csv.bz2``, ``.csv.xz``, ``.csv.zip``; the ending in any case),
         ``customers`` required, others optional, and optionally ``truth``.
+        Or a partitioned book (see :mod:`riskkit.data.partitioned`), validated partition by
+        partition and returned whole, its violations with a ``partition`` column.
     errors : {"raise", "report"}
         ``"raise"``: raise :class:`DataValidationError` naming table, column, check and
         offending keys (or file).  ``"report"``: return ``(portfolio, violations)``
@@ -86,6 +89,8 @@ def load_portfolio(path, errors: str = "raise"):
     folder = Path(path)
     if not folder.exists():
         raise FileNotFoundError(f"portfolio folder {str(path)!r} does not exist")
+    if is_partitioned(folder):
+        return load_partitioned(folder, errors=errors)
     if not folder.is_dir():
         raise NotADirectoryError(f"{str(path)!r} is not a folder; a portfolio is a folder of table files")
     files, problems = find_table_files(folder)

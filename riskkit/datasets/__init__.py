@@ -12,10 +12,12 @@
 from .byod import example_exports_path
 from .german import default_german_path, load_german_credit
 from .sample import SAMPLE_CUSTOMERS, SAMPLE_SEED, load_sample, sample_path, write_portfolio, write_sample
+from .partitioned import write_partitioned_book
 from .synthetic import SyntheticOptions, generate_portfolio, truth_summary
 
 __all__ = [
     "generate_portfolio",
+    "write_partitioned_book",
     "SyntheticOptions",
     "truth_summary",
     "load_sample",

@@ -284,7 +284,9 @@ def credit_hold(o_cust: np.ndarray, o_day: np.ndarray, o_amount: np.ndarray, o_c
     # first sweep: every order accepted; before[p] = the customer's exposure just before p
     before = np.cumsum(s_delta)
     before -= s_delta
-    before -= np.repeat(before[ev_start[:-1]], np.diff(ev_start))
+    counts = np.diff(ev_start)
+    busy = counts > 0       # a customer without ledger events (possibly the last) has no first event
+    before -= np.repeat(before[ev_start[:-1][busy]], counts[busy])
     accepted = before[open_at] + cents <= cap
     changed = np.flatnonzero(~accepted)
     for _ in range(int(np.diff(o_start).max()) + 1):

@@ -66,15 +66,17 @@ def _data_end(portfolio) -> pd.Timestamp:
     return data_period(portfolio)[1]
 
 
-def _first_default_days(portfolio, dpd_days: int) -> np.ndarray:
+def _first_default_days(portfolio, dpd_days: int, end=None) -> np.ndarray:
     """First default day (days since 1970-01-01, NEVER if none) per row of customers.
 
     An invoice still open at the end of the data counts only if it reached 90 DPD by then:
-    whether it is paid before its 90th day past due later is not observed.
+    whether it is paid before its 90th day past due later is not observed.  ``end`` is
+    that end (default: the latest record of ``portfolio``; a partition of a book passes
+    the book's, see :mod:`riskkit.profile.partitioned`).
     """
     ids = pd.Index(portfolio.customers["customer_id"])
     n = len(ids)
-    end = _data_end(portfolio)
+    end = _data_end(portfolio) if end is None else end
     observed_until = day_number(end.normalize()) if not pd.isna(end) else NEVER
     inv = portfolio.invoices
     code = customer_codes(ids, inv["customer_id"], "invoices")
@@ -132,8 +134,9 @@ def _labels(customers: pd.DataFrame, first_days: np.ndarray, as_of: pd.Timestamp
     return out.sort_index(kind="stable")
 
 
-def _warn_if_censored(portfolio, last_as_of: pd.Timestamp, horizon_days: int, stacklevel: int):
-    end = _data_end(portfolio)
+def _warn_if_censored(portfolio, last_as_of: pd.Timestamp, horizon_days: int, stacklevel: int,
+                      end=None):
+    end = _data_end(portfolio) if end is None else end
     horizon_end = last_as_of + pd.Timedelta(days=horizon_days)
     if pd.isna(end) or end < horizon_end:
         warnings.warn(
@@ -199,6 +202,22 @@ def _sample_for_date(portfolio, as_of: pd.Timestamp, first_days: np.ndarray, hor
     return rows
 
 
+def _check_sample_arguments(as_of_dates, horizon_days, dpd_days, profile_kwargs
+                            ) -> tuple[list[pd.Timestamp], int, int]:
+    """The checked ``(dates, horizon_days, dpd_days)`` of a development sample."""
+    if isinstance(as_of_dates, (str, pd.Timestamp)) or not isinstance(as_of_dates, Iterable):
+        raise TypeError(f"as_of_dates must be a list of dates, got {as_of_dates!r}")
+    dates = [check_as_of(d, f"as_of_dates[{i}]") for i, d in enumerate(as_of_dates)]
+    if not dates:
+        raise ValueError("as_of_dates is empty")
+    repeated = pd.Index(dates)[pd.Index(dates).duplicated()]
+    if len(repeated):
+        raise ValueError(f"as_of_dates has repeated date(s) {[str(d.date()) for d in repeated]}")
+    if "customer_ids" in profile_kwargs:
+        raise TypeError("development_sample profiles every customer; customer_ids is not accepted")
+    return dates, _check_days(horizon_days, "horizon_days"), _check_days(dpd_days, "dpd_days")
+
+
 def development_sample(portfolio, as_of_dates: Iterable, horizon_days: int = 365, *,
                        scheduler=None, dpd_days: int = DPD_DEFAULT_DAYS,
                        progress: bool | None = None, **profile_kwargs) -> pd.DataFrame:
@@ -240,18 +259,7 @@ def development_sample(portfolio, as_of_dates: Iterable, horizon_days: int = 365
         If the last horizon reaches past the latest record of the portfolio.
     """
     check_portfolio(portfolio)
-    if isinstance(as_of_dates, (str, pd.Timestamp)) or not isinstance(as_of_dates, Iterable):
-        raise TypeError(f"as_of_dates must be a list of dates, got {as_of_dates!r}")
-    dates = [check_as_of(d, f"as_of_dates[{i}]") for i, d in enumerate(as_of_dates)]
-    if not dates:
-        raise ValueError("as_of_dates is empty")
-    repeated = pd.Index(dates)[pd.Index(dates).duplicated()]
-    if len(repeated):
-        raise ValueError(f"as_of_dates has repeated date(s) {[str(d.date()) for d in repeated]}")
-    horizon_days = _check_days(horizon_days, "horizon_days")
-    dpd_days = _check_days(dpd_days, "dpd_days")
-    if "customer_ids" in profile_kwargs:
-        raise TypeError("development_sample profiles every customer; customer_ids is not accepted")
+    dates, horizon_days, dpd_days = _check_sample_arguments(as_of_dates, horizon_days, dpd_days, profile_kwargs)
     _warn_if_censored(portfolio, max(dates), horizon_days, stacklevel=3)
     first_days = _first_default_days(portfolio, dpd_days)
 

@@ -1,0 +1,112 @@
+"""Scale figures: a partitioned book generated, validated, profiled and rated (Dask).
+
+Each step is one ``riskkit`` CLI call in its own process; its wall time and the peak of
+the summed resident memory (RSS) of the process and all its descendants (the Dask
+LocalCluster's nanny and worker processes included) are sampled every 0.2 s with psutil;
+the 15-minute load average at the end of the step is printed with it (the cores are
+shared, and wall times scale with the load).
+With ``--pandas`` the same steps run on a monolithic book (``riskkit synth`` without
+partitions, then loading the whole book) for comparison.
+
+Usage::
+
+    python bench/bench_scale.py --n-customers 100000 --partitions 4 --work /tmp/scale100k
+    python bench/bench_scale.py --n-customers 1000000 --partitions 40 --work /tmp/scale1m
+    python bench/bench_scale.py --n-customers 100000 --pandas --work /tmp/pandas100k
+
+Steps: ``synth`` (write the book), ``validate`` (``riskkit validate-data``), ``profile``
+(``riskkit profile --as-of 2024-06-30``), ``rate`` (``riskkit rate --as-of 2024-06-30
+--model MODEL``).  The rating model is developed once (when ``--model`` is missing: the pandas
+``fit_portfolio_scorecard`` on a 10,000-customer book) so that every size is rated by
+the same scorecard; developing a scorecard is not part of the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = "2024-06-30"
+
+
+def run_measured(cmd: list[str], log: Path) -> tuple[float, float, int]:
+    """Run ``cmd``; return (wall seconds, peak summed RSS in GB of it and its descendants, exit code)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    start = time.perf_counter()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        root = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            total = 0
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            for p in procs:
+                try:
+                    total += p.memory_info().rss
+                except psutil.NoSuchProcess:
+                    pass
+            peak = max(peak, total)
+            time.sleep(0.2)
+    return time.perf_counter() - start, peak / 1e9, proc.returncode
+
+
+def fit_model(target: Path) -> None:
+    """Develop the scorecard used for every rating (pandas path, 10,000 customers)."""
+    import riskkit as rk
+
+    book = rk.datasets.generate_portfolio(10_000, seed=7)
+    dates = rk.assess.development_dates(AS_OF)
+    card, _ = rk.assess.fit_portfolio_scorecard(book, dates)
+    target.write_text(card.to_json(), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-customers", type=int, required=True)
+    parser.add_argument("--partitions", type=int, default=None)
+    parser.add_argument("--pandas", action="store_true", help="monolithic book, pandas path")
+    parser.add_argument("--work", type=Path, required=True, help="scratch folder (book and outputs)")
+    parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "riskkit_scale_model.json",
+                        help="scorecard JSON used for every rating (developed once if missing)")
+    parser.add_argument("--steps", default="synth,validate,profile,rate")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    if "rate" in args.steps and not args.model.exists():
+        fit_model(args.model)
+    args.work.mkdir(parents=True, exist_ok=True)
+    book = args.work / "book"
+    cli = [sys.executable, "-m", "riskkit.cli"]
+    steps = {
+        "synth": [*cli, "synth", "--n-customers", str(args.n_customers), "--seed", str(args.seed),
+                  "--output", str(book)] + ([] if args.pandas else ["--partitions", str(args.partitions)]),
+        "validate": [*cli, "validate-data", str(book)],
+        "profile": [*cli, "profile", "--data", str(book), "--as-of", AS_OF,
+                    "--output", str(args.work / "profile.parquet")],
+        "rate": [*cli, "rate", "--data", str(book), "--as-of", AS_OF, "--model", str(args.model),
+                 "--output", str(args.work / "ratings.parquet")],
+    }
+    label = "pandas" if args.pandas else f"dask, {args.partitions} partitions"
+    for step in args.steps.split(","):
+        wall, peak, code = run_measured(steps[step], args.work / f"{step}.log")
+        row = {"n_customers": args.n_customers, "engine": label, "step": step, "seconds": round(wall, 1),
+               "peak_rss_gb": round(peak, 2), "exit": code, "load_avg_15min": round(os.getloadavg()[2], 1)}
+        print(json.dumps(row), flush=True)
+        if code != 0:
+            print((args.work / f"{step}.log").read_text()[-2000:], file=sys.stderr)
+            break
+
+
+if __name__ == "__main__":
+    main()
