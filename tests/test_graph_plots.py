@@ -113,3 +113,30 @@ def test_pd_comparison_and_roc():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     expected = auc(scores["contagion_default"], scores["pd_network"]).auc
     assert f"network (AUC {expected:.3f})" in legend
+
+
+def test_network_drawings_are_sized_to_their_content():
+    """A two-party circle gets a small canvas, a 60-party neighbourhood the largest one."""
+    small = nx.MultiDiGraph()
+    small.add_node("A", is_customer=True)
+    small.add_node("B", is_customer=True)
+    small.add_edge("A", "B", type="guarantee", weight=1e6)
+    small.add_edge("B", "A", type="guarantee", weight=1e6)
+    w_small, h_small = plot_guarantee_circle(small, ["A", "B"]).figure.get_size_inches()
+    star = nx.MultiDiGraph()
+    star.add_node("hub", is_customer=True)
+    for i in range(59):
+        star.add_node(f"n{i:02d}", is_customer=True)
+        star.add_edge(f"n{i:02d}", "hub", type="supply", weight=1.0)
+    w_big, h_big = plot_ego_network(star, "hub", radius=1).figure.get_size_inches()
+    # width = clip(2.5 + 0.85 sqrt(n), 4.5, 9): 2 parties -> 4.5, 60 parties -> 9.0; height 0.8 x width
+    assert (w_small, h_small) == pytest.approx((4.5, 3.6))
+    assert (w_big, h_big) == pytest.approx((9.0, 7.2))
+
+
+def test_systemic_importance_axis_says_what_the_measure_is():
+    si = pd.DataFrame({"debtrank": [0.3, 0.1], "is_customer": [True, False]}, index=["A", "H"])
+    ax = plot_systemic_importance(si, column="debtrank")
+    assert ax.get_xlabel().startswith("DebtRank: share of the system's economic value lost")
+    assert plot_systemic_importance(si.rename(columns={"debtrank": "my_measure"}),
+                                    column="my_measure").get_xlabel() == "my measure"

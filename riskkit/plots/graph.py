@@ -60,6 +60,23 @@ def _sorted(nodes: Iterable) -> list:
         return sorted(nodes, key=str)
 
 
+def _network_size(n_nodes: int) -> tuple[float, float]:
+    """Figure size (inches) for a drawing of ``n_nodes`` parties: a 2-node circle does not get
+    a 9-inch canvas, a 60-node neighbourhood does (side grows with the square root)."""
+    width = min(9.0, max(4.5, 2.5 + 0.85 * n_nodes ** 0.5))
+    return width, round(0.8 * width, 2)
+
+
+#: readable axis labels of the systemic-importance columns
+_MEASURE_LABELS = {
+    "debtrank": "DebtRank: share of the system's economic value lost if the party fails",
+    "debtrank_linear": "DebtRank (linear): share of the system's economic value lost",
+    "pagerank": "PageRank of the exposure network",
+    "in_degree": "parties exposed to it (count)",
+    "out_degree": "parties it is exposed to (count)",
+}
+
+
 def _layout(H: nx.Graph, seed: int) -> dict:
     """Seeded spring layout of ``H`` built on its nodes in sorted order (deterministic)."""
     U = nx.Graph()
@@ -137,8 +154,8 @@ def plot_relation_layers(G: nx.Graph, ax=None):
                                                                fill_value=0)
     table = table.loc[table.sum(axis=1).sort_values(ascending=True, kind="stable").index]
     table.plot.barh(stacked=True, ax=ax, color=["#4c72b0", "#c7c7c7"], edgecolor="black", linewidth=0.5)
-    ax.set_xlabel("relations in force")
-    ax.set_ylabel("")
+    ax.set_xlabel("relations in force (count)")
+    ax.set_ylabel("relation type")
     ax.set_title("Relationship graph: links per layer")
     ax.legend(fontsize="small")
     return ax
@@ -149,8 +166,8 @@ def plot_guarantee_circle(G: nx.Graph, members: Iterable, ax=None, *, seed: int 
 
     An arrow ``u -> v`` means ``u`` guarantees ``v``'s debt (``u`` pays if ``v`` defaults).
     """
-    ax = get_axes(ax, (7, 6))
     members = list(members)
+    ax = get_axes(ax, _network_size(len(members)))
     _draw(G, members, ax, seed=seed, edge_labels=True, types=("guarantee",))
     ax.set_title(f"Guarantee circle of {len(members)} parties (arrow: guarantor -> guaranteed)")
     return ax
@@ -168,10 +185,10 @@ def plot_ego_network(G: nx.Graph, center: Any, radius: int = 2, ax=None, *, seed
         raise ValueError(f"center {center!r} is not a node of the graph")
     if radius < 1:
         raise ValueError(f"radius must be >= 1, got {radius}")
-    ax = get_axes(ax, (9, 7))
     dist = nx.single_source_shortest_path_length(G.to_undirected(as_view=True), center, cutoff=radius)
     ranked = sorted(dist, key=lambda v: (dist[v], str(v)))
     nodes = ranked[:max_nodes]
+    ax = get_axes(ax, _network_size(len(nodes)))
     _draw(G, nodes, ax, seed=seed, highlight=center)
     shown = "" if len(nodes) == len(ranked) else f" (nearest {len(nodes)} of {len(ranked)})"
     ax.set_title(f"Ego network of {center}, radius {radius}{shown}")
@@ -184,7 +201,8 @@ def plot_systemic_importance(si: pd.DataFrame, top: int = 15, column: str = "deb
     data = si.sort_values(column, ascending=False, kind="stable").head(top).iloc[::-1]
     colors = [_CUSTOMER_COLOR if c else _EXTERNAL_COLOR for c in data.get("is_customer", pd.Series(True, data.index))]
     ax.barh([str(i) for i in data.index], data[column], color=colors, edgecolor="black", linewidth=0.5)
-    ax.set_xlabel(column)
+    ax.set_xlabel(_MEASURE_LABELS.get(column, column.replace("_", " ")))
+    ax.set_ylabel("party")
     ax.set_title(f"Systemic importance: top {len(data)} by {column}")
     return ax
 
@@ -195,7 +213,6 @@ def plot_stress_paths(G: nx.Graph, result: Any, ax=None, *, seed: int = 0, max_n
     ``result`` is a :class:`riskkit.graph.StressResult`; arrows follow the shock, from the
     party that passed it on to the party hit (the reverse of the exposure direction).
     """
-    ax = get_axes(ax, (9, 7))
     affected = result.affected.sort_values(["round"], kind="stable").head(max_nodes)
     status = affected["status"].to_dict()
     nodes = set(affected.index)
@@ -204,6 +221,7 @@ def plot_stress_paths(G: nx.Graph, result: Any, ax=None, *, seed: int = 0, max_n
         nodes.update(path)
         hops.update(zip(path[:-1], path[1:], strict=True))
     nodes = _sorted(nodes)
+    ax = get_axes(ax, _network_size(len(nodes)))
     H = nx.DiGraph()
     H.add_nodes_from(nodes)
     H.add_edges_from(sorted(hops, key=lambda e: (str(e[0]), str(e[1]))))

@@ -189,6 +189,7 @@ def plot_psi_bins(table: pd.DataFrame, ax=None):
     ax.bar(x - 0.2, table["expected_share"], width=0.4, label="expected (reference)")
     ax.bar(x + 0.2, table["actual_share"], width=0.4, label="actual (current)")
     ax.set_xticks(x, table["bin"].astype(str), rotation=45, ha="right", fontsize="small")
+    ax.set_xlabel("bin of the score or characteristic")
     ax.set_ylabel("share of obligors")
     ax.set_title("Population stability: shares per bin")
     ax.legend(fontsize="small")
