@@ -55,8 +55,8 @@ def assess_partitioned(book, as_of, scorecard: Scorecard, expert: ExpertScorecar
 
     Returns
     -------
-    DataFrame equal to ``assess_portfolio(whole_book, as_of, scorecard, expert, rules,
-    lgd)``, indexed by the sorted ``customer_id``.
+    DataFrame equal to :func:`riskkit.assess.assess_portfolio` on the whole book with
+    the same arguments, indexed by the sorted ``customer_id``.
     """
     as_of = check_as_of(as_of)
     expert = ExpertScorecard.default() if expert is None else expert
