@@ -314,6 +314,11 @@ BINNING_CASES = {
                                        "special_values[0]", "finite"),
     "negative shape_draws": _binning_case(_woe_x(lambda f: f.__setitem__("shape_draws", -1)), "shape_draws",
                                           "non-negative"),
+    "unknown shape_rule": _binning_case(_woe_x(lambda f: f.__setitem__("shape_rule", "oracle")), "shape_rule",
+                                        "cv"),
+    "cv_pvalue above 1": _binning_case(_woe_x(lambda f: f.__setitem__("cv_pvalue", 1.5)), "cv_pvalue", "1"),
+    "cv_auc_gain below -1": _binning_case(_woe_x(lambda f: f.__setitem__("cv_auc_gain", -2.0)), "cv_auc_gain",
+                                          "-1"),
 }
 
 

@@ -27,7 +27,8 @@ from .._core.config import Checker, ConfigError
 # fields of one FeatureBinning (FeatureBinning.to_dict); the optional ones have defaults
 _BINNING_REQUIRED = ("name", "kind", "splits", "groups", "special_values", "nonevents", "events", "woe", "iv")
 _BINNING_OPTIONAL = ("trend", "requested_trend", "iv_monotone", "iv_turning", "shape_pvalue", "shape_qvalue",
-                     "shape_draws")
+                     "shape_draws", "shape_rule", "cv_auc_gain", "cv_auc", "cv_pvalue")
+_SHAPE_RULES = ("", "cv", "bootstrap")
 _SHAPES = ("ascending", "descending", "peak", "valley", "none")
 _REQUESTED = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley", "none", "event_rate_order")
 _TOP_REQUIRED = ("format", "version", "params", "binner", "features", "stats", "vif", "model_stats", "selection")
@@ -253,9 +254,13 @@ def _check_binning(source: str, position: int, raw) -> str:
     for field in ("iv_monotone", "iv_turning"):
         if field in item:
             _optional_number(check, item[field], field, lo=0.0)
-    for field in ("shape_pvalue", "shape_qvalue"):
+    for field in ("shape_pvalue", "shape_qvalue", "cv_auc", "cv_pvalue"):
         if field in item:
             _optional_number(check, item[field], field, lo=0.0, hi=1.0)
+    if "cv_auc_gain" in item:
+        _optional_number(check, item["cv_auc_gain"], "cv_auc_gain", lo=-1.0, hi=1.0)
+    if "shape_rule" in item:
+        check.choice(item["shape_rule"], "shape_rule", _SHAPE_RULES)
     if "shape_draws" in item:
         draws = item["shape_draws"]
         if isinstance(draws, bool) or not isinstance(draws, Integral) or draws < 0:

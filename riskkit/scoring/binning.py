@@ -38,17 +38,29 @@ optimiser (see :mod:`riskkit.scoring._optimal` for the exact dynamic programme).
 
 Shape choice (``monotonic_trend="auto"``, the default): the best monotone and the best
 one-turn partition are both solved.  A turning shape always gains some IV in sample (it
-contains the monotone shapes), so choosing it whenever it gains would over-fit noise.  The
-gain is therefore tested, per feature, by a parametric bootstrap of the hypothesis "the
-event rate is the fitted monotone step function"
-(:func:`riskkit.scoring._optimal.turning_shape_test`), and since a scorecard bins many
-features at once the p-values of all ``"auto"`` numeric features of one fit go through the
-Benjamini-Hochberg procedure at level ``shape_alpha``: the expected share of noise among
-the admitted peaks/valleys is at most ``shape_alpha``, and on pure noise the chance that
-any feature turns is at most ``shape_alpha`` (Benjamini & Hochberg 1995; valid under
-independence or positive dependence of the tests).  Features whose first-stage p-value is
-below ``shape_alpha`` get more draws so that the Monte Carlo p-value can reach the BH
-thresholds.  The per-feature p-value and the BH-adjusted one are in :meth:`summary`.
+contains the monotone shapes), so choosing it whenever it gains would over-fit noise.  Two
+rules are available (``shape_selection``):
+
+* ``"cv"`` (default), a held-out criterion
+  (:func:`riskkit.scoring._optimal.turning_shape_cv`): in ``shape_repeats`` rounds of
+  ``shape_folds``-fold cross-validation both shapes are fitted on the other folds and rank
+  the held-out fold; the turning shape is kept when its held-out AUC beats the monotone
+  binning's on average **and** its out-of-fold AUC is significantly above 0.5 at level
+  ``shape_alpha`` (the guard against pure noise, where both binnings are coin flips).  It
+  asks what a scorecard needs: does the turn rank unseen records better?  Measured:
+  pure noise turned 4 of 120 simulated features, a monotone truth 3 of 60 (tests); on
+  German Credit the turns of ``credit_amount`` and ``age_in_years`` are kept, and the
+  scorecard's mean test AUC over 20 splits rose from 0.7852 to 0.7887 (optbinning's
+  default: 0.7880; ``bench/bench_german_shapes.py``).
+* ``"bootstrap"``, a significance test: a parametric bootstrap of the hypothesis "the event
+  rate is the fitted monotone step function"
+  (:func:`riskkit.scoring._optimal.turning_shape_test`), with the p-values of all
+  ``"auto"`` numeric features of one fit through the Benjamini-Hochberg procedure at level
+  ``shape_alpha`` (Benjamini & Hochberg 1995): on pure noise the chance that any feature
+  of a fit turns is at most ``shape_alpha``.  Stricter: it turns only where the evidence
+  is strong (on German Credit's 700-row training splits it keeps no turn).  The per-feature
+  p-value and the BH-adjusted one are in :meth:`summary`.
+
 ``"auto_monotone"`` is the choice between ascending and descending only (optbinning's
 ``"auto_asc_desc"``; the kit's behaviour before the one-turn shapes).  The chosen shape of each
 feature is in its binning table (column ``shape``) and in :meth:`WoEBinner.summary`.
@@ -80,11 +92,12 @@ from sklearn.utils.validation import check_is_fitted
 from .._core.checks import align_by_index
 from .._core.display import HTMLReprMixin, html_card
 from ._input import check_X, check_y, fitted_feature_names
-from ._optimal import ShapeTest, best_partition, turning_shape_test, woe_shape
+from ._optimal import ShapeCV, ShapeTest, best_partition, turning_shape_cv, turning_shape_test, woe_shape
 
 __all__ = ["WoEBinner", "FeatureBinning", "woe_iv"]
 
 _TRENDS = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley", "none")
+_SHAPE_SELECTIONS = ("cv", "bootstrap")
 _UNKNOWN_POLICIES = ("zero", "missing", "error")
 MISSING_LABEL = "Missing"
 TOTAL_LABEL = "Total"
@@ -153,6 +166,10 @@ class FeatureBinning(HTMLReprMixin):
     shape_pvalue: float = float("nan")
     shape_qvalue: float = float("nan")
     shape_draws: int = 0
+    shape_rule: str = ""
+    cv_auc_gain: float = float("nan")
+    cv_auc: float = float("nan")
+    cv_pvalue: float = float("nan")
 
     @property
     def n_regular(self) -> int:
@@ -289,6 +306,10 @@ class FeatureBinning(HTMLReprMixin):
             "shape_pvalue": _json_float(self.shape_pvalue),
             "shape_qvalue": _json_float(self.shape_qvalue),
             "shape_draws": int(self.shape_draws),
+            "shape_rule": self.shape_rule,
+            "cv_auc_gain": _json_float(self.cv_auc_gain),
+            "cv_auc": _json_float(self.cv_auc),
+            "cv_pvalue": _json_float(self.cv_pvalue),
         }
 
     @classmethod
@@ -310,6 +331,10 @@ class FeatureBinning(HTMLReprMixin):
             shape_pvalue=_from_json_float(data.get("shape_pvalue")),
             shape_qvalue=_from_json_float(data.get("shape_qvalue")),
             shape_draws=int(data.get("shape_draws", 0)),
+            shape_rule=str(data.get("shape_rule", "")),
+            cv_auc_gain=_from_json_float(data.get("cv_auc_gain")),
+            cv_auc=_from_json_float(data.get("cv_auc")),
+            cv_pvalue=_from_json_float(data.get("cv_pvalue")),
         )
 
 
@@ -372,6 +397,7 @@ class _NumericPrep:
     pre_ev: np.ndarray | None = None
     result: object = None
     test: ShapeTest | None = None
+    cv: ShapeCV | None = None
     can_turn: bool = False
 
     @property
@@ -420,8 +446,8 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         value grows), "descending", "peak" (WoE rises then falls: the middle is safest),
         "valley" (WoE falls then rises: the middle is riskiest), each with at most one
         turning point placed by the optimiser, or "none" (unconstrained).  "auto" keeps
-        the best monotone shape unless the best peak/valley beats it significantly (a
-        parametric bootstrap test at level ``shape_alpha``, see the module docstring);
+        the best monotone shape unless the best peak/valley earns its turn under the rule
+        ``shape_selection`` (see the module docstring);
         "auto_monotone" keeps the better of ascending and descending.  A dict maps
         feature names to a trend (others use "auto").  Ignored for categoricals, which
         are ordered by event rate.
@@ -446,19 +472,26 @@ class WoEBinner(TransformerMixin, BaseEstimator):
     n_jobs : int, optional
         Threads used to bin features in parallel (numpy releases the GIL in the heavy
         steps).  ``None`` means 1, ``-1`` all cores.
+    shape_selection : {"cv", "bootstrap"}, default="cv"
+        How ``"auto"`` decides whether a peak/valley earns its turn: cross-validated
+        held-out AUC with a no-signal guard, or a bootstrap significance test with
+        Benjamini-Hochberg over the fit's features (module docstring).
     shape_alpha : float, default=0.05
-        False discovery rate at which peaks/valleys are admitted under ``"auto"``
-        (Benjamini-Hochberg over the ``"auto"`` numeric features of the fit).
+        Level of the no-signal test (``"cv"``), or the false discovery rate at which
+        peaks/valleys are admitted (``"bootstrap"``: Benjamini-Hochberg over the
+        ``"auto"`` numeric features of the fit).
     shape_draws : int, default=99
-        Bootstrap draws of the first-stage test of each feature
+        (``"bootstrap"`` only.) Bootstrap draws of the first-stage test of each feature
         (``shape_alpha * (1 + shape_draws)`` should be a whole number for an exact Monte
         Carlo level); the ``c`` features whose p-value is at most ``shape_alpha`` after
         them get ``ceil(m / (shape_alpha c)) - 1`` draws (``m`` auto numeric features that
         can turn), so that the Monte Carlo p-value can reach the BH threshold under which
         all pass, and those then left out with no draw reaching their gain get
         ``ceil(m / shape_alpha) - 1`` (the smallest threshold ``shape_alpha / m``).
+    shape_folds, shape_repeats : int, default=5, 2
+        (``"cv"`` only.) Folds and repetitions of the cross-validation.
     random_state : int or None, default=0
-        Seed of the bootstrap draws (each feature gets its own stream derived from it and
+        Seed of the fold assignment and the bootstrap draws (each feature gets its own stream derived from it and
         the feature's pre-bin counts, so its draws do not depend on its name, the other
         columns, their order or ``n_jobs``).  ``None`` draws
         fresh entropy (not reproducible).
@@ -508,8 +541,11 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         smoothing: float = 0.5,
         handle_unknown: str = "zero",
         n_jobs: int | None = None,
+        shape_selection: str = "cv",
         shape_alpha: float = 0.05,
         shape_draws: int = 99,
+        shape_folds: int = 5,
+        shape_repeats: int = 2,
         random_state: int | None = 0,
     ):
         self.monotonic_trend = monotonic_trend
@@ -522,8 +558,11 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         self.smoothing = smoothing
         self.handle_unknown = handle_unknown
         self.n_jobs = n_jobs
+        self.shape_selection = shape_selection
         self.shape_alpha = shape_alpha
         self.shape_draws = shape_draws
+        self.shape_folds = shape_folds
+        self.shape_repeats = shape_repeats
         self.random_state = random_state
 
     # -- parameter checks -------------------------------------------------------------
@@ -550,13 +589,19 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             raise ValueError(f"smoothing must be positive, got {self.smoothing!r}")
         if self.handle_unknown not in _UNKNOWN_POLICIES:
             raise ValueError(f"handle_unknown must be one of {_UNKNOWN_POLICIES}, got {self.handle_unknown!r}")
+        if self.shape_selection not in _SHAPE_SELECTIONS:
+            raise ValueError(f"shape_selection must be one of {_SHAPE_SELECTIONS}, got {self.shape_selection!r}")
+        for name, low in (("shape_folds", 2), ("shape_repeats", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
         if isinstance(self.shape_alpha, bool) or not isinstance(self.shape_alpha, Real) \
                 or not 0 < self.shape_alpha < 1:
             raise ValueError(f"shape_alpha must be a number in (0, 1), got {self.shape_alpha!r}")
         if isinstance(self.shape_draws, bool) or not isinstance(self.shape_draws, Integral) \
                 or self.shape_draws < 1:
             raise ValueError(f"shape_draws must be a positive integer, got {self.shape_draws!r}")
-        if self.shape_alpha * (1 + self.shape_draws) < 1 - 1e-9:
+        if self.shape_selection == "bootstrap" and self.shape_alpha * (1 + self.shape_draws) < 1 - 1e-9:
             raise ValueError(
                 f"shape_draws={self.shape_draws} is too few for shape_alpha={self.shape_alpha}: "
                 f"the bootstrap p-value can never reach the level; need at least "
@@ -692,6 +737,10 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             shape_pvalue=info.get("pvalue", float("nan")),
             shape_qvalue=info.get("qvalue", float("nan")),
             shape_draws=info.get("draws", 0),
+            shape_rule=info.get("rule", ""),
+            cv_auc_gain=info.get("cv_auc_gain", float("nan")),
+            cv_auc=info.get("cv_auc", float("nan")),
+            cv_pvalue=info.get("cv_pvalue", float("nan")),
         )
 
     def _optimise(self, ne, ev, total_ne, total_ev, n_rows, trend):
@@ -752,7 +801,12 @@ class WoEBinner(TransformerMixin, BaseEstimator):
             # where they do not cannot turn whatever y is, so it is no hypothesis of the
             # multiple-testing step
             prep.can_turn = _max_groups(pre_n, self._min_count(n_rows)) >= 3
-            if prep.requested == "auto":
+            if prep.requested == "auto" and self.shape_selection == "cv":
+                prep.cv = turning_shape_cv(
+                    prep.pre_ne, prep.pre_ev, outside_nonevents=prep.outside_ne, outside_events=prep.outside_ev,
+                    min_count=self._min_count(n_rows), max_bins=self.max_bins, alpha=self.shape_alpha,
+                    folds=self.shape_folds, repeats=self.shape_repeats, rng=np.random.default_rng(prep.seed))
+            elif prep.requested == "auto":
                 prep.test = self._shape_test(prep, self.shape_draws)
             else:
                 prep.result = self._optimise(prep.pre_ne, prep.pre_ev, prep.pre_ne.sum() + prep.outside_ne,
@@ -822,17 +876,26 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         adjusted = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1] if m else ranked
         qvalues = dict(zip((tested[i].name for i in order), np.minimum(adjusted, 1.0)))
         out = {}
+        for prep in (p for p in preps if p.cv is not None):
+            cv = prep.cv
+            out[prep.name] = (cv.chosen, {
+                "iv_monotone": cv.monotone.iv if cv.monotone is not None else float("nan"),
+                "iv_turning": cv.turning.iv if cv.turning is not None and prep.can_turn else float("nan"),
+                "rule": "cv", "cv_auc_gain": cv.auc_gain, "cv_auc": cv.auc_turning,
+                "cv_pvalue": cv.pvalue if cv.folds else float("nan")})
         for prep in (p for p in preps if p.test is not None and not p.can_turn):
             out[prep.name] = (prep.test.monotone, {
                 "iv_monotone": prep.test.monotone.iv if prep.test.monotone is not None else float("nan"),
-                "iv_turning": float("nan"), "pvalue": float("nan"), "qvalue": float("nan"), "draws": 0})
+                "iv_turning": float("nan"), "pvalue": float("nan"), "qvalue": float("nan"), "draws": 0,
+                "rule": "bootstrap"})
         for prep in tested:
             test = prep.test
             keep = prep.name in admitted and any(prep is c for c in candidates)
             out[prep.name] = (test.turning if keep else test.monotone, {
                 "iv_monotone": test.monotone.iv if test.monotone is not None else float("nan"),
                 "iv_turning": test.turning.iv if test.turning is not None else float("nan"),
-                "pvalue": test.pvalue, "qvalue": float(qvalues[prep.name]), "draws": test.n_draws})
+                "pvalue": test.pvalue, "qvalue": float(qvalues[prep.name]), "draws": test.n_draws,
+                "rule": "bootstrap"})
         return out
 
     def _fit_categorical(self, name: str, column: pd.Series, y: np.ndarray) -> FeatureBinning:
@@ -991,7 +1054,8 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         """One row per feature: what was asked, the chosen WoE shape and the shape test.
 
         Columns ``feature, kind, requested_trend, shape, n_bins, iv, iv_monotone,
-        iv_turning, shape_pvalue, shape_qvalue, shape_draws``, sorted by IV (descending).
+        iv_turning, shape_pvalue, shape_qvalue, shape_draws, shape_rule, cv_auc_gain,
+        cv_auc, cv_pvalue``, sorted by IV (descending).
         ``iv_monotone``/``iv_turning`` are the IVs of the best monotone and the best
         peak/valley binnings (missing and special bins included), ``shape_pvalue`` the
         bootstrap p-value of the gain and ``shape_qvalue`` its Benjamini-Hochberg
@@ -999,7 +1063,12 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         ``shape_qvalue <= shape_alpha``); ``monotonic_trend="auto"`` on numeric features
         only, NaN otherwise and where three bins of ``min_bin_share`` do not fit (no
         turn possible, whatever the target: not a hypothesis of the test); the p-value
-        is 1 when the turn gained nothing to test.
+        is 1 when the turn gained nothing to test.  These three are filled under
+        ``shape_selection="bootstrap"``; under ``"cv"`` (column ``shape_rule``) the
+        columns ``cv_auc_gain`` (mean held-out AUC of the turn minus the monotone
+        binning's), ``cv_auc`` (the turn's out-of-fold AUC) and ``cv_pvalue`` (its
+        one-sided p-value against 0.5) are, NaN where no turn gained IV (nothing to
+        cross-validate).
         """
         check_is_fitted(self, "binnings_")
         rows = [
@@ -1015,6 +1084,10 @@ class WoEBinner(TransformerMixin, BaseEstimator):
                 "shape_pvalue": b.shape_pvalue,
                 "shape_qvalue": b.shape_qvalue,
                 "shape_draws": b.shape_draws,
+                "shape_rule": b.shape_rule,
+                "cv_auc_gain": b.cv_auc_gain,
+                "cv_auc": b.cv_auc,
+                "cv_pvalue": b.cv_pvalue,
             }
             for b in self.binnings_.values()
         ]
