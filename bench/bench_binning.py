@@ -4,7 +4,7 @@ Times ``riskkit.scoring.WoEBinner`` (fit + transform) against optbinning's
 ``BinningProcess`` (fit + transform) on the same data in the same run, and compares the
 IVs they find.  The riskkit rows run with the default ``monotonic_trend="auto"`` (the
 richer shapes enabled: every feature gets the one-turn DP and, when a peak/valley gains
-IV, the bootstrap shape test) and with ``"auto_monotone"`` (ascending/descending only,
+IV, the cross-validated shape choice) and with ``"auto_monotone"`` (ascending/descending only,
 the behaviour before the one-turn shapes).  Wall time is the best of ``--repeat`` runs;
 CPU time (this process, all threads) is shown next to it because the machine may be
 shared.  optbinning is a benchmark anchor only (``pip install -e ".[bench]"``); when it is
@@ -91,8 +91,8 @@ def main(argv=None) -> pd.DataFrame:
             emit(f"WoE fit+transform, {args.rows:,} rows x {args.features}", seconds, cpu_seconds=cpu,
                  total_iv=rows[-1]["total_iv"], runs=args.repeat)
         if trend == "auto" and shapes is None:
-            shapes = binner.summary()[["feature", "shape", "iv_monotone", "iv_turning", "shape_pvalue",
-                                       "shape_qvalue", "shape_draws"]]
+            shapes = binner.summary()[["feature", "shape", "iv_monotone", "iv_turning", "shape_rule",
+                                       "cv_auc_gain", "cv_auc", "cv_pvalue"]]
     if not args.no_optbinning:
         try:
             import optbinning  # noqa: F401
