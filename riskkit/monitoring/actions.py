@@ -220,6 +220,8 @@ def reconcile_actions(recommended: pd.DataFrame, open_actions: pd.DataFrame | No
             "event": "closed", "priority_before": gone["priority"].to_numpy(dtype=object), "priority_after": None,
             "due_date": gone["due_date"].to_numpy(), "first_seen": gone["first_seen"].to_numpy(), "as_of": as_of})],
             ignore_index=True)
+    for column in ("priority_before", "priority_after"):
+        events[column] = events[column].astype(object).where(events[column].notna(), None)
     order = events["event"].map({e: i for i, e in enumerate(ACTION_EVENTS)})
     events = events.assign(_o=order).sort_values(["_o", "customer_id", "action"], kind="stable") \
         .drop(columns="_o").reset_index(drop=True)
@@ -230,7 +232,8 @@ def reconcile_actions(recommended: pd.DataFrame, open_actions: pd.DataFrame | No
     notified = np.isin(state["event"].to_numpy(dtype=object), ["opened", "reopened", "escalated"])
     raised_priority = new["priority"].where(pd.Series(notified), state["raised_before"])
     actions = new.assign(event=state["event"].to_numpy(dtype=object),
-                         previous_priority=state["level_before"].to_numpy(dtype=object),
+                         previous_priority=state["level_before"].astype(object)
+                         .where(state["level_before"].notna(), None).to_numpy(dtype=object),
                          first_seen=state["first_seen"].to_numpy(),
                          due_date=pd.to_datetime(state["work_due"].to_numpy()))
     open_after = actions.drop(columns=["event", "previous_priority"]).assign(
