@@ -3,8 +3,10 @@
 Every monitoring run leaves its inputs and outputs here (traceability, 可追溯): the run's
 provenance (``runs``), one snapshot row per customer (``snapshots``), the alerts it raised
 and their life cycle (``alerts``, ``alert_events``), expert ``overrides``,
-``limit_decisions``, recommended ``actions``, and the notifications it queued
-(``outbox``) with every delivery attempt (``deliveries``).
+``limit_decisions``, recommended ``actions`` and their life cycle as the controllers' work
+list (``action_events``: opened, persisting, resolved, closed by a controller, ...; see
+:mod:`riskkit.monitoring.actions`), and the notifications it queued (``outbox``) with
+every delivery attempt (``deliveries``).
 
 Use
 ---
@@ -20,7 +22,9 @@ Append-only
 -----------
 The API only ever INSERTs: a change is a new row (an alert that closes gets a ``closed``
 row in ``alert_events``; a message that is delivered gets a ``sent`` row in
-``deliveries``).  Current states are derived as "the latest row" (``open_alerts``).
+``deliveries``; a controller's close of an action gets a ``closed`` row in
+``action_events``, sealed like a run).  Current states are derived as "the latest row"
+(``open_alerts``, ``open_actions``).
 
 Hash chain: what ``verify()`` detects
 -------------------------------------
