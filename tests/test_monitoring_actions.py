@@ -188,6 +188,8 @@ def test_three_nights_with_a_controller_close(tmp_path):
                                                                "require_guarantee": T("2024-03-30")}
     stored = archive.table("actions")
     assert stored["status"].tolist() == ["opened", "opened", "persisting", "opened", "reopened", "persisting"]
+    assert archive.customer_timeline("C1")["actions"].tolist() == ["reduce_limit (opened)", "reduce_limit (persisting)",
+                                                                   "reduce_limit (reopened)"]
     assert archive.verify().ok
 
 

@@ -771,7 +771,8 @@ class Archive:
             One row per run in which the customer has any record, oldest ``as_of`` first:
             ``as_of, run_id, score, pd, grade, credit_limit, ead, expected_loss, alerts``
             (``level:rule (status)``; ...), ``closed_alerts``, ``decided_limit``,
-            ``limit_reason``, ``actions``, ``overrides`` (``from->to``).
+            ``limit_reason``, ``actions`` (``action (event)``; ..., e.g. ``reduce_limit
+            (persisting)``), ``overrides`` (``from->to``).
         """
         if not isinstance(customer_id, str):
             raise ArchiveInputError(f"customer_id must be a str, got {type(customer_id).__name__}")
@@ -786,7 +787,7 @@ class Archive:
                        FROM alert_events WHERE customer_id = ? AND event = 'closed' GROUP BY run_id),
                 ld AS (SELECT run_id, arg_max(credit_limit, seq) AS decided_limit, arg_max(reason, seq) AS limit_reason
                        FROM limit_decisions WHERE customer_id = ? GROUP BY run_id),
-                ac AS (SELECT run_id, string_agg(action, '; ' ORDER BY seq) AS actions
+                ac AS (SELECT run_id, string_agg(action || ' (' || status || ')', '; ' ORDER BY seq) AS actions
                        FROM actions WHERE customer_id = ? GROUP BY run_id),
                 ov AS (SELECT run_id, string_agg(coalesce(from_grade, '?') || '->' || to_grade, '; ' ORDER BY seq)
                        AS overrides FROM overrides WHERE customer_id = ? GROUP BY run_id)
