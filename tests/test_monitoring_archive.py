@@ -177,7 +177,8 @@ def test_decisions_actions_overrides_and_timeline():
     assert tl["alerts"].tolist()[:2] == ["yellow:dpd_30 (opened)",
                                          "orange:dpd_30 (escalated); orange:downgrade (opened)"]
     assert tl["closed_alerts"].tolist()[2] == "downgrade; dpd_30"  # closed in (customer, rule) order
-    assert tl["decided_limit"].tolist()[1] == 2e4 and tl["actions"].tolist()[1] == "reduce_limit; call_customer"
+    assert tl["decided_limit"].tolist()[1] == 2e4 and tl["actions"].tolist()[1] == \
+        "reduce_limit (opened); call_customer (opened)"
     assert archive.customer_timeline("C1")["overrides"].fillna("-").tolist() == ["-", "A->AA", "-"]
     assert archive.table("limit_decisions")["extra"].tolist() == ['{"committee":"CC-7"}']
     assert archive.customer_timeline("nobody").empty

@@ -83,6 +83,44 @@ def test_digests_only_for_new_or_escalated_alerts(two_runs):
     assert listed == per_recipient
 
 
+def test_actions_persist_instead_of_repeating(two_runs):
+    """An action recommended on both nights is no new work item on the second: its event
+    follows from the two nights' priorities alone (rank by the default policy), and its due
+    date is the first night's; what the first night recommended and the second did not is
+    resolved."""
+    path, first, second = two_runs
+    assert set(first.actions["event"]) == {"opened"}
+    key = ["customer_id", "action"]
+    both = first.actions.merge(second.actions, on=key, suffixes=("_1", "_2"))
+    assert len(both) > 0, "the sample book should have actions recommended in May and June"
+    rank = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+    r1, r2 = both["priority_1"].map(rank), both["priority_2"].map(rank)
+    expected = np.where(r2 < r1, "escalated", np.where(r2 > r1, "deescalated", "persisting"))
+    assert (both["event_2"].to_numpy() == expected).all()
+    kept = both["event_2"] != "escalated"
+    assert (both.loc[kept, "due_date_2"] == both.loc[kept, "due_date_1"]).all()
+    assert (both["first_seen_run_2"] == first.run_id).all()
+    fresh = second.actions[~second.actions.set_index(key).index.isin(both.set_index(key).index)]
+    assert set(fresh["event"]) <= {"opened"}
+    gone = first.actions.set_index(key).index.difference(second.actions.set_index(key).index)
+    assert sorted(zip(second.resolved_actions["customer_id"], second.resolved_actions["action"])) == sorted(gone)
+    counts = second.action_counts()
+    assert counts["persisting"] + counts["deescalated"] == int(np.isin(expected, ["persisting",
+                                                                                  "deescalated"]).sum())
+    assert f"{counts['opened']:,} new" in second.summary() and f"{len(gone):,} resolved" in second.summary()
+    work = Archive(path).open_actions()
+    assert sorted(zip(work["customer_id"], work["action"])) == sorted(zip(second.actions["customer_id"],
+                                                                          second.actions["action"]))
+
+
+def test_digests_list_only_new_or_escalated_actions(two_runs):
+    _, _, second = two_runs
+    listed = [(a["customer_id"], a["action"], a["event"]) for m in second.messages for a in m.payload["actions"]]
+    assert {e for *_, e in listed} <= {"opened", "reopened", "escalated"}
+    persisting = second.actions[~second.actions["event"].isin(["opened", "reopened", "escalated"])]
+    assert not set(zip(persisting["customer_id"], persisting["action"])) & {(c, a) for c, a, _ in listed}
+
+
 def test_archive_holds_both_runs_and_verifies(two_runs, book):
     path, first, second = two_runs
     archive = Archive(path)

@@ -5,6 +5,8 @@
   event subscriptions, network-aware warnings, combinations, overdue reviews; levels
   red / orange / yellow / info; recipients per level and tag);
 - :mod:`~riskkit.monitoring.alerts`: :func:`reconcile_alerts` (open, escalate, persist, close);
+- :mod:`~riskkit.monitoring.actions`: :func:`reconcile_actions` (the recommended actions'
+  work list: opened, reopened, escalated, persisting, resolved, closed by a controller);
 - :mod:`~riskkit.monitoring.run`: :func:`run_monitoring`, the nightly run (rate, compare with
   the previous archived snapshot, alert, act, archive, notify);
 - :mod:`~riskkit.monitoring.ews`: :func:`ews_backtest`, the early-warning back-test against
@@ -14,12 +16,14 @@
   :func:`linked_party_table`, :func:`digest_table`, :func:`digest_for`, :func:`digest_text`);
 
 - :mod:`~riskkit.monitoring.archive`: :class:`Archive` (DuckDB, append-only, hash-chained rows,
-  one transaction per run, customer timeline, run diffs, :meth:`Archive.verify`);
+  one transaction per run, customer timeline, run diffs, the open actions' work list
+  :meth:`Archive.open_actions` and :meth:`Archive.close_action`, :meth:`Archive.verify`);
 - :mod:`~riskkit.monitoring.notify`: :func:`compose_digests` (one digest per recipient per run),
   :class:`EmailChannel` (SMTP), :class:`WebhookChannel` (JSON POST) and
   :func:`deliver_outbox` (retried, never sent twice once recorded as sent).
 """
 
+from .actions import ACTION_EVENTS, CLOSE_OUTCOMES, NEW_ACTION_EVENTS, ActionReconciliation, reconcile_actions
 from .alerts import AlertReconciliation, reconcile_alerts
 from .archive import (
                       SCHEMA_VERSION,
@@ -68,6 +72,7 @@ __all__ = [
     "digest_for", "digest_text",
     "MonitoringRules", "MonitoringInputError", "MissingColumnError", "LinksInputError", "level_rank",
     "reconcile_alerts", "AlertReconciliation",
+    "reconcile_actions", "ActionReconciliation", "ACTION_EVENTS", "NEW_ACTION_EVENTS", "CLOSE_OUTCOMES",
     "Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "SCHEMA_VERSION",
     "ArchiveError", "ArchiveBusyError", "ArchiveVersionError", "ArchiveInputError",
     "Message", "compose_digests", "mask_text", "EmailChannel", "WebhookChannel", "deliver_outbox", "DeliveryReport",

@@ -3,7 +3,7 @@
 One place defines every archived table (a fixed whitelist: SQL only ever names these
 tables and columns), the DDL, and the canonical form that a row's ``row_hash`` covers.
 
-Canonical form of a row (schema version 1)
+Canonical form of a row (schema versions 1 and 2)
 ------------------------------------------
 ``"<table>|<seq>|" + enc(v1) + enc(v2) + ...`` over the table's data columns in the order
 listed here, where ``enc(v) = "<n>:<text>"`` with ``text = CAST(v AS VARCHAR)`` (DuckDB's
@@ -29,7 +29,9 @@ __all__ = ["SCHEMA_VERSION", "GENESIS", "TABLES", "CHAINED_TABLES", "SEALED_TABL
            "chain", "link_ok"]
 
 #: bumped whenever a table, a column or the canonical form changes
-SCHEMA_VERSION = 1
+#: (2: ``actions`` gained ``action_id, status, first_seen_run`` and ``level`` became ``priority``;
+#: new table ``action_events``, the recommended actions' life cycle)
+SCHEMA_VERSION = 2
 GENESIS = "0" * 64
 
 
@@ -116,10 +118,19 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
         _RUN, _s("customer_id", True), _f("credit_limit", True), _f("previous_limit"), _s("method"),
         _s("reason"), _s("decided_by"), Col("extra", "VARCHAR", "json"),
     ), ("run_id", "customer_id")),
+    # what each run recommended (due_date as recommended that night), with its life-cycle status
     TableSpec("actions", (
-        _RUN, _s("customer_id", True), _s("action", True), _s("level"), _s("reason"), _s("owner"),
-        Col("due_date", "DATE", "date"), Col("extra", "VARCHAR", "json"),
+        _s("action_id", True), _RUN, _s("customer_id", True), _s("action", True), _s("priority"), _s("reason"),
+        _s("owner"), Col("due_date", "DATE", "date"), _s("first_seen_run", True), _s("status", True),
+        Col("extra", "VARCHAR", "json"),
     ), ("run_id", "customer_id", "action")),
+    # the work items' life cycle: one row per run event, and one per controller close (run_id:
+    # the latest committed run when closed); due_date is the work item's (kept while open)
+    TableSpec("action_events", (
+        _RUN, _s("action_id", True), _s("customer_id", True), _s("action", True), _s("event", True),
+        _s("priority"), _s("previous_priority"), _s("owner"), Col("due_date", "DATE", "date"), _s("closed_by"),
+        _s("outcome"), _s("note"), Col("at", "TIMESTAMP", "timestamp", True),
+    ), ("run_id", "action_id", "event")),
     TableSpec("outbox", (
         _s("message_id", True), _RUN, _s("channel", True), _s("recipient", True), _s("subject", True),
         _s("body", True), Col("payload", "VARCHAR", "json"), Col("created_at", "TIMESTAMP", "timestamp", True),

@@ -16,8 +16,9 @@ event            condition                                             raised?
                  customer left the book)
 ===============  ====================================================  ==========
 
-This module is the one definition of the life cycle: :class:`~riskkit.monitoring.Archive`
-runs record the events it computes (``Run.add_alerts``), so an archived monitoring run and a
+The transitions are those of ``riskkit/monitoring/_lifecycle.py``, the one definition
+shared with the recommended actions (:func:`~riskkit.monitoring.reconcile_actions`).
+:class:`~riskkit.monitoring.Archive` runs record the events it computes (``Run.add_alerts``), so an archived monitoring run and a
 replay over plain frames agree.  An alert that falls back and rises again is not notified
 twice: red, then orange, then red is opened, deescalated, persisting.
 
@@ -37,18 +38,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from .._core.dates import check_as_of
 from .._core.display import HTMLReprMixin
 from .._core.levels import LEVELS, SEVERITY_RANK as _RANK
 from ..data.privacy import mask_pii as _mask_pii
+from ._lifecycle import TRANSITIONS, check_items, empty_open, transitions
 from .rules import MonitoringInputError
 
 __all__ = ["ALERT_EVENTS", "AlertReconciliation", "reconcile_alerts"]
 
-ALERT_EVENTS = ("opened", "escalated", "deescalated", "persisting", "closed")
+ALERT_EVENTS = TRANSITIONS
 _KEY = ["customer_id", "rule"]
 
 
@@ -96,26 +97,7 @@ class AlertReconciliation(HTMLReprMixin):
 
 
 def _check_alerts(frame, name: str, required) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise MonitoringInputError(f"{name} must be a DataFrame, got {type(frame).__name__}")
-    absent = [c for c in required if c not in frame.columns]
-    if absent:
-        raise MonitoringInputError(f"{name}: column(s) {absent} missing")
-    for column in required:
-        missing = frame[column].isna().to_numpy()
-        if missing.any():
-            raise MonitoringInputError(f"{name}.{column}: {int(missing.sum())} missing value(s) at rows "
-                                       f"{np.flatnonzero(missing)[:5].tolist()}")
-    bad = ~frame["level"].isin(LEVELS).to_numpy()
-    if bad.any():
-        raise MonitoringInputError(f"{name}.level: unknown level(s) {sorted(set(frame['level'][bad].astype(str)))}; "
-                                   f"allowed: {list(LEVELS)}")
-    dupes = frame.duplicated(_KEY)
-    if dupes.any():
-        first = frame.loc[dupes, _KEY].head(3).astype(str).values.tolist()
-        raise MonitoringInputError(f"{name}: (customer_id, rule) must be unique; {int(dupes.sum())} duplicate "
-                                   f"row(s), e.g. {first}")
-    return frame.reset_index(drop=True)
+    return check_items(frame, name, _KEY, "level", LEVELS, required=[c for c in required if c not in (*_KEY, "level")])
 
 
 def reconcile_alerts(new_alerts: pd.DataFrame, open_alerts: pd.DataFrame | None, *, as_of,
@@ -150,8 +132,7 @@ def reconcile_alerts(new_alerts: pd.DataFrame, open_alerts: pd.DataFrame | None,
     as_of = check_as_of(as_of)
     new = _check_alerts(new_alerts, "new_alerts", ["customer_id", "rule", "level"])
     if open_alerts is None or len(open_alerts) == 0:
-        columns = ["customer_id", "rule", "level", "first_seen"]
-        old = pd.DataFrame({c: pd.Series(dtype=object) for c in columns}).astype({"first_seen": "datetime64[ns]"})
+        old = empty_open(["customer_id", "rule", "level", "first_seen"])
     else:
         old = _check_alerts(open_alerts, "open_alerts", ["customer_id", "rule", "level", "first_seen"])
     if not pd.api.types.is_datetime64_dtype(old["first_seen"].dtype):
@@ -174,22 +155,9 @@ def reconcile_alerts(new_alerts: pd.DataFrame, open_alerts: pd.DataFrame | None,
     carried = old[~old["rule"].isin(evaluated)]
     old = old[old["rule"].isin(evaluated)]
 
-    keys_old = old[[*_KEY, "level", "raised_level", "first_seen"]].rename(
-        columns={"level": "level_before", "raised_level": "raised_before", "first_seen": "first_seen_before"})
-    both = new.merge(keys_old, on=_KEY, how="outer", indicator=True, sort=False)
-    is_new = (both["_merge"] == "left_only").to_numpy()
-    is_closed = (both["_merge"] == "right_only").to_numpy()
-    is_open = (both["_merge"] == "both").to_numpy()
-    # _RANK: 0 is the most severe level
-    rank_now = both["level"].map(_RANK).to_numpy(dtype=float, na_value=np.nan)
-    rank_raised = both["raised_before"].map(_RANK).to_numpy(dtype=float, na_value=np.nan)
-    rank_before = both["level_before"].map(_RANK).to_numpy(dtype=float, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        escalated = is_open & (rank_now < rank_raised)
-        milder = is_open & (rank_now > rank_before)
-    event = np.select([is_new, escalated, milder, is_open, is_closed],
-                      ["opened", "escalated", "deescalated", "persisting", "closed"], default="")
-    first_seen = both["first_seen_before"].where(~pd.Series(is_new), as_of).astype("datetime64[ns]")
+    both = transitions(new, old, key=_KEY, level="level", rank=_RANK, as_of=as_of)
+    event = both["transition"].to_numpy()  # the alert events are the transitions, named alike
+    first_seen = both["first_seen"]
     events = pd.DataFrame({
         "customer_id": both["customer_id"].to_numpy(),
         "rule": both["rule"].to_numpy(),

@@ -3,8 +3,10 @@
 Every monitoring run leaves its inputs and outputs here (traceability, 可追溯): the run's
 provenance (``runs``), one snapshot row per customer (``snapshots``), the alerts it raised
 and their life cycle (``alerts``, ``alert_events``), expert ``overrides``,
-``limit_decisions``, recommended ``actions``, and the notifications it queued
-(``outbox``) with every delivery attempt (``deliveries``).
+``limit_decisions``, recommended ``actions`` and their life cycle as the controllers' work
+list (``action_events``: opened, persisting, resolved, closed by a controller, ...; see
+:mod:`riskkit.monitoring.actions`), and the notifications it queued (``outbox``) with
+every delivery attempt (``deliveries``).
 
 Use
 ---
@@ -20,7 +22,9 @@ Append-only
 -----------
 The API only ever INSERTs: a change is a new row (an alert that closes gets a ``closed``
 row in ``alert_events``; a message that is delivered gets a ``sent`` row in
-``deliveries``).  Current states are derived as "the latest row" (``open_alerts``).
+``deliveries``; a controller's close of an action gets a ``closed`` row in
+``action_events``, sealed like a run).  Current states are derived as "the latest row"
+(``open_alerts``, ``open_actions``).
 
 Hash chain: what ``verify()`` detects
 -------------------------------------
@@ -115,7 +119,9 @@ from ._archive_errors import ArchiveBusyError, ArchiveError, ArchiveInputError, 
 from ._archive_schema import CHAINED_TABLES, SCHEMA_VERSION, SEALED_TABLES, TABLES, link_ok
 from ._archive_schema import GENESIS as _GENESIS
 from ._recipients import RecipientError, channel_of, mask_recipient
+from .actions import CLOSE_OUTCOMES, default_priorities, reconcile_actions
 from .alerts import reconcile_alerts
+from .rules import MonitoringInputError
 from .._core.levels import LEVELS
 
 __all__ = ["Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "ArchiveError",
@@ -124,6 +130,9 @@ __all__ = ["Archive", "Run", "Outbox", "RunInfo", "VerifyResult", "RunDiff", "Ar
 _CORE = ("score", "pd", "grade", "credit_limit", "ead", "expected_loss")
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _DELIVERY_STATUS = ("sending", "sent", "failed")
+#: what each schema version changed (named in the error for an older file)
+_SCHEMA_CHANGES = {2: " (version 2 records the life cycle of recommended actions: actions.priority, "
+                      "action_events)"}
 
 
 # --------------------------------------------------------------------------------------
@@ -364,9 +373,14 @@ class Archive:
             raise ArchiveError(f"{self.path}: meta table has no valid schema_version ({row!r})") from None
         if version != SCHEMA_VERSION:
             newer = version > SCHEMA_VERSION
+            by = _rows.one(con.execute("SELECT value FROM meta WHERE key = ?", ["created_by"]))
+            why = _SCHEMA_CHANGES.get(version + 1, "")
             raise ArchiveVersionError(
-                f"{self.path} has archive schema version {version}; this riskkit reads version {SCHEMA_VERSION}"
-                + ("; upgrade riskkit to open it" if newer else " and has no migration from older versions"))
+                f"{self.path} has archive schema version {version} (created by {by[0] if by else 'unknown'}); "
+                f"this riskkit reads version {SCHEMA_VERSION}"
+                + ("; upgrade riskkit to open it" if newer else
+                   f" and has no migration from older versions{why}: rewriting archived rows would break their "
+                   "hash chains, so start a new archive file (or read this one with the riskkit that wrote it)"))
         absent = [t for t in TABLES if t not in tables]
         if absent:
             raise ArchiveError(f"{self.path}: archive tables missing: {absent}")
@@ -591,6 +605,163 @@ class Archive:
         out["recipients"] = [tuple(json.loads(r)) if isinstance(r, str) else () for r in out["recipients"]]
         return out
 
+    # one row per action_id: its latest event and the work item's state (arg_max_null: a
+    # missing priority, owner or due date in the latest row is the state, not a gap to skip)
+    _ACTION_STATE_SQL = """
+        SELECT action_id, any_value(customer_id) AS customer_id, any_value(action) AS action,
+               arg_max(event, seq) AS last_event, arg_max_null(priority, seq) AS priority,
+               arg_max_null(priority, seq) FILTER (WHERE event IN ('opened', 'reopened', 'escalated'))
+                   AS raised_priority,
+               arg_max_null(owner, seq) AS owner, arg_max_null(due_date, seq) AS due_date,
+               arg_max(run_id, seq) AS last_run, arg_min(run_id, seq) AS first_seen_run,
+               count(*) FILTER (WHERE event NOT IN ('resolved', 'closed')) AS age_runs,
+               arg_max(closed_by, seq) AS closed_by, arg_max(outcome, seq) AS outcome, arg_max("at", seq) AS closed_at
+        FROM action_events GROUP BY action_id"""
+
+    def _action_state(self, con, pending: bool = False) -> pd.DataFrame:
+        """Open actions (and, with ``pending``, those closed since the latest committed run)
+        with ``first_seen``, the as_of of the run that opened them."""
+        keep = "st.last_event NOT IN ('resolved', 'closed')"
+        if pending:
+            keep += (" OR (st.last_event = 'closed' AND st.last_run = (SELECT run_id FROM runs "
+                     "WHERE status = 'committed' ORDER BY seq DESC LIMIT 1))")
+        state = _rows.query_frame(con, f"""
+            WITH st AS ({self._ACTION_STATE_SQL})
+            SELECT st.*, r.as_of AS first_seen FROM st
+            LEFT JOIN (SELECT run_id, any_value(as_of) AS as_of FROM runs GROUP BY run_id) r
+                   ON r.run_id = st.first_seen_run
+            WHERE {keep} ORDER BY st.customer_id, st.action""")
+        state["first_seen"] = pd.to_datetime(state["first_seen"]).astype("datetime64[ns]")
+        state["due_date"] = pd.to_datetime(state["due_date"]).astype("datetime64[ns]")
+        for column in ("priority", "raised_priority", "owner"):
+            state[column] = state[column].astype(object).where(state[column].notna(), None)
+        return state
+
+    def open_actions(self, as_of=None) -> pd.DataFrame:
+        """The credit controllers' work list: recommended actions still open.
+
+        An action is open from the run that recommends it while it is not open
+        (``opened``/``reopened``) until a run no longer recommends it (``resolved``) or a
+        controller closes it (:meth:`close_action`); see :mod:`riskkit.monitoring.actions`.
+
+        Parameters
+        ----------
+        as_of : date-like, optional
+            The day against which ``age_days`` and ``overdue`` are measured (default: the
+            ``as_of`` of the latest committed run).  The list is the current one either way.
+
+        Returns
+        -------
+        DataFrame
+            One row per open action: ``customer_id, action, priority, owner, due_date``
+            (the work item's: kept while open, brought forward by an escalation),
+            ``reason`` (latest), ``first_run, first_seen`` (run and as_of that opened it),
+            ``age_runs`` (runs that recommended it since), ``age_days`` (``as_of -
+            first_seen``), ``overdue`` (``due_date < as_of``), ``last_event, last_run,
+            action_id``; overdue first, then by due date, customer and action.
+        """
+        with self._connect() as con:
+            if as_of is None:
+                last = _rows.one(con.execute("SELECT as_of FROM runs WHERE status = 'committed' "
+                                             "ORDER BY seq DESC LIMIT 1"))
+                day = pd.Timestamp(last[0]) if last else pd.NaT
+            else:
+                day = check_as_of(as_of)
+            out = _rows.query_frame(con, f"""
+                WITH st AS ({self._ACTION_STATE_SQL})
+                SELECT st.customer_id, st.action, st.priority, st.owner, st.due_date, a.reason,
+                       st.first_seen_run AS first_run, r1.as_of AS first_seen, st.age_runs,
+                       st.last_event, st.last_run, st.action_id
+                FROM st LEFT JOIN actions a ON a.action_id = st.action_id AND a.run_id = st.last_run
+                LEFT JOIN runs r1 ON r1.run_id = st.first_seen_run AND r1.status = 'committed'
+                WHERE st.last_event NOT IN ('resolved', 'closed')
+                ORDER BY st.customer_id, st.action""")
+        out["due_date"] = pd.to_datetime(out["due_date"]).astype("datetime64[ns]")
+        out["first_seen"] = pd.to_datetime(out["first_seen"]).astype("datetime64[ns]")
+        out["age_runs"] = out["age_runs"].astype("int64")
+        out.insert(9, "age_days", (day - out["first_seen"]).dt.days.astype("Int64"))
+        out.insert(10, "overdue", (out["due_date"] < day).to_numpy(dtype=bool))
+        out = out.sort_values(["overdue", "due_date", "customer_id", "action"], ascending=[False, True, True, True],
+                              na_position="last", kind="stable")
+        return out.reset_index(drop=True)
+
+    def close_action(self, customer_id: str, action: str, *, by: str, outcome: str, note: str | None = None) -> str:
+        """A credit controller closes an open action (audited, in a transaction of its own).
+
+        Appends a ``closed`` row to ``action_events`` (who, when, outcome, note; ``run_id``
+        is the latest committed run, whose work list the controller worked from) and seals
+        it.  If the next run still recommends the action, it opens anew as ``reopened``.
+
+        Parameters
+        ----------
+        customer_id, action : str
+            The open action.
+        by : str
+            Who closes it (a user name; stored as ``closed_by``).
+        outcome : str
+            One of :data:`~riskkit.monitoring.actions.CLOSE_OUTCOMES` (``done``,
+            ``not_needed``, ``superseded``).
+        note : str, optional
+
+        Returns
+        -------
+        str
+            The ``action_id`` closed.
+
+        Raises
+        ------
+        ArchiveInputError
+            A bad argument, or no such customer or action in the archive.
+        ArchiveError
+            The action is not open (resolved by a run or already closed), or a run is open.
+        """
+        for name, value in (("customer_id", customer_id), ("action", action), ("by", by)):
+            if not isinstance(value, str) or not value.strip():
+                raise ArchiveInputError(f"close_action: {name} must be a non-empty str, got {value!r}")
+        if outcome not in CLOSE_OUTCOMES:
+            raise ArchiveInputError(f"close_action: outcome must be one of {list(CLOSE_OUTCOMES)}, got {outcome!r}")
+        if note is not None and not isinstance(note, str):
+            raise ArchiveInputError(f"close_action: note must be a str or None, got {type(note).__name__}")
+        with self._connect() as con:
+            if self._in_run or self._in_outbox:
+                raise ArchiveError("close_action: a run or an outbox session is open on this archive; close the "
+                                   "action after it")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                found = _rows.query_frame(con, f"""
+                    WITH st AS ({self._ACTION_STATE_SQL})
+                    SELECT * FROM st WHERE customer_id = ? ORDER BY action, last_run""", [customer_id])
+                if found.empty:
+                    raise ArchiveInputError(f"close_action: no action was ever recommended for customer "
+                                            f"{customer_id!r} in this archive")
+                mine = found[found["action"] == action]
+                if mine.empty:
+                    raise ArchiveInputError(f"close_action: customer {customer_id!r} has no action {action!r}; its "
+                                            f"actions: {sorted(set(found['action']))}")
+                live = mine[~mine["last_event"].isin(["resolved", "closed"])]
+                if live.empty:
+                    last = _rows.one(con.execute(
+                        "SELECT event, run_id, closed_by, outcome, \"at\" FROM action_events WHERE customer_id = ? "
+                        "AND action = ? ORDER BY seq DESC LIMIT 1", [customer_id, action]))
+                    how = (f"closed by {last[2]} ({last[3]}) at {last[4]}" if last[0] == "closed"
+                           else f"resolved by run {last[1]} (no longer recommended)")
+                    raise ArchiveError(f"close_action: action {action!r} of customer {customer_id!r} is not open: "
+                                       f"{how}")
+                row = live.iloc[0]
+                run_id = _rows.one(con.execute("SELECT run_id FROM runs WHERE status = 'committed' "
+                                               "ORDER BY seq DESC LIMIT 1"))[0]
+                _rows.append(con, "action_events", pd.DataFrame({
+                    "run_id": [run_id], "action_id": [row["action_id"]], "customer_id": [customer_id],
+                    "action": [action], "event": ["closed"], "priority": [row["priority"]],
+                    "previous_priority": [row["priority"]], "owner": [row["owner"]], "due_date": [row["due_date"]],
+                    "closed_by": [by], "outcome": [outcome], "note": [note], "at": [_rows.now()]}))
+                _rows.seal(con, "action_close", run_id)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return str(row["action_id"])
+
     def customer_timeline(self, customer_id: str) -> pd.DataFrame:
         """One customer over the committed runs: snapshot values, alerts, decisions, actions.
 
@@ -600,7 +771,8 @@ class Archive:
             One row per run in which the customer has any record, oldest ``as_of`` first:
             ``as_of, run_id, score, pd, grade, credit_limit, ead, expected_loss, alerts``
             (``level:rule (status)``; ...), ``closed_alerts``, ``decided_limit``,
-            ``limit_reason``, ``actions``, ``overrides`` (``from->to``).
+            ``limit_reason``, ``actions`` (``action (event)``; ..., e.g. ``reduce_limit
+            (persisting)``), ``overrides`` (``from->to``).
         """
         if not isinstance(customer_id, str):
             raise ArchiveInputError(f"customer_id must be a str, got {type(customer_id).__name__}")
@@ -615,7 +787,7 @@ class Archive:
                        FROM alert_events WHERE customer_id = ? AND event = 'closed' GROUP BY run_id),
                 ld AS (SELECT run_id, arg_max(credit_limit, seq) AS decided_limit, arg_max(reason, seq) AS limit_reason
                        FROM limit_decisions WHERE customer_id = ? GROUP BY run_id),
-                ac AS (SELECT run_id, string_agg(action, '; ' ORDER BY seq) AS actions
+                ac AS (SELECT run_id, string_agg(action || ' (' || status || ')', '; ' ORDER BY seq) AS actions
                        FROM actions WHERE customer_id = ? GROUP BY run_id),
                 ov AS (SELECT run_id, string_agg(coalesce(from_grade, '?') || '->' || to_grade, '; ' ORDER BY seq)
                        AS overrides FROM overrides WHERE customer_id = ? GROUP BY run_id)
@@ -831,6 +1003,7 @@ class Run:
         self.info = info
         self._closed = False
         self._alerts_added = False
+        self._actions_added = False
         self._snap_ids: set | None = None
         self._snap_fields: dict = {}
         self._n_messages = 0
@@ -1003,10 +1176,93 @@ class Run:
         method, reason, decided_by``; other columns go to ``extra``."""
         return self._add("limit_decisions", decisions)
 
-    def add_actions(self, actions) -> int:
-        """Store recommended actions: ``customer_id, action`` and optional ``level, reason,
-        owner, due_date``; other columns go to ``extra``."""
-        return self._add("actions", actions, ("action",))
+    def add_actions(self, actions, priorities=None) -> pd.DataFrame:
+        """Store this run's recommended actions and advance each action's life cycle.
+
+        A recommended action is a work item named by ``(customer_id, action)`` while it
+        stays open.  The events are those of :func:`~riskkit.monitoring.reconcile_actions`
+        (the one definition) against the actions open before this run and the controller's
+        closes since the previous committed run (:meth:`Archive.close_action`): ``opened``
+        (new ``action_id``), ``reopened`` (recommended again right after a close: new
+        ``action_id``), ``escalated``, ``deescalated``, ``persisting`` (same ``action_id``,
+        first run and due date kept), and ``resolved`` for every open action this run does
+        not recommend.  Call it once per run with all the run's actions (even an empty
+        frame); a run that does not call it resolves nothing.
+
+        Parameters
+        ----------
+        actions : DataFrame
+            :func:`riskkit.limits.recommend_actions` output: ``customer_id, action`` and
+            optional ``priority, reason, owner, due_date``; other columns go to ``extra``.
+        priorities : sequence of str, optional
+            Priorities, most urgent first (default: the default action policy's).
+
+        Returns
+        -------
+        DataFrame
+            ``actions`` with ``action_id, event, previous_priority, first_seen_run,
+            first_seen`` added and ``due_date`` the work item's due date (the recommended
+            one is archived in ``actions.due_date`` and returned as ``recommended_due_date``).
+        """
+        self._check_open()
+        if self._actions_added:
+            raise ArchiveError(f"run {self.run_id}: add_actions was already called; pass all of the run's actions "
+                               "in one call (what a run does not recommend is resolved)")
+        priorities = default_priorities() if priorities is None else tuple(priorities)
+        source = _rows.as_input(actions, "actions")
+        frame, extra = _rows.prepare("actions", source, {"run_id": self.run_id, "action_id": None,
+                                                         "first_seen_run": None, "status": None},
+                                     reserved=("event", "previous_priority", "first_seen", "recommended_due_date"))
+        bad = (frame["priority"].notna() & ~frame["priority"].isin(priorities)).to_numpy()
+        if bad.any():
+            raise ArchiveInputError(f"actions: column 'priority' must be one of {list(priorities)}; got "
+                                    f"{sorted(set(frame.loc[bad, 'priority']))[:5]} in {_rows.where(frame, bad)}")
+        self._unique_customers(frame, "actions", ("action",))
+        state = self._archive._action_state(self._con, pending=True)
+        pending = (state["last_event"] == "closed").to_numpy()
+        try:
+            reconciled = reconcile_actions(frame[["customer_id", "action", "priority", "due_date"]],
+                                           state[["customer_id", "action", "priority", "raised_priority",
+                                                  "first_seen", "due_date"]],
+                                           as_of=self.info.as_of, priorities=priorities,
+                                           closed=state.loc[pending, ["customer_id", "action"]])
+        except MonitoringInputError as exc:
+            raise ArchiveInputError(f"actions: {exc}") from None
+        keys = pd.MultiIndex.from_frame(frame[["customer_id", "action"]])
+        done = reconciled.actions
+        event = done["event"].to_numpy(dtype=object)
+        before = state.set_index(["customer_id", "action"]).reindex(keys).reset_index(drop=True)
+        new = np.isin(event, ["opened", "reopened"])
+        action_id = np.array(before["action_id"].astype(object).to_numpy(dtype=object), dtype=object)
+        action_id[new] = [hashlib.sha256(f"{self.run_id}|{c}|{a}".encode()).hexdigest()[:16]
+                          for c, a in zip(frame.loc[new, "customer_id"], frame.loc[new, "action"])]
+        first_run = np.where(new, self.run_id, before["first_seen_run"].astype(object).to_numpy(dtype=object))
+        frame["action_id"], frame["first_seen_run"], frame["status"] = action_id, first_run, event
+        _rows.append(self._con, "actions", frame, extra)
+        previous = before["priority"].astype(object).where(before["priority"].notna() & ~new, None)
+        at = _rows.now()
+        events = pd.DataFrame({
+            "run_id": self.run_id, "action_id": action_id, "customer_id": frame["customer_id"],
+            "action": frame["action"], "event": event, "priority": frame["priority"],
+            "previous_priority": previous.to_numpy(dtype=object), "owner": frame["owner"],
+            "due_date": done["due_date"].to_numpy(), "closed_by": None, "outcome": None, "note": None, "at": at})
+        resolved = reconciled.events.loc[reconciled.events["event"] == "resolved", ["customer_id", "action"]]
+        gone = state[~pending].merge(resolved, on=["customer_id", "action"], validate="one_to_one")
+        if len(gone):
+            events = pd.concat([events, pd.DataFrame({
+                "run_id": self.run_id, "action_id": gone["action_id"], "customer_id": gone["customer_id"],
+                "action": gone["action"], "event": "resolved", "priority": gone["priority"],
+                "previous_priority": gone["priority"], "owner": gone["owner"], "due_date": gone["due_date"],
+                "closed_by": None, "outcome": None, "note": None, "at": at})], ignore_index=True)
+        _rows.append(self._con, "action_events", events)
+        self._actions_added = True
+        out = source.copy()
+        out["action_id"], out["event"] = action_id, event
+        out["previous_priority"] = previous.to_numpy(dtype=object)
+        out["first_seen_run"], out["first_seen"] = first_run, done["first_seen"].to_numpy()
+        out["recommended_due_date"] = done["recommended_due_date"].to_numpy()
+        out["due_date"] = done["due_date"].to_numpy()
+        return out
 
     def queue(self, messages) -> list[str]:
         """Put messages in the outbox (delivered later by ``deliver_outbox``).

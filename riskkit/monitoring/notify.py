@@ -78,6 +78,7 @@ from .._core.dates import check_as_of
 from .._core.errors import RiskkitError
 from ..data.privacy import mask_pii as _mask_pii_frame
 from ._recipients import RecipientError, channel_of, mask_recipient
+from .actions import NEW_ACTION_EVENTS
 from .._core.levels import LEVELS, SEVERITY_RANK
 
 __all__ = ["Message", "compose_digests", "EmailChannel", "WebhookChannel", "deliver_outbox", "DeliveryReport",
@@ -233,7 +234,8 @@ def _customer_labels(customers, frame: pd.DataFrame, mask: bool) -> tuple[pd.Ser
     return label, scrub
 
 
-def compose_digests(alerts: pd.DataFrame, run_info, mask_pii: bool = True, customers=None) -> list[Message]:
+def compose_digests(alerts: pd.DataFrame, run_info, mask_pii: bool = True, customers=None,
+                    actions: pd.DataFrame | None = None) -> list[Message]:
     """One digest message per recipient for one run.
 
     Parameters
@@ -249,17 +251,26 @@ def compose_digests(alerts: pd.DataFrame, run_info, mask_pii: bool = True, custo
     customers : DataFrame, optional
         ``customer_id, name`` and ``kind``: adds names to the listing, masking the names of
         individuals (and scrubbing them from message texts).
+    actions : DataFrame, optional
+        New work items to list (``Run.add_actions`` output): ``customer_id, action,
+        recipients`` (tuple of str) and optionally ``priority, owner, due_date, reason,
+        event``.  Only the events of :data:`~riskkit.monitoring.actions.NEW_ACTION_EVENTS`
+        (opened, reopened, escalated) are listed: a persisting action is not sent again.
 
     Returns
     -------
     list of Message
         Sorted by recipient.  ``subject`` reads ``[riskkit] 2024-06-30 monitoring: 1 red,
-        0 orange, 2 yellow, 0 info``; ``body`` lists the recipient's alerts by level (most
-        severe first), one line ``customer | rule | message``; ``payload`` is a dict with
-        ``run_id, as_of, recipient, counts`` and ``alerts`` (customer_id, customer, rule,
-        level, message, evidence, event).
+        0 orange, 2 yellow, 0 info`` (plus ``, 3 new actions`` when there are some);
+        ``body`` lists the recipient's alerts by level (most severe first), one line
+        ``customer | rule | message``, then the new actions, one line ``customer | action |
+        priority | owner | due date | reason``; ``payload`` is a dict with ``run_id, as_of,
+        recipient, counts`` and ``alerts`` (customer_id, customer, rule, level, message,
+        evidence, event), and ``actions`` (customer_id, customer, action, priority, owner,
+        due_date, reason, event) when ``actions`` is given.
     """
     frame = _check_alerts(alerts)
+    new_actions = None if actions is None else _action_lines(actions, customers, mask_pii)
     run_id, as_of = _run_fields(run_info)
     label, scrub = _customer_labels(customers, frame, mask_pii)
     message = frame["message"].astype("str")
@@ -281,9 +292,15 @@ def compose_digests(alerts: pd.DataFrame, run_info, mask_pii: bool = True, custo
     work = work.sort_values(["recipient", "severity", "customer_id", "rule"], kind="stable")
     out = []
     day = f"{as_of:%Y-%m-%d}"
-    for recipient, rows in work.groupby("recipient", sort=True):
+    recipients = set(work["recipient"]) | (set(new_actions["recipient"]) if new_actions is not None else set())
+    by_recipient = dict(list(work.groupby("recipient", sort=True)))
+    for recipient in sorted(recipients):
+        rows = by_recipient.get(recipient, work.iloc[:0])
         counts = {lvl: int((rows["level"] == lvl).sum()) for lvl in LEVELS}
         subject = f"[riskkit] {day} monitoring: " + ", ".join(f"{counts[lvl]} {lvl}" for lvl in LEVELS)
+        mine = None if new_actions is None else new_actions[new_actions["recipient"] == recipient]
+        if mine is not None and len(mine):
+            subject += f", {len(mine)} new action{'s' if len(mine) != 1 else ''}"
         lines = ["riskkit monitoring digest", f"as of: {day}    run: {run_id}",
                  f"{len(rows)} alert(s): " + ", ".join(f"{counts[lvl]} {lvl}" for lvl in LEVELS)]
         items = []
@@ -303,8 +320,52 @@ def compose_digests(alerts: pd.DataFrame, run_info, mask_pii: bool = True, custo
                               "level": r.level, "message": r.message, "evidence": ev,
                               "event": r.event if isinstance(r.event, str) else None})
         payload = {"run_id": run_id, "as_of": day, "recipient": recipient, "counts": counts, "alerts": items}
+        if mine is not None:
+            if len(mine):
+                lines += ["", f"NEW ACTIONS ({len(mine)})"]
+                lines += [f"  - {r.customer} | {r.action} | {r.priority} | {r.owner} | due {r.due_date} | "
+                          f"{r.reason}" + (f" [{r.event}]" if r.event else "") for r in mine.itertuples(index=False)]
+            payload["actions"] = mine.drop(columns="recipient").to_dict("records")
         out.append(Message(recipient, subject, "\n".join(lines) + "\n", payload, channel_of(recipient)))
     return out
+
+
+def _action_lines(actions, customers, mask_pii: bool) -> pd.DataFrame:
+    """The new actions to list, one row per (action, recipient), as plain text fields."""
+    if not isinstance(actions, pd.DataFrame):
+        raise TypeError(f"actions must be a DataFrame, got {type(actions).__name__}")
+    absent = [c for c in ("customer_id", "action", "recipients") if c not in actions.columns]
+    if absent:
+        raise KeyError(f"actions: missing column(s) {absent}")
+    frame = actions.reset_index(drop=True)
+    if "event" in frame.columns:
+        frame = frame[frame["event"].isin(NEW_ACTION_EVENTS)].reset_index(drop=True)
+    for i, rec in enumerate(frame["recipients"]):  # one small tuple per action
+        if not isinstance(rec, tuple) or not all(isinstance(r, str) for r in rec):
+            raise RecipientError(f"actions: column 'recipients' must hold tuples of str; row {i} "
+                                 f"(customer_id {frame['customer_id'].iloc[i]}) has {type(rec).__name__}")
+
+    def text(column: str) -> pd.Series:
+        if column not in frame.columns:
+            return pd.Series("", index=frame.index, dtype=object)
+        values = frame[column]
+        if column == "due_date":
+            return pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("").astype(object)
+        return values.astype(object).where(values.notna(), "").astype(str).astype(object)
+
+    label, scrub = _customer_labels(customers, frame, mask_pii)
+    reason = text("reason")
+    if mask_pii and len(reason):
+        for real, masked in scrub.items():
+            reason = reason.str.replace(real, masked, regex=False)
+        reason = mask_text(reason)
+    work = pd.DataFrame({"customer_id": frame["customer_id"].astype(object), "customer": label.astype(object),
+                         "action": frame["action"].astype(object), "priority": text("priority"),
+                         "owner": text("owner"), "due_date": text("due_date"), "reason": reason.astype(object),
+                         "event": text("event"), "recipient": frame["recipients"].map(list)})
+    work = work.explode("recipient").dropna(subset=["recipient"])
+    # soonest due first ('' sorts before a date: an action without a due date leads)
+    return work.sort_values(["recipient", "due_date", "customer_id", "action"], kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------

@@ -11,9 +11,13 @@
    (:meth:`MonitoringRules.evaluate`); the archive advances each alert's life cycle
    (:meth:`Run.add_alerts`, by :func:`reconcile_alerts`: an open alert is notified again
    only when it rises above every level notified for it so far);
-4. recommend actions (:func:`riskkit.limits.recommend_actions`);
-5. write snapshot, alerts, actions, limit decisions and the notification digests into the
-   archive in one transaction, then (optionally) deliver the outbox.
+4. recommend actions (:func:`riskkit.limits.recommend_actions`); the archive advances each
+   action's life cycle (:meth:`Run.add_actions`, by :func:`reconcile_actions`: an action
+   recommended again while open persists with its first run and due date, and is no new
+   work item);
+5. write snapshot, alerts, actions, limit decisions and the notification digests (new and
+   escalated alerts, new, reopened and escalated actions) into the archive in one
+   transaction, then (optionally) deliver the outbox.
 
 :func:`monitoring_frame` (steps 1-2) is shared with the early-warning back-test, so the
 replay sees exactly what a nightly run would have seen.
@@ -37,9 +41,10 @@ from ..assess import assess_portfolio, default_capital, development_dates, fit_p
 from ..data import data_fingerprint
 from ..data.privacy import mask_pii as _mask_pii
 from ..graph import StressScenario, build_graph, linked_parties, network_adjusted_pd, stress_test
-from ..limits import next_review_dates, recommend_actions, recommend_limits
+from ..limits import load_action_policy, next_review_dates, recommend_actions, recommend_limits
 from ..profile import build_profile
 from ..scoring import Scorecard
+from .actions import ACTION_EVENTS, NEW_ACTION_EVENTS
 from .notify import EmailChannel, WebhookChannel, compose_digests, deliver_outbox
 from .rules import MonitoringInputError, MonitoringRules
 
@@ -98,11 +103,19 @@ class MonitoringResult(HTMLReprMixin):
     closed : DataFrame
         Alerts open before this run whose condition cleared.
     actions : DataFrame
-        :func:`riskkit.limits.recommend_actions` for the alerted and rated customers.
+        :func:`riskkit.limits.recommend_actions` for the alerted and rated customers, with
+        their life-cycle ``event`` (opened, reopened, escalated, deescalated, persisting;
+        :mod:`~riskkit.monitoring.actions`), ``action_id``, ``previous_priority``,
+        ``first_seen_run``, ``first_seen`` and ``due_date`` the work item's due date (kept
+        from when it opened; the night's own is ``recommended_due_date``).  Without an
+        archive every action is ``opened``.
     messages : list
         Digests queued for delivery (one per recipient).
     delivery : object or None
         The delivery report when ``notify=True``.
+    resolved_actions : DataFrame
+        Actions open before this run that it no longer recommends (``customer_id, action,
+        priority, owner, due_date, first_run``).
     """
 
     as_of: pd.Timestamp
@@ -113,6 +126,17 @@ class MonitoringResult(HTMLReprMixin):
     actions: pd.DataFrame
     messages: list = field(default_factory=list)
     delivery: Any = None
+    resolved_actions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["customer_id", "action", "priority", "owner", "due_date", "first_run"]))
+
+    def action_counts(self) -> pd.Series:
+        """Actions by event: this run's recommended ones, plus ``resolved`` (in the order of
+        :data:`~riskkit.monitoring.actions.ACTION_EVENTS`, without ``closed``)."""
+        events = [e for e in ACTION_EVENTS if e != "closed"]
+        counts = self.actions["event"].value_counts() if len(self.actions) else pd.Series(dtype="int64")
+        out = counts.reindex(events, fill_value=0).astype("int64")
+        out["resolved"] = len(self.resolved_actions)
+        return out
 
     def counts(self) -> pd.DataFrame:
         """Alerts by level (rows: red, orange, yellow, info) and event (new, escalated, persisting).
@@ -137,7 +161,10 @@ class MonitoringResult(HTMLReprMixin):
         headline = (f"run {self.run_id or '(not archived)'} as of {self.as_of.date()}: {n:,} customers rated, "
                     f"{len(self.alerts):,} alerts ({red_orange:,} customers red or orange), "
                     f"{len(self.closed):,} closed")
-        fields = {"actions recommended": len(self.actions), "notifications queued": len(self.messages)}
+        ac = self.action_counts()
+        fields = {"actions recommended": len(self.actions), "new actions": int(ac[list(NEW_ACTION_EVENTS)].sum()),
+                  "persisting actions": int(ac["persisting"] + ac["deescalated"]),
+                  "resolved actions": int(ac["resolved"]), "notifications queued": len(self.messages)}
         return {"headline": headline, "fields": fields,
                 "frames": [("alerts by level and event", counts), ("alerts", self.alerts),
                            ("actions", self.actions)], "mask": _mask_pii}
@@ -157,9 +184,14 @@ class MonitoringResult(HTMLReprMixin):
         red_orange = self.alerts.loc[self.alerts["level"].isin(["red", "orange"]), "customer_id"].nunique() \
             if len(self.alerts) else 0
         lines.append(f"customers with red or orange alerts: {red_orange:,} ({red_orange / max(n, 1):.1%})")
-        if len(self.actions):
-            by_action = self.actions["action"].value_counts()
-            lines.append("actions recommended: " + ", ".join(f"{a} {n:,}" for a, n in by_action.items()))
+        ac = self.action_counts()
+        lines.append(f"actions: {ac['opened'] + ac['reopened']:,} new ({ac['reopened']:,} reopened after a "
+                     f"controller's close), {ac['escalated']:,} escalated, "
+                     f"{ac['persisting'] + ac['deescalated']:,} persisting, {ac['resolved']:,} resolved")
+        fresh = self.actions[self.actions["event"].isin(NEW_ACTION_EVENTS)] if len(self.actions) else self.actions
+        if len(fresh):
+            by_action = fresh["action"].value_counts()
+            lines.append("new or escalated actions: " + ", ".join(f"{a} {n:,}" for a, n in by_action.items()))
         if self.delivery is not None:
             lines.append(self.delivery.summary())
         else:
@@ -327,7 +359,8 @@ def run_monitoring(portfolio, as_of, rules: MonitoringRules | str | Path | None 
     if scorecard is None:
         scorecard = _fit_default_scorecard(portfolio, as_of)
 
-    previous, previous_as_of, open_alerts = None, None, None
+    action_policy = load_action_policy(action_policy)
+    previous, previous_as_of, open_alerts, open_actions = None, None, None, None
     if archive is not None:
         with _timed(timings, "archive_read"):
             previous_run = archive.latest_run(before=as_of)
@@ -337,6 +370,7 @@ def run_monitoring(portfolio, as_of, rules: MonitoringRules | str | Path | None 
                     previous = previous.set_index("customer_id")
                 previous_as_of = previous_run.as_of
             open_alerts = archive.open_alerts()
+            open_actions = archive.open_actions()
     frame = monitoring_frame(portfolio, as_of, scorecard, limit_policy=limit_policy,
                              review_policy=review_policy, network=network, timings=timings)
     current = frame.current
@@ -355,12 +389,14 @@ def run_monitoring(portfolio, as_of, rules: MonitoringRules | str | Path | None 
             run_id = run.run_id
             run.add_snapshots(_snapshot_rows(current))
             raised = run.add_alerts(alerts)
-            run.add_actions(actions)
+            actions = run.add_actions(actions, priorities=action_policy.priorities)
             run.add_limit_decisions(_limit_decisions(frame.limits))
             to_notify = raised[raised["event"].isin(["opened", "escalated"])]
-            messages = compose_digests(to_notify, run.info, mask_pii=mask_pii, customers=portfolio.customers)
+            messages = compose_digests(to_notify, run.info, mask_pii=mask_pii, customers=portfolio.customers,
+                                       actions=_action_recipients(actions, raised))
             run.queue(messages)
         closed = _closed(open_alerts, raised)
+        resolved = _resolved(open_actions, actions)
         if notify:
             with _timed(timings, "notify"):
                 delivery = deliver_outbox(archive, channels if channels is not None else channels_from_env())
@@ -368,10 +404,12 @@ def run_monitoring(portfolio, as_of, rules: MonitoringRules | str | Path | None 
         # nothing was open before an unarchived run: every alert opens, none closes
         raised = alerts.assign(event="opened")
         closed = _closed(None, raised)
+        actions = actions.assign(event="opened", previous_priority=None, first_seen=as_of)
+        resolved = _resolved(None, actions)
         messages = compose_digests(raised, {"run_id": "unarchived", "as_of": as_of}, mask_pii=mask_pii,
-                                   customers=portfolio.customers)
+                                   customers=portfolio.customers, actions=_action_recipients(actions, raised))
     return MonitoringResult(as_of=as_of, run_id=run_id, frame=frame, alerts=raised, closed=closed,
-                            actions=actions, messages=list(messages), delivery=delivery)
+                            actions=actions, messages=list(messages), delivery=delivery, resolved_actions=resolved)
 
 
 def rules_fingerprint(rules: MonitoringRules) -> str:
@@ -416,3 +454,27 @@ def _closed(open_before: pd.DataFrame | None, raised: pd.DataFrame) -> pd.DataFr
     return open_before.loc[~was.isin(key), ["customer_id", "rule", "level"]].reset_index(drop=True)
 
 
+
+
+def _resolved(open_before: pd.DataFrame | None, actions: pd.DataFrame) -> pd.DataFrame:
+    """Actions open before the run that this run did not recommend again (the archive resolved them)."""
+    columns = ["customer_id", "action", "priority", "owner", "due_date", "first_run"]
+    if open_before is None or open_before.empty:
+        return pd.DataFrame(columns=columns)
+    key = pd.MultiIndex.from_frame(actions[["customer_id", "action"]]) if len(actions) else pd.MultiIndex.from_tuples(
+        [], names=["customer_id", "action"])
+    was = pd.MultiIndex.from_frame(open_before[["customer_id", "action"]])
+    return open_before.loc[~was.isin(key), columns].reset_index(drop=True)
+
+
+def _action_recipients(actions: pd.DataFrame, alerts: pd.DataFrame) -> pd.DataFrame:
+    """The actions with ``recipients``: everyone this run's alerts on the same customer go to
+    (whatever the alert's event), so the people who follow a customer hear of its new actions."""
+    if "recipients" in alerts.columns and len(alerts):
+        per_customer = alerts[["customer_id", "recipients"]].explode("recipients").dropna() \
+            .drop_duplicates().sort_values(["customer_id", "recipients"]) \
+            .groupby("customer_id")["recipients"].agg(tuple)
+    else:
+        per_customer = pd.Series(dtype=object)
+    found = actions["customer_id"].map(per_customer) if len(actions) else pd.Series(dtype=object)
+    return actions.assign(recipients=[r if isinstance(r, tuple) else () for r in found])
