@@ -494,7 +494,7 @@ def test_cv_rarely_turns_on_pure_noise_or_a_monotone_truth():
         rng = np.random.default_rng(2000 + seed)
         X = pd.DataFrame({"x": rng.normal(size=700)})
         y = (rng.random(700) < 0.3).astype(int)
-        b = WoEBinner(n_prebins=20, random_state=seed).fit(X, y).binnings_["x"]
+        b = WoEBinner(n_prebins=20, random_state=seed, shape_selection="cv").fit(X, y).binnings_["x"]
         noise_turned += b.trend in ("peak", "valley")
         gained += b.iv_turning > b.iv_monotone + 1e-9
     assert gained >= noise_sets // 2
@@ -504,7 +504,8 @@ def test_cv_rarely_turns_on_pure_noise_or_a_monotone_truth():
         rng = np.random.default_rng(3000 + seed)
         x = rng.normal(size=700)
         y = (rng.random(700) < 1 / (1 + np.exp(0.9 - 0.5 * x))).astype(int)
-        b = WoEBinner(n_prebins=20, random_state=seed).fit(pd.DataFrame({"x": x}), y).binnings_["x"]
+        b = WoEBinner(n_prebins=20, random_state=seed, shape_selection="cv").fit(pd.DataFrame({"x": x}),
+                                                                                  y).binnings_["x"]
         mono_turned += b.trend in ("peak", "valley")
     assert mono_turned <= 0.05 * mono_sets
 
@@ -512,13 +513,13 @@ def test_cv_rarely_turns_on_pure_noise_or_a_monotone_truth():
 def test_cv_finds_a_real_u_shape_and_keeps_a_monotone_one():
     for seed in range(6):
         X, y = _u_data(3000, 0.35, seed)
-        b = WoEBinner(random_state=seed).fit(X, y).binnings_["x"]
+        b = WoEBinner(random_state=seed, shape_selection="cv").fit(X, y).binnings_["x"]
         assert b.trend == "peak" and b.shape_rule == "cv", seed
         assert b.cv_auc_gain > 0 and b.cv_pvalue <= 0.05 and b.cv_auc > 0.55, seed
         rng = np.random.default_rng(50 + seed)
         x = rng.normal(size=3000)
         y_mono = (rng.random(3000) < 1 / (1 + np.exp(0.85 - 0.6 * x))).astype(int)
-        b = WoEBinner(random_state=seed).fit(pd.DataFrame({"x": x}), y_mono).binnings_["x"]
+        b = WoEBinner(random_state=seed, shape_selection="cv").fit(pd.DataFrame({"x": x}), y_mono).binnings_["x"]
         assert b.trend == "descending", seed
 
 
@@ -531,7 +532,7 @@ OPTBINNING_IV = {"status_of_existing_checking_account": 0.6660, "credit_history"
 
 def test_german_shapes_cross_validated(german):
     X, y = german
-    binner = WoEBinner().fit(X, y)
+    binner = WoEBinner(shape_selection="cv").fit(X, y)
     summary = binner.summary().set_index("feature")
     # small and large loans, and the young and the old, are riskier than the middle: both
     # turns rank held-out records better and carry signal, so the default keeps them
@@ -550,7 +551,12 @@ def test_german_shapes_cross_validated(german):
     top5 = sorted(OPTBINNING_IV, key=OPTBINNING_IV.get, reverse=True)[:5]
     assert list(binner.information_value_.index[:5]) == top5
     # the folds do not depend on the column order or the threads; the fields survive JSON
-    threaded = WoEBinner(n_jobs=2).fit(X[X.columns[::-1]], y)
+    threaded = WoEBinner(n_jobs=2, shape_selection="cv").fit(X[X.columns[::-1]], y)
     pd.testing.assert_frame_equal(threaded.summary(), binner.summary())
     loaded = WoEBinner.from_dict(json.loads(json.dumps(binner.to_dict())))
     pd.testing.assert_frame_equal(loaded.summary(), binner.summary())
+    assert loaded.shape_selection == "cv"
+    # the default stays the conservative bootstrap rule, under which credit_amount stays
+    # monotone among the fit's five testable features (test_german_shapes_bootstrap)
+    default = WoEBinner().fit(X, y).binnings_["credit_amount"]
+    assert (default.shape_rule, default.trend) == ("bootstrap", "descending")
