@@ -5,7 +5,9 @@ the summed resident memory (RSS) of the process and all its descendants (the Das
 LocalCluster's nanny and worker processes included) are sampled every 0.2 s with psutil;
 the load averages (1, 5 and 15 minutes, as ``uptime`` shows them) at the start and the
 end of the step are printed with it (the cores are shared, and wall times scale with the
-load), and so is the time per 1,000 customers, so that the growth with the size shows.
+load), and so are the time per customer and the CPU seconds of the step (all its
+processes; much less dependent on the load than wall time), so that the growth with the
+size shows.
 With ``--pandas`` the same steps run on a monolithic book (``riskkit synth`` without
 partitions, then loading the whole book) for comparison.
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -50,10 +53,19 @@ def load_averages() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def run_measured(cmd: list[str], log: Path) -> tuple[float, float, int]:
-    """Run ``cmd``; return (wall seconds, peak summed RSS in GB of it and its descendants, exit code)."""
+def run_measured(cmd: list[str], log: Path) -> tuple[float, float, float, float, int]:
+    """Run ``cmd``; return (wall seconds, peak summed RSS in GB of it and its descendants,
+    CPU seconds of it and its reaped descendants, CPU seconds sampled per process, exit code).
+
+    CPU time, unlike wall time, hardly depends on how many other jobs share the cores: it is
+    ``getrusage(RUSAGE_CHILDREN)`` before and after (user + system of the process and every
+    descendant it waited for), and, as a check, the sum over the processes seen of their last
+    sampled ``cpu_times`` (which misses at most the last 0.2 s of each).
+    """
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    cpu_seen: dict[int, float] = {}
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         root = psutil.Process(proc.pid)
@@ -67,11 +79,17 @@ def run_measured(cmd: list[str], log: Path) -> tuple[float, float, int]:
             for p in procs:
                 try:
                     total += p.memory_info().rss
+                    times = p.cpu_times()
+                    cpu_seen[p.pid] = times.user + times.system
                 except psutil.NoSuchProcess:
                     pass
             peak = max(peak, total)
             time.sleep(0.2)
-    return time.perf_counter() - start, peak / 1e9, proc.returncode
+        proc.wait()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak / 1e9, cpu, sum(cpu_seen.values()), proc.returncode
 
 
 def fit_model(target: Path) -> None:
@@ -116,9 +134,10 @@ def main() -> None:
     label = "pandas" if args.pandas else f"dask, {args.partitions} partitions"
     for step in args.steps.split(","):
         load_before, started = load_averages(), time.strftime("%H:%M:%S", time.gmtime())
-        wall, peak, code = run_measured(steps[step], args.work / f"{step}.log")
+        wall, peak, cpu, cpu_sampled, code = run_measured(steps[step], args.work / f"{step}.log")
         row = {"n_customers": args.n_customers, "engine": label, "step": step, "seconds": round(wall, 1),
-               "ms_per_customer": round(1000 * wall / args.n_customers, 2), "peak_rss_gb": round(peak, 2),
+               "ms_per_customer": round(1000 * wall / args.n_customers, 2), "cpu_seconds": round(cpu, 1),
+               "cpu_seconds_sampled": round(cpu_sampled, 1), "peak_rss_gb": round(peak, 2),
                "exit": code, "utc_start": started, "utc_end": time.strftime("%H:%M:%S", time.gmtime()),
                "load_avg_start": load_before, "load_avg_end": load_averages()}
         print(json.dumps(row), flush=True)
