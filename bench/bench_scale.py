@@ -3,8 +3,11 @@
 Each step is one ``riskkit`` CLI call in its own process; its wall time and the peak of
 the summed resident memory (RSS) of the process and all its descendants (the Dask
 LocalCluster's nanny and worker processes included) are sampled every 0.2 s with psutil;
-the 15-minute load average at the end of the step is printed with it (the cores are
-shared, and wall times scale with the load).
+the load averages (1, 5 and 15 minutes, as ``uptime`` shows them) at the start and the
+end of the step are printed with it (the cores are shared, and wall times scale with the
+load), and so are the time per customer and the CPU seconds of the step (all its
+processes; much less dependent on the load than wall time), so that the growth with the
+size shows.
 With ``--pandas`` the same steps run on a monolithic book (``riskkit synth`` without
 partitions, then loading the whole book) for comparison.
 
@@ -13,6 +16,10 @@ Usage::
     python bench/bench_scale.py --n-customers 100000 --partitions 4 --work /tmp/scale100k
     python bench/bench_scale.py --n-customers 1000000 --partitions 40 --work /tmp/scale1m
     python bench/bench_scale.py --n-customers 100000 --pandas --work /tmp/pandas100k
+    python bench/bench_scale.py --n-customers 250000 --work /tmp/scale250k --record scale.jsonl
+
+``--partitions`` defaults to one partition per 25,000 customers (rounded up), the size of
+the recorded figures.  ``--record FILE`` appends each step's JSON line to ``FILE``.
 
 Steps: ``synth`` (write the book), ``validate`` (``riskkit validate-data``), ``profile``
 (``riskkit profile --as-of 2024-06-30``), ``rate`` (``riskkit rate --as-of 2024-06-30
@@ -26,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,12 +44,28 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2024-06-30"
+#: customers per partition when --partitions is not given (the recorded figures' size)
+PARTITION_CUSTOMERS = 25_000
 
 
-def run_measured(cmd: list[str], log: Path) -> tuple[float, float, int]:
-    """Run ``cmd``; return (wall seconds, peak summed RSS in GB of it and its descendants, exit code)."""
+def load_averages() -> list[float]:
+    """The 1-, 5- and 15-minute load averages (as ``uptime`` prints them)."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def run_measured(cmd: list[str], log: Path) -> tuple[float, float, float, float, int]:
+    """Run ``cmd``; return (wall seconds, peak summed RSS in GB of it and its descendants,
+    CPU seconds of it and its reaped descendants, CPU seconds sampled per process, exit code).
+
+    CPU time, unlike wall time, hardly depends on how many other jobs share the cores: it is
+    ``getrusage(RUSAGE_CHILDREN)`` before and after (user + system of the process and every
+    descendant it waited for), and, as a check, the sum over the processes seen of their last
+    sampled ``cpu_times`` (which misses at most the last 0.2 s of each).
+    """
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    cpu_seen: dict[int, float] = {}
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         root = psutil.Process(proc.pid)
@@ -55,11 +79,17 @@ def run_measured(cmd: list[str], log: Path) -> tuple[float, float, int]:
             for p in procs:
                 try:
                     total += p.memory_info().rss
+                    times = p.cpu_times()
+                    cpu_seen[p.pid] = times.user + times.system
                 except psutil.NoSuchProcess:
                     pass
             peak = max(peak, total)
             time.sleep(0.2)
-    return time.perf_counter() - start, peak / 1e9, proc.returncode
+        proc.wait()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak / 1e9, cpu, sum(cpu_seen.values()), proc.returncode
 
 
 def fit_model(target: Path) -> None:
@@ -75,14 +105,18 @@ def fit_model(target: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-customers", type=int, required=True)
-    parser.add_argument("--partitions", type=int, default=None)
+    parser.add_argument("--partitions", type=int, default=None,
+                        help=f"partitions of the book (default: one per {PARTITION_CUSTOMERS:,} customers)")
     parser.add_argument("--pandas", action="store_true", help="monolithic book, pandas path")
     parser.add_argument("--work", type=Path, required=True, help="scratch folder (book and outputs)")
     parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "riskkit_scale_model.json",
                         help="scorecard JSON used for every rating (developed once if missing)")
     parser.add_argument("--steps", default="synth,validate,profile,rate")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--record", type=Path, default=None, help="append each step's JSON line to this file")
     args = parser.parse_args()
+    if args.partitions is None and not args.pandas:
+        args.partitions = -(-args.n_customers // PARTITION_CUSTOMERS)
     if "rate" in args.steps and not args.model.exists():
         fit_model(args.model)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -99,10 +133,17 @@ def main() -> None:
     }
     label = "pandas" if args.pandas else f"dask, {args.partitions} partitions"
     for step in args.steps.split(","):
-        wall, peak, code = run_measured(steps[step], args.work / f"{step}.log")
+        load_before, started = load_averages(), time.strftime("%H:%M:%S", time.gmtime())
+        wall, peak, cpu, cpu_sampled, code = run_measured(steps[step], args.work / f"{step}.log")
         row = {"n_customers": args.n_customers, "engine": label, "step": step, "seconds": round(wall, 1),
-               "peak_rss_gb": round(peak, 2), "exit": code, "load_avg_15min": round(os.getloadavg()[2], 1)}
+               "ms_per_customer": round(1000 * wall / args.n_customers, 2), "cpu_seconds": round(cpu, 1),
+               "cpu_seconds_sampled": round(cpu_sampled, 1), "peak_rss_gb": round(peak, 2),
+               "exit": code, "utc_start": started, "utc_end": time.strftime("%H:%M:%S", time.gmtime()),
+               "load_avg_start": load_before, "load_avg_end": load_averages()}
         print(json.dumps(row), flush=True)
+        if args.record is not None:
+            with open(args.record, "a", encoding="utf-8") as out:
+                out.write(json.dumps(row) + "\n")
         if code != 0:
             print((args.work / f"{step}.log").read_text()[-2000:], file=sys.stderr)
             break

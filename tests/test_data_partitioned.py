@@ -147,7 +147,7 @@ def test_generated_book_holds_whole_customers_with_global_ids(small_book):
     assert book.manifest["partition_customers"] == [62, 62, 61] and book.manifest["n_customers"] == 185
     ids = [book.read_tables(i)["customers"]["customer_id"].tolist() for i in range(3)]
     assert ids[0][0] == "C000001" and ids[1][0] == "C000063" and ids[2][-1] == "C000185"
-    assert sum(ids, []) == [f"C{k:06d}" for k in range(1, 186)]
+    assert [c for part in ids for c in part] == [f"C{k:06d}" for k in range(1, 186)]
     # partition 1 is generate_portfolio(62, seed=partition_seed(9, 1)) with its ids moved to the global range
     alone = rk.datasets.generate_portfolio(62, seed=partition_seed(9, 1))
     part = book.read_partition(1)
@@ -225,3 +225,40 @@ def test_cli_synth_writes_a_partitioned_book(tmp_path, capsys):
                                                     "all data-model rules hold"]
     assert main(["synth", "--n-customers", "60", "--partitions", "2", "--output", str(tmp_path / "book")]) == 2
     assert "is not an empty folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_partitioned_book_has_the_monolithic_books_volumes(tmp_path):
+    # Issue #14: partitioned books were said to have ~10 % fewer invoices per customer than
+    # generate_portfolio; the gap was against a figure of the generator before its credit check
+    # (9.33 M invoices per 100,000 customers; about 8.4 M since, on either path).  Same settings, both
+    # paths, 8,000 customers.  Tolerances from the spread of (partitioned - monolithic) over 8
+    # seeds at these settings (bench/RESULTS.md, "Partitioned vs monolithic"): sd 1.14 invoices
+    # per customer (1.4 %; the book-level credit cycle dominates), 0.26 orders (0.55 %), 0.0076
+    # in the default rate, 0.0042 in the share onboarded in the window; every tolerance is
+    # about 4 sd, and a partition losing a tenth of its invoices (the suspected bug) is 7 sd away.
+    n, seed = 8_000, 5
+    book = PartitionedBook.open(write_partitioned_book(tmp_path / "book", n, 2, seed=seed))
+    parts = [book.read_tables(i) for i in range(2)]
+    part = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
+    mono = rk.datasets.generate_portfolio(n, seed=seed)
+    ids = part["customers"]["customer_id"]
+    assert ids.tolist() == mono.customers["customer_id"].tolist()            # C0001 ... C8000, once each
+    assert part["truth"]["customer_id"].tolist() == ids.tolist()
+    assert len(part["invoices"]) / n == pytest.approx(len(mono.invoices) / n, rel=0.06)
+    assert len(part["orders"]) / n == pytest.approx(len(mono.orders) / n, rel=0.02)
+    defaulted = part["truth"]["defaulted"]
+    assert defaulted.mean() == pytest.approx(mono.truth["defaulted"].mean(), abs=0.03)
+    assert sorted(part["defaults"]["customer_id"]) == sorted(part["truth"].loc[defaulted, "customer_id"])
+    in_window = (part["customers"]["onboarded"] >= "2021-01-01").mean()
+    assert in_window == pytest.approx((mono.customers["onboarded"] >= "2021-01-01").mean(), abs=0.02)
+    # every partition's history runs to the end of the window (nothing cut at its tail)
+    for p in parts:
+        assert p["invoices"]["issue_date"].max() >= pd.Timestamp("2025-12-01")
+        assert p["customers"]["onboarded"].max() >= pd.Timestamp("2025-06-01")
+    # every relation's customer end exists; external parties carry their partition's number
+    rel = part["relations"]
+    for end in ("src", "dst"):
+        customer_end = rel[end].str.startswith("C")
+        assert rel.loc[customer_end, end].isin(ids).all()
+        assert rel.loc[~customer_end, end].str.fullmatch(r"P0000[01]-\d+").all()
