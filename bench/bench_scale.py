@@ -17,6 +17,7 @@ Usage::
     python bench/bench_scale.py --n-customers 1000000 --partitions 40 --work /tmp/scale1m
     python bench/bench_scale.py --n-customers 100000 --pandas --work /tmp/pandas100k
     python bench/bench_scale.py --n-customers 250000 --work /tmp/scale250k --record scale.jsonl
+    python bench/bench_scale.py     # make bench: both engines at 50,000 customers, pandas as the anchor
 
 ``--partitions`` defaults to one partition per 25,000 customers (rounded up), the size of
 the recorded figures.  ``--record FILE`` appends each step's JSON line to ``FILE``.
@@ -102,52 +103,93 @@ def fit_model(target: Path) -> None:
     target.write_text(card.to_json(), encoding="utf-8")
 
 
-def main() -> None:
+def run_steps(n_customers: int, partitions: int | None, pandas: bool, work: Path, model: Path, steps: str,
+              seed: int, record: Path | None) -> list[dict]:
+    """Run the steps on one book; print and return one row per step (stops at a failure)."""
+    work.mkdir(parents=True, exist_ok=True)
+    book = work / "book"
+    cli = [sys.executable, "-m", "riskkit.cli"]
+    commands = {
+        "synth": [*cli, "synth", "--n-customers", str(n_customers), "--seed", str(seed),
+                  "--output", str(book)] + ([] if pandas else ["--partitions", str(partitions)]),
+        "validate": [*cli, "validate-data", str(book)],
+        "profile": [*cli, "profile", "--data", str(book), "--as-of", AS_OF,
+                    "--output", str(work / "profile.parquet")],
+        "rate": [*cli, "rate", "--data", str(book), "--as-of", AS_OF, "--model", str(model),
+                 "--output", str(work / "ratings.parquet")],
+    }
+    label = "pandas" if pandas else f"dask, {partitions} partitions"
+    rows = []
+    for step in steps.split(","):
+        load_before, started = load_averages(), time.strftime("%H:%M:%S", time.gmtime())
+        wall, peak, cpu, cpu_sampled, code = run_measured(commands[step], work / f"{step}.log")
+        row = {"n_customers": n_customers, "engine": label, "step": step, "seconds": round(wall, 1),
+               "ms_per_customer": round(1000 * wall / n_customers, 2), "cpu_seconds": round(cpu, 1),
+               "cpu_seconds_sampled": round(cpu_sampled, 1), "peak_rss_gb": round(peak, 2),
+               "exit": code, "utc_start": started, "utc_end": time.strftime("%H:%M:%S", time.gmtime()),
+               "load_avg_start": load_before, "load_avg_end": load_averages()}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+        if record is not None:
+            with open(record, "a", encoding="utf-8") as out:
+                out.write(json.dumps(row) + "\n")
+        if code != 0:
+            print((work / f"{step}.log").read_text()[-2000:], file=sys.stderr)
+            break
+    return rows
+
+
+def compare(n_customers: int, model: Path, seed: int) -> int:
+    """``make bench``'s run: the same book size on the Dask path (partitions of a quarter of
+    the book) and on the pandas path (its anchor), in a temporary folder, one figure per step."""
+    from _results import emit
+
+    partitions = 4
+    with tempfile.TemporaryDirectory(prefix="riskkit_scale_") as tmp:
+        dask_rows = run_steps(n_customers, partitions, False, Path(tmp) / "dask", model,
+                              "synth,validate,profile,rate", seed, None)
+        pandas_rows = run_steps(n_customers, None, True, Path(tmp) / "pandas", model,
+                                "synth,validate,profile,rate", seed, None)
+    failed = [r for r in dask_rows + pandas_rows if r["exit"] != 0]
+    for d in dask_rows:
+        case = f"partitioned book on Dask ({partitions} partitions), {d['step']}, {n_customers:,} customers"
+        emit(case, d["seconds"], cpu_seconds=d["cpu_seconds"], peak_rss_gb=d["peak_rss_gb"])
+        match = [p for p in pandas_rows if p["step"] == d["step"]]
+        if match:
+            emit(case, match[0]["seconds"], anchor_for=case, anchor="pandas path (monolithic book)",
+                 cpu_seconds=match[0]["cpu_seconds"], peak_rss_gb=match[0]["peak_rss_gb"])
+    return 1 if failed else 0
+
+
+def main() -> int:
+    from _results import QUICK
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-customers", type=int, required=True)
+    parser.add_argument("--n-customers", type=int, default=None,
+                        help="book size; without it (make bench) both engines run at 50,000 customers "
+                             "(5,000 with BENCH_QUICK=1) in a temporary folder")
     parser.add_argument("--partitions", type=int, default=None,
                         help=f"partitions of the book (default: one per {PARTITION_CUSTOMERS:,} customers)")
     parser.add_argument("--pandas", action="store_true", help="monolithic book, pandas path")
-    parser.add_argument("--work", type=Path, required=True, help="scratch folder (book and outputs)")
+    parser.add_argument("--work", type=Path, default=None, help="scratch folder (book and outputs)")
     parser.add_argument("--model", type=Path, default=Path(tempfile.gettempdir()) / "riskkit_scale_model.json",
                         help="scorecard JSON used for every rating (developed once if missing)")
     parser.add_argument("--steps", default="synth,validate,profile,rate")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--record", type=Path, default=None, help="append each step's JSON line to this file")
     args = parser.parse_args()
-    if args.partitions is None and not args.pandas:
-        args.partitions = -(-args.n_customers // PARTITION_CUSTOMERS)
     if "rate" in args.steps and not args.model.exists():
         fit_model(args.model)
-    args.work.mkdir(parents=True, exist_ok=True)
-    book = args.work / "book"
-    cli = [sys.executable, "-m", "riskkit.cli"]
-    steps = {
-        "synth": [*cli, "synth", "--n-customers", str(args.n_customers), "--seed", str(args.seed),
-                  "--output", str(book)] + ([] if args.pandas else ["--partitions", str(args.partitions)]),
-        "validate": [*cli, "validate-data", str(book)],
-        "profile": [*cli, "profile", "--data", str(book), "--as-of", AS_OF,
-                    "--output", str(args.work / "profile.parquet")],
-        "rate": [*cli, "rate", "--data", str(book), "--as-of", AS_OF, "--model", str(args.model),
-                 "--output", str(args.work / "ratings.parquet")],
-    }
-    label = "pandas" if args.pandas else f"dask, {args.partitions} partitions"
-    for step in args.steps.split(","):
-        load_before, started = load_averages(), time.strftime("%H:%M:%S", time.gmtime())
-        wall, peak, cpu, cpu_sampled, code = run_measured(steps[step], args.work / f"{step}.log")
-        row = {"n_customers": args.n_customers, "engine": label, "step": step, "seconds": round(wall, 1),
-               "ms_per_customer": round(1000 * wall / args.n_customers, 2), "cpu_seconds": round(cpu, 1),
-               "cpu_seconds_sampled": round(cpu_sampled, 1), "peak_rss_gb": round(peak, 2),
-               "exit": code, "utc_start": started, "utc_end": time.strftime("%H:%M:%S", time.gmtime()),
-               "load_avg_start": load_before, "load_avg_end": load_averages()}
-        print(json.dumps(row), flush=True)
-        if args.record is not None:
-            with open(args.record, "a", encoding="utf-8") as out:
-                out.write(json.dumps(row) + "\n")
-        if code != 0:
-            print((args.work / f"{step}.log").read_text()[-2000:], file=sys.stderr)
-            break
+    if args.n_customers is None:
+        return compare(5_000 if QUICK else 50_000, args.model, args.seed)
+    if args.work is None:
+        parser.error("--work is required with --n-customers")
+    if args.partitions is None and not args.pandas:
+        args.partitions = -(-args.n_customers // PARTITION_CUSTOMERS)
+    rows = run_steps(args.n_customers, args.partitions, args.pandas, args.work, args.model, args.steps,
+                     args.seed, args.record)
+    return 1 if any(r["exit"] != 0 for r in rows) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

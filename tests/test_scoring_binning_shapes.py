@@ -560,3 +560,19 @@ def test_german_shapes_cross_validated(german):
     # monotone among the fit's five testable features (test_german_shapes_bootstrap)
     default = WoEBinner().fit(X, y).binnings_["credit_amount"]
     assert (default.shape_rule, default.trend) == ("bootstrap", "descending")
+
+
+def test_scorecard_json_written_before_the_shape_rule_parameters_still_loads(german):
+    """A model saved before ``shape_selection``/``shape_folds``/``shape_repeats`` existed
+    has none of them in its binner's params: it loads with their defaults (the bootstrap
+    rule it was fitted with) and scores exactly as before."""
+    from riskkit.scoring import Scorecard
+
+    X, y = german
+    card = Scorecard().fit(X, y)
+    payload = json.loads(card.to_json())
+    for name in ("shape_selection", "shape_folds", "shape_repeats"):
+        del payload["binner"]["params"][name]
+    old = Scorecard.from_json(json.dumps(payload))
+    assert old.binner_.shape_selection == "bootstrap"
+    np.testing.assert_array_equal(old.predict_proba(X), card.predict_proba(X))

@@ -29,6 +29,7 @@ _BINNING_REQUIRED = ("name", "kind", "splits", "groups", "special_values", "none
 _BINNING_OPTIONAL = ("trend", "requested_trend", "iv_monotone", "iv_turning", "shape_pvalue", "shape_qvalue",
                      "shape_draws", "shape_rule", "cv_auc_gain", "cv_auc", "cv_pvalue")
 _SHAPE_RULES = ("", "cv", "bootstrap")
+_BINNER_PARAMS_ADDED = ("shape_selection", "shape_folds", "shape_repeats")
 _SHAPES = ("ascending", "descending", "peak", "valley", "none")
 _REQUESTED = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley", "none", "event_rate_order")
 _TOP_REQUIRED = ("format", "version", "params", "binner", "features", "stats", "vif", "model_stats", "selection")
@@ -194,7 +195,11 @@ def _check_binner(source: str, raw, binner_cls) -> set[str]:
 
     params_check = Checker(source, "binner.params")
     params = params_check.mapping(binner["params"], "params")
-    _keys(params_check, params, tuple(binner_cls().get_params()))
+    names_now = tuple(binner_cls().get_params())
+    # parameters added after format version 1: absent from older files, where their default
+    # (the behaviour those models were fitted with) applies
+    _keys(params_check, params, tuple(p for p in names_now if p not in _BINNER_PARAMS_ADDED),
+          tuple(p for p in names_now if p in _BINNER_PARAMS_ADDED))
     try:
         binner_cls(**params)._check_parameters(names)
     except (TypeError, ValueError) as exc:
