@@ -230,3 +230,17 @@ def test_backtest_oracle_uses_the_same_budget(backtest):
 def test_backtest_bad_dates(book, card):
     with pytest.raises(ValueError, match="after start"):
         ews_backtest(book, "2024-06-30", "2024-01-31", scorecard=card)
+
+
+def test_rich_display_masks_recipient_mailboxes(two_runs):
+    """The HTML card of a run lists alerts and actions with their recipients: staff e-mail
+    addresses appear masked there (as in the digests), webhook names as they are."""
+    _, _, second = two_runs
+    raw = sorted({r for rs in second.alerts["recipients"] for r in rs if "@" in r})
+    assert raw, "the default rules address alerts to e-mail recipients"
+    html = second._repr_html_()
+    for address in raw:
+        assert address not in html
+    # the card's first rows show recipients, masked (the card lists a sample of the rows)
+    shown = {f"{a.partition('@')[0][:1]}***@{a.partition('@')[2]}" for a in raw}
+    assert any(masked in html for masked in shown)

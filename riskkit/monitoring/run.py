@@ -44,6 +44,7 @@ from ..graph import StressScenario, build_graph, linked_parties, network_adjuste
 from ..limits import load_action_policy, next_review_dates, recommend_actions, recommend_limits
 from ..profile import build_profile
 from ..scoring import Scorecard
+from ._recipients import mask_recipient
 from .actions import ACTION_EVENTS, NEW_ACTION_EVENTS
 from .notify import EmailChannel, WebhookChannel, compose_digests, deliver_outbox
 from .rules import MonitoringInputError, MonitoringRules
@@ -85,7 +86,7 @@ class MonitoringFrame(HTMLReprMixin):
     def _display_parts(self) -> dict:
         return {"headline": f"as of {self.as_of.date()}: {len(self.current):,} customers rated, "
                             f"{len(self.links):,} links",
-                "frames": [("current", self.current), ("limits", self.limits)], "mask": _mask_pii}
+                "frames": [("current", self.current), ("limits", self.limits)], "mask": _mask_for_display}
 
 
 @dataclass(frozen=True, repr=False)
@@ -167,7 +168,7 @@ class MonitoringResult(HTMLReprMixin):
                   "resolved actions": int(ac["resolved"]), "notifications queued": len(self.messages)}
         return {"headline": headline, "fields": fields,
                 "frames": [("alerts by level and event", counts), ("alerts", self.alerts),
-                           ("actions", self.actions)], "mask": _mask_pii}
+                           ("actions", self.actions)], "mask": _mask_for_display}
 
     def summary(self) -> str:
         """The one-screen summary the nightly command prints."""
@@ -200,6 +201,17 @@ class MonitoringResult(HTMLReprMixin):
 
 
 # ------------------------------------------------------------------------------- helpers
+def _mask_for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`riskkit.data.mask_pii`, and the e-mail addresses in a ``recipients`` column
+    (tuples of staff mailboxes and webhook names) masked as the digests show them."""
+    out = _mask_pii(frame)
+    if "recipients" in out.columns:
+        out["recipients"] = [tuple(mask_recipient(r) for r in value) if isinstance(value, (list, tuple))
+                             else mask_recipient(value) if isinstance(value, str) else value
+                             for value in out["recipients"]]
+    return out
+
+
 def _file_hash(path) -> str | None:
     if path is None:
         return None
