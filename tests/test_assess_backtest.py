@@ -15,7 +15,6 @@ import riskkit as rk
 from riskkit.assess.pipeline import MODEL_FEATURES, assess_portfolio, development_dates
 from riskkit.assess.backtest import (
     PREDICTION_COLUMNS,
-    DevelopedModels,
     champion_vs_challengers,
     develop_models,
     holdout_backtest,

@@ -7,7 +7,6 @@ with a fixed PD so that the grade can be derived by hand from the master scale.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 

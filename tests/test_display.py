@@ -11,7 +11,6 @@ import pickle
 import re
 from html.parser import HTMLParser
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,7 +19,6 @@ from sklearn.metrics import roc_auc_score
 
 import riskkit as rk
 from riskkit._core.display import MAX_ROWS, html_card
-from riskkit._core.interval import ConfidenceInterval
 from riskkit.graph import debtrank, eisenberg_noe, threshold_cascade
 from riskkit.limits import portfolio_loss
 from riskkit.scoring import Scorecard, WoEBinner

@@ -84,7 +84,6 @@ def test_matches_dense_leontief_inverse(seed):
 
 def walk_sum(A, i, j, depth):
     """Brute force: sum over walks i -> j of length 1..depth that never revisit i (DFS)."""
-    n = A.shape[0]
     total = 0.0
     stack = [(i, 1.0, 0)]
     while stack:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from riskkit import AsOfBeforeDataError
-from riskkit.profile import FEATURES, build_profile, default_flags
+from riskkit.profile import build_profile, default_flags
 from riskkit.profile.payment import payment_features
 from test_profile_features import AS_OF, make_invoices, make_portfolio
 
