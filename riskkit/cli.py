@@ -1,4 +1,4 @@
-"""The ``riskkit`` command line: ``riskkit synth|report|validate-data|template|monitor ...``.
+"""The ``riskkit`` command line: ``riskkit synth|report|validate-data|template|monitor|actions|close-action ...``.
 
 Every user mistake (unknown report or parameter, a bad value, an unusable output folder,
 a notebook that fails) ends with one line on stderr and a non-zero exit code, never a
@@ -177,6 +177,49 @@ def _monitor(args) -> int:
     return 0
 
 
+def _existing_archive(path: str):
+    from .monitoring import Archive
+
+    # a work list is read from the nightly run's archive: a mistyped path must not create an empty one
+    if not Path(path).is_file():
+        raise FileNotFoundError(2, "no archive file", path)
+    return Archive(path)
+
+
+#: columns of the work list printed by ``riskkit actions`` (all of them go to --output)
+_WORK_LIST_COLUMNS = ["customer_id", "action", "priority", "owner", "due_date", "overdue", "age_days", "age_runs",
+                      "last_event"]
+
+
+def _actions(args) -> int:
+    from ._core.dates import check_as_of
+
+    if args.as_of is not None:
+        check_as_of(args.as_of)
+    work = _existing_archive(args.archive).open_actions(as_of=args.as_of)
+    if args.output:
+        out = Path(args.output)
+        if out.suffix.lower() != ".csv":
+            raise ValueError(f"--output must name a .csv file, got {args.output!r}")
+        work.to_csv(out, index=False, date_format="%Y-%m-%d")
+    overdue = int(work["overdue"].sum())
+    print(f"{len(work):,} open action(s), {overdue:,} overdue")
+    if len(work):
+        shown = work[_WORK_LIST_COLUMNS].head(args.limit).copy()
+        shown["due_date"] = shown["due_date"].dt.strftime("%Y-%m-%d")
+        print(shown.to_string(index=False))
+        if len(work) > args.limit:
+            print(f"... {len(work) - args.limit:,} more (--limit, or --output FILE.csv for all)")
+    return 0
+
+
+def _close_action(args) -> int:
+    archive = _existing_archive(args.archive)
+    action_id = archive.close_action(args.customer, args.action, by=args.by, outcome=args.outcome, note=args.note)
+    print(f"closed {args.action} for {args.customer} ({args.outcome}, by {args.by}): {action_id}")
+    return 0
+
+
 def _parquet_output(path: str) -> Path:
     target = Path(path)
     if target.suffix != ".parquet":
@@ -352,6 +395,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-network", action="store_true", help="skip network PD, stress and linked-party rules")
     p.add_argument("--wait", type=_seconds, default=0.0, help="seconds to wait if another run holds the archive")
     p.set_defaults(func=_monitor)
+
+    p = sub.add_parser(
+        "actions", help="the credit controllers' work list: open actions in the archive",
+        description="List the actions the nightly runs recommended that are still open (not resolved by a "
+        "later run, not closed by a controller): overdue first, then by due date.")
+    p.add_argument("--archive", required=True, help="DuckDB archive file of the nightly runs")
+    p.add_argument("--as-of", default=None, help="day for age and overdue (default: the latest run's date)")
+    p.add_argument("--output", default=None, help="write the whole list to this CSV file")
+    p.add_argument("--limit", type=_positive_int, default=50, help="rows to print (default 50)")
+    p.set_defaults(func=_actions)
+
+    p = sub.add_parser(
+        "close-action", help="close an open action (audited: who, outcome, note)",
+        description="Record that a controller closed an open action. The close is appended to the archive's "
+        "hash-chained action events; if the next run still recommends the action, it opens anew.")
+    p.add_argument("--archive", required=True, help="DuckDB archive file of the nightly runs")
+    p.add_argument("--customer", required=True, help="customer_id of the action")
+    p.add_argument("--action", required=True, help="the action, as the work list names it")
+    p.add_argument("--by", required=True, help="who closes it (user name)")
+    # checked by Archive.close_action against riskkit.monitoring.actions.CLOSE_OUTCOMES (one
+    # definition; importing it here would load pandas for every command's --help)
+    p.add_argument("--outcome", required=True, help="how it ended: done, not_needed or superseded")
+    p.add_argument("--note", default=None, help="free text kept with the close")
+    p.set_defaults(func=_close_action)
     return parser
 
 

@@ -68,7 +68,7 @@ def test_every_subcommand_and_option_has_help():
     commands = subparsers[0]
     described = {a.dest: a.help for a in commands._choices_actions}
     assert set(described) == set(commands.choices) == {"synth", "report", "validate-data", "template", "monitor",
-                                                       "profile", "rate"}
+                                                       "profile", "rate", "actions", "close-action"}
     assert all(described.values()), described
     for name, sub in [("riskkit", parser), *commands.choices.items()]:
         missing = [a.dest for a in sub._actions if not a.help]
