@@ -56,6 +56,8 @@ __all__ = ["PartitionResult", "optimal_partition", "optimal_partitions", "best_p
 TRENDS = ("ascending", "descending", "peak", "valley", "none")
 #: shapes a fitted WoE sequence can have (``"none"``: one bin or no regular pattern)
 SHAPES = ("ascending", "descending", "peak", "valley", "none")
+#: the two candidates of the shape choice: the best monotone and the best one-turn partition
+_SHAPE_CHOICES = {"monotone": ("ascending", "descending"), "turning": ("peak", "valley")}
 _PHASES = {"ascending": ("A",), "descending": ("D",), "peak": ("A", "P"), "valley": ("D", "V"),
            "none": ("N",)}
 
@@ -596,8 +598,7 @@ def turning_shape_test(
     events = np.asarray(events, dtype=float)
     total_ne = nonevents.sum() + outside_nonevents
     total_ev = events.sum() + outside_events
-    results = _solve(nonevents, events, total_ne, total_ev, min_count, max_bins,
-                     {"monotone": ("ascending", "descending"), "turning": ("peak", "valley")})
+    results = _solve(nonevents, events, total_ne, total_ev, min_count, max_bins, _SHAPE_CHOICES)
     monotone, turning = results["monotone"], results["turning"]
     if monotone is None or turning is None:
         return ShapeTest(monotone=monotone, turning=turning, gain=0.0, pvalue=1.0, n_draws=0,
@@ -760,8 +761,7 @@ def turning_shape_cv(
     events = np.asarray(events, dtype=float)
     total_ne = nonevents.sum() + outside_nonevents
     total_ev = events.sum() + outside_events
-    choices = {"monotone": ("ascending", "descending"), "turning": ("peak", "valley")}
-    results = _solve(nonevents, events, total_ne, total_ev, min_count, max_bins, choices)
+    results = _solve(nonevents, events, total_ne, total_ev, min_count, max_bins, _SHAPE_CHOICES)
     monotone, turning = results["monotone"], results["turning"]
     nothing = ShapeCV(monotone=monotone, turning=turning, auc_gain=float("nan"), auc_turning=float("nan"),
                       pvalue=1.0, folds=0, repeats=0, chosen=monotone if monotone is not None else turning)
@@ -781,7 +781,7 @@ def turning_shape_cv(
             test_ne, test_ev = fold_ne[:, f], fold_ev[:, f]
             train_ne, train_ev = nonevents - test_ne, events - test_ev
             fitted = _solve(train_ne, train_ev, train_ne.sum() + outside_nonevents * share,
-                            train_ev.sum() + outside_events * share, train_min, max_bins, choices)
+                            train_ev.sum() + outside_events * share, train_min, max_bins, _SHAPE_CHOICES)
             if fitted["monotone"] is None or fitted["turning"] is None:
                 continue
             mono = _held_out(fitted["monotone"], train_ne, train_ev, test_ne, test_ev)
