@@ -444,3 +444,18 @@ def test_differential_result_does_not_depend_on_the_blocks():
         np.testing.assert_array_equal(other.h, runs[0].h)
         np.testing.assert_array_equal(other.first_round, runs[0].first_round)
         assert other.rounds == runs[0].rounds
+
+
+@pytest.mark.parametrize("fmt", ["csr_array", "csr_matrix", "coo_array"])
+def test_callers_matrix_with_explicit_zeros_and_duplicates_is_not_rewritten(fmt):
+    # the input is cleaned (duplicates summed, explicit zeros dropped) on a copy, never in place:
+    # before the fix, a CSR with an explicit zero came back with its arrays compacted
+    data, cols, ptr = np.array([1.0, 0.0, 2.0, 3.0, 0.5]), np.array([1, 2, 0, 0, 0]), np.array([0, 2, 3, 5])
+    W = getattr(sp, fmt)(sp.csr_array((data, cols, ptr), shape=(3, 3)))
+    arrays = [a.copy() for a in ((W.data, W.row, W.col) if fmt.startswith("coo") else (W.data, W.indices, W.indptr))]
+    res = debtrank(W, [1.0, 1.0, 1.0], [0], variant="differential")
+    after = (W.data, W.row, W.col) if fmt.startswith("coo") else (W.data, W.indices, W.indptr)
+    for a, b in zip(arrays, after, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # node 2 holds 3.0 + 0.5 on node 0 (duplicates summed) against a buffer of 1: wiped out
+    assert res.h[2] == 1.0 and res.h[1] == 1.0

@@ -156,8 +156,9 @@ def impact_matrix(W: Any, capital: Any, *, cap: bool = True, weight: str = "weig
 def _impact(M: sp.csr_array, E: np.ndarray, cap: bool) -> sp.csr_array:
     """``Lambda`` in CSR (row i: the nodes i is exposed to), straight from ``M``'s rows (no transpose)."""
     safe = np.where(E > 0, E, 1.0)
-    rows = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
-    data = _impact_values(M.data / safe[rows], E[rows] <= 0, cap)
+    per_row = np.diff(M.indptr)
+    # each row's buffer repeated along its entries: a sequential pass, no gather
+    data = _impact_values(M.data / np.repeat(safe, per_row), np.repeat(E <= 0, per_row), cap)
     return _with_small_indices(sp.csr_array((data, M.indices, M.indptr), shape=M.shape))
 
 
@@ -516,7 +517,8 @@ def _run_differential(
                     frontier_edges = int(out_degree[frontier].sum())
                 continue
             undistressed = [None] * len(products)  # a gather round changes h behind their back
-            touched, inc, top = _propagate_blocks(blocks, frontier, delta[frontier], track_sources)
+            touched, inc, top = _propagate_blocks(blocks, frontier, delta[frontier], track_sources,
+                                                  pool if threaded else None)
             delta[frontier] = 0.0
             if touched.size == 0:
                 break
@@ -537,15 +539,23 @@ def _run_differential(
 
 
 def _propagate_blocks(
-    blocks: list[tuple[int, sp.csr_array]], frontier: np.ndarray, amount: np.ndarray, track_sources: bool
+    blocks: list[tuple[int, sp.csr_array]],
+    frontier: np.ndarray,
+    amount: np.ndarray,
+    track_sources: bool,
+    pool: ThreadPoolExecutor | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """:func:`_propagate` over each destination block; the touched nodes come out in ascending order."""
+    """:func:`_propagate` over each destination block (on ``pool``'s threads if given); touched nodes ascending."""
     if len(blocks) == 1:
         a, block = blocks[0]
         touched, inc, top = _propagate(block, frontier, amount, block.shape[1], want_top_source=track_sources)
         return (touched + a if a else touched), inc, top
-    parts = [(a, *_propagate(block, frontier, amount, block.shape[1], want_top_source=track_sources))
-             for a, block in blocks]
+
+    def one_block(part: tuple[int, sp.csr_array]) -> tuple:
+        a, block = part
+        return (a, *_propagate(block, frontier, amount, block.shape[1], want_top_source=track_sources))
+
+    parts = list(pool.map(one_block, blocks)) if pool is not None else [one_block(part) for part in blocks]
     touched = np.concatenate([t + a for a, t, _, _ in parts])
     inc = np.concatenate([i for _, _, i, _ in parts])
     top = np.concatenate([s for _, _, _, s in parts]) if track_sources else None
