@@ -392,20 +392,24 @@ def test_bad_n_jobs_is_a_clear_error(n_jobs):
         debtrank(np.zeros((2, 2)), [1, 1], [0], variant="differential", n_jobs=n_jobs)
 
 
-def test_destination_blocks_reassemble_lambda_transposed():
+@pytest.mark.parametrize("cap", [False, True])
+def test_destination_blocks_reassemble_lambda_transposed(cap):
     # each block (a, out_a) holds Lambda[i, j] at out_a[j, i - a] for its destinations a <= i < b,
     # rows in ascending order of i; side by side the blocks are Lambda.T, every edge once
-    W, E = random_exposures(97, 500, 4)
+    W, E = random_exposures(97, 500, 4, buffer_share=0.3, zero_buffers=3)
     mod = _debtrank_module()
-    lam = mod._impact(W, E, cap=False)
-    dense = (W.toarray() / E[:, None]).T  # Lambda.T by hand (no zero buffers here)
+    ratio = W.toarray() / np.where(E > 0, E, 1.0)[:, None]
+    ratio[(E <= 0)[:, None] & (W.toarray() > 0)] = 1.0  # a zero buffer: any exposure is an impact of 1
+    dense = (np.minimum(ratio, 1.0) if cap else ratio).T  # Lambda.T by hand
+    assert cap or dense.max() > 1  # the cap matters on this network
     for n_jobs, block_nodes in [(1, 10), (2, 10), (3, 97), (1, 1000)]:
-        blocks = mod._destination_blocks(lam, n_jobs, block_nodes=block_nodes)
+        blocks = mod._destination_blocks(W, E, cap, n_jobs, block_nodes=block_nodes)
         starts = [a for a, _ in blocks]
         widths = [block.shape[1] for _, block in blocks]
         assert starts[0] == 0 and np.all(np.diff(starts) == widths[:-1]) and sum(widths) == 97
         assert len(blocks) >= max(n_jobs, -(-97 // block_nodes))
-        np.testing.assert_allclose(sp.hstack([block for _, block in blocks]).toarray(), dense, rtol=1e-15, atol=0)
+        # the same divisions as the whole-matrix path: equal to the last bit
+        np.testing.assert_array_equal(sp.hstack([block for _, block in blocks]).toarray(), dense)
         for _, block in blocks:
             assert block.has_sorted_indices and block.indices.dtype == np.int32
 
@@ -420,7 +424,7 @@ def test_differential_in_destination_blocks_matches_a_plain_loop(n_jobs, block_n
     h0[[3, 17, 40]] = [1.0, 0.6, 0.2]
     h, rounds, first, converged = loop_differential(exposure_rows(W), E.tolist(), h0.tolist(), tol=1e-12)
     mod = _debtrank_module()
-    blocks = mod._destination_blocks(mod._impact(W, E, cap=False), n_jobs, block_nodes=block_nodes)
+    blocks = mod._destination_blocks(W, E, False, n_jobs, block_nodes=block_nodes)
     assert len(blocks) >= 60 // block_nodes
     res = mod._run_debtrank(None, h0, np.full(60, 1 / 60), "differential", None, blocks=blocks,
                             dense_share=dense_share, n_jobs=n_jobs)
@@ -435,9 +439,8 @@ def test_differential_result_does_not_depend_on_the_blocks():
     h0 = np.zeros(400)
     h0[:5] = 1.0
     mod = _debtrank_module()
-    lam = mod._impact(W, E, cap=False)
     runs = [mod._run_debtrank(None, h0, np.full(400, 1 / 400), "differential", None,
-                              blocks=mod._destination_blocks(lam, n_jobs, block_nodes=size), n_jobs=n_jobs)
+                              blocks=mod._destination_blocks(W, E, False, n_jobs, block_nodes=size), n_jobs=n_jobs)
             for n_jobs, size in [(1, 400), (1, 50), (2, 50), (2, 400), (4, 33)]]
     assert runs[0].rounds > 20
     for other in runs[1:]:

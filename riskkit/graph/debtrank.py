@@ -158,7 +158,9 @@ def _impact(M: sp.csr_array, E: np.ndarray, cap: bool) -> sp.csr_array:
     safe = np.where(E > 0, E, 1.0)
     per_row = np.diff(M.indptr)
     # each row's buffer repeated along its entries: a sequential pass, no gather
-    data = _impact_values(M.data / np.repeat(safe, per_row), np.repeat(E <= 0, per_row), cap)
+    zero_buffer = E <= 0
+    data = _impact_values(M.data / np.repeat(safe, per_row),
+                          np.repeat(zero_buffer, per_row) if zero_buffer.any() else zero_buffer[:0], cap)
     return _with_small_indices(sp.csr_array((data, M.indices, M.indptr), shape=M.shape))
 
 
@@ -348,14 +350,12 @@ def debtrank(
     E = _node_vector(capital, name="capital", n=n, nodes=nodes, graph=graph, lower=0.0)
     h0 = _shock_vector(shocked, name="shocked", n=n, nodes=nodes)
     v = _value_vector(value, M, nodes, graph)
-    lam = _impact(M, E, cap=(variant == "original"))
     if variant == "differential" and not track_sources:
         # Lambda.T cut by destination: product rounds run block by block (and in threads)
-        blocks = _destination_blocks(lam, threads)
-        del lam  # the blocks hold every edge; a million-node Lambda need not stay in memory twice
         return _run_debtrank(None, h0, v, variant, nodes, max_rounds=max_rounds, tol=tol,
-                             blocks=blocks, n_jobs=threads)
-    return _run_debtrank(_transposed(lam), h0, v, variant, nodes, max_rounds=max_rounds, tol=tol,
+                             blocks=_destination_blocks(M, E, cap=False, n_jobs=threads), n_jobs=threads)
+    out = _impact_out(M, E, cap=(variant == "original"))
+    return _run_debtrank(out, h0, v, variant, nodes, max_rounds=max_rounds, tol=tol,
                          track_sources=track_sources, n_jobs=threads)
 
 
@@ -570,30 +570,37 @@ _BLOCK_NODES = 1 << 18
 
 
 def _destination_blocks(
-    lam: sp.csr_array, n_jobs: int = 1, block_nodes: int = _BLOCK_NODES
+    M: sp.csr_array, E: np.ndarray, cap: bool, n_jobs: int = 1, block_nodes: int = _BLOCK_NODES
 ) -> list[tuple[int, sp.csr_array]]:
     """``Lambda.T`` cut by destination: ``(a, out_a)`` with ``out_a[j, i - a] = Lambda[i, j]``, ``a <= i < b``.
 
-    The cuts give about equal edges to at least ``n_jobs`` blocks and at least one block per
-    ``block_nodes`` destinations; each block is the transpose of consecutive rows of
-    ``lam`` (:func:`_impact`), built on ``n_jobs`` threads. Row ``j`` of a block lists, in
-    ascending order, the nodes of the block that ``j``'s distress reaches.
+    ``Lambda`` is the impact matrix of exposures ``M`` (canonical CSR) and buffers ``E``
+    (:func:`_impact`, the same values to the last bit). The cuts give about equal edges to
+    at least ``n_jobs`` blocks and at least one block per ``block_nodes`` destinations; each
+    block is the transpose of consecutive rows of ``M`` divided by their buffers, built on
+    ``n_jobs`` threads (one pass over the edges, no whole-matrix ``Lambda`` in between).
+    Row ``j`` of a block lists, in ascending order, the nodes of the block that ``j``'s
+    distress reaches.
     """
-    n = lam.shape[0]
+    n = M.shape[0]
     k = max(n_jobs, -(-n // block_nodes), 1)
-    if k == 1:
-        return [(0, _transposed(lam))]
-    cuts = np.searchsorted(lam.indptr, np.linspace(0, lam.nnz, k + 1)[1:-1])
+    cuts = np.searchsorted(M.indptr, np.linspace(0, M.nnz, k + 1)[1:-1])
     bounds = np.unique(np.r_[0, cuts, n])
+    safe = np.where(E > 0, E, 1.0)
+    zero_buffer = E <= 0
 
     def transposed_rows(a: int, b: int) -> tuple[int, sp.csr_array]:
-        start, stop = lam.indptr[a], lam.indptr[b]
-        rows = sp.csr_array((lam.data[start:stop], lam.indices[start:stop], lam.indptr[a:b + 1] - start),
-                            shape=(b - a, lam.shape[1]), copy=False)
-        return a, _transposed(rows)
+        start, stop = M.indptr[a], M.indptr[b]
+        rows = sp.csr_array((M.data[start:stop], M.indices[start:stop], M.indptr[a:b + 1] - start),
+                            shape=(b - a, n), copy=False)
+        block = _transposed(rows)
+        dest = block.indices  # local positions: the block's buffers are a small window, cheap to gather
+        zero = zero_buffer[a:b]
+        data = _impact_values(block.data / safe[a:b][dest], zero[dest] if zero.any() else zero[:0], cap)
+        return a, sp.csr_array((data, block.indices, block.indptr), shape=block.shape, copy=False)
 
     pairs = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
-    if n_jobs > 1:
+    if n_jobs > 1 and len(pairs) > 1:
         with ThreadPoolExecutor(min(n_jobs, len(pairs))) as pool:
             return list(pool.map(lambda ab: transposed_rows(*ab), pairs))
     return [transposed_rows(a, b) for a, b in pairs]
