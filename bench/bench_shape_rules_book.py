@@ -34,6 +34,13 @@ every date; the fitted scorecards stay fixed, as in DeLong's test: the uncertain
 test sample), ``--draws`` draws, two-sided p from the normal approximation ``z = mean/se``
 and the share of draws on the other side of zero.
 
+``--books N`` adds the cleanest pooled test: ``N`` independent synthetic books
+(``riskkit.datasets.generate_portfolio(2000, seed)``, seeds 11, 12, ...), each developed on
+``development_dates("2024-12-31")`` and tested on 2024-12-31 with each rule; the books are
+independent, so the mean difference over books has the ordinary standard error (one-sample
+t-test, which also carries the variability of the development fit), printed beside the
+per-book paired DeLong tests.
+
 ``--ablation`` explains a date (default 2024-12-31, ``kit`` design): for every feature the
 ``cv`` rule turns, the out-of-time AUC when only that feature is reverted to monotone and
 when only that feature may turn, the population stability index of the feature between
@@ -41,7 +48,8 @@ development and test (``riskkit.validation.psi``, 10 quantile bins of developmen
 bin at the turning point with its development and test event rates.
 
 Run: ``PYTHONPATH=. .venv/bin/python bench/bench_shape_rules_book.py [--design kit expanding]
-[--draws 2000] [--ablation]`` (about 2 minutes per design, 2 for the ablation, on one core).
+[--draws 2000] [--ablation] [--books 12]`` (on one quiet core: under a minute per design, a
+minute for the ablation, about 12 s per book).
 """
 
 from __future__ import annotations
@@ -65,12 +73,9 @@ RULES = {"monotone": {"monotonic_trend": "auto_monotone"},
 def book_sample(data) -> pd.DataFrame:
     """Profiles and one-year default labels of the sample book on every quarter end
     2021-06-30 .. 2024-12-31 (one ``riskkit.profile.development_sample`` call)."""
-    from riskkit.profile import development_sample
-
-    dates = list(pd.date_range("2021-06-30", LAST_TEST, freq="QE"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return development_sample(data, dates, progress=False)
+        return book_sample_on(data, pd.date_range("2021-06-30", LAST_TEST, freq="QE"))
 
 
 def development_dates_for(design: str, test_date: pd.Timestamp, available) -> list[pd.Timestamp]:
@@ -186,6 +191,59 @@ def pooled(table: pd.DataFrame, tests: list[pd.DataFrame], draws: int) -> pd.Dat
     return pd.DataFrame(rows).T
 
 
+# ----------------------------------------------------------------------------- independent books
+def independent_books(n_books: int, features: list[str], customers: int = 2000, first_seed: int = 11
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from scipy.stats import ttest_1samp
+
+    import riskkit as rk
+    from riskkit.assess import development_dates
+    from riskkit.scoring import Scorecard, WoEBinner
+    from riskkit.validation import delong_test
+
+    rows = []
+    for seed in range(first_seed, first_seed + n_books):
+        book = rk.datasets.generate_portfolio(customers, seed=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sample = book_sample_on(book, [*development_dates(LAST_TEST), LAST_TEST])
+        dev, test = sample[sample["as_of"] < LAST_TEST], sample[sample["as_of"] == LAST_TEST]
+        y_test = test["default"].astype(int).to_numpy()
+        row = {"seed": seed, "dev_rows": len(dev), "dev_defaults": int(dev["default"].sum()), "n": len(test),
+               "defaults": int(y_test.sum())}
+        scores = {}
+        for rule, params in RULES.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                card = Scorecard(binner=WoEBinner(**params)).fit(dev[features], dev["default"].astype(int))
+            scores[rule] = card.predict_proba(test[features])[:, 1]
+            shapes = card.binner_.summary().set_index("feature")["shape"]
+            row[f"turned_{rule}"] = int(shapes.isin(["peak", "valley"]).sum())
+        for rule in ("bootstrap", "cv"):
+            result = delong_test(y_test, scores[rule], scores["monotone"])
+            row["auc_monotone"] = result.details["auc_b"]
+            row[f"auc_{rule}"] = result.details["auc_a"]
+            row[f"diff_{rule}"] = result.details["difference"]
+            row[f"p_{rule}"] = result.pvalue
+        rows.append(row)
+        print(f"  book {seed}: AUC monotone {row['auc_monotone']:.4f}, bootstrap {row['auc_bootstrap']:.4f}, "
+              f"cv {row['auc_cv']:.4f}", flush=True)
+    table = pd.DataFrame(rows).set_index("seed")
+    summary = {}
+    for rule in ("bootstrap", "cv"):
+        d = table[f"diff_{rule}"]
+        summary[rule] = {"books": len(d), "mean_diff_vs_monotone": d.mean(), "se": d.std(ddof=1) / np.sqrt(len(d)),
+                         "p_two_sided_t": ttest_1samp(d, 0.0).pvalue, "books_better": int((d > 0).sum()),
+                         "books_worse": int((d < 0).sum()), "books_p_below_0.05": int((table[f"p_{rule}"] < 0.05).sum())}
+    return table, pd.DataFrame(summary).T
+
+
+def book_sample_on(book, dates) -> pd.DataFrame:
+    from riskkit.profile import development_sample
+
+    return development_sample(book, list(dates), progress=False)
+
+
 # ----------------------------------------------------------------------------- ablation
 def ablation(sample: pd.DataFrame, features: list[str], test_date: pd.Timestamp) -> pd.DataFrame:
     from sklearn.metrics import roc_auc_score
@@ -247,6 +305,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--draws", type=int, default=2000, help="customer-cluster bootstrap draws")
     parser.add_argument("--ablation", action="store_true", help="explain one date (see --ablation-date)")
     parser.add_argument("--ablation-date", default=str(LAST_TEST.date()))
+    parser.add_argument("--books", type=int, default=0, help="independent synthetic books (2,000 customers)")
     args = parser.parse_args(argv)
 
     from sklearn.metrics import roc_auc_score
@@ -281,6 +340,14 @@ def main(argv=None) -> dict:
             print(summary.to_string(float_format=lambda v: f"{v:.4f}"))
         print(f"{design}: {seconds:.0f} s")
         out[design] = {"table": table, "pooled": summary}
+    if args.books:
+        print(f"\n== {args.books} independent synthetic books of 2,000 customers, tested on {LAST_TEST.date()}")
+        table, summary = independent_books(2 if QUICK else args.books, features)
+        with pd.option_context("display.width", 250, "display.max_columns", 30):
+            print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+            print("pooled over the books (difference against monotone; one-sample t-test over books):")
+            print(summary.to_string(float_format=lambda v: f"{v:.4f}"))
+        out["books"] = {"table": table, "pooled": summary}
     if args.ablation:
         result = ablation(sample, features, pd.Timestamp(args.ablation_date))
         with pd.option_context("display.width", 250, "display.max_columns", 30, "display.max_colwidth", 80):
