@@ -176,6 +176,10 @@ def irb_risk_weight(pd, lgd=0.45, maturity=2.5, asset_class: str = "corporate", 
                     scaling: float = 1.0, *, pd_floor: float = 0.0003, el_best_estimate=None):
     """Basel II IRB risk weight ``RW = 12.5 x K x scaling`` (as a fraction: 0.9232 = 92.32 %).
 
+    Series inputs are paired by index label (:func:`riskkit._core.checks.align_by_index`):
+    the same labels in another order are reordered to the first Series' order; other
+    labels are refused.
+
     Parameters
     ----------
     pd : float, array-like or Series
@@ -203,10 +207,6 @@ def irb_risk_weight(pd, lgd=0.45, maturity=2.5, asset_class: str = "corporate", 
         The bank's best estimate of expected loss (share of EAD) of defaulted exposures:
         ``K = max(0, LGD - EL_BE)`` when ``PD = 1`` (para 272); default 0, i.e.
         ``K = LGD``.  Ignored for non-defaulted exposures.
-
-    Series inputs are paired by index label (:func:`riskkit._core.checks.align_by_index`):
-    the same labels in another order are reordered to the first Series' order; other
-    labels are refused.
 
     Returns
     -------

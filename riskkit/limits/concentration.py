@@ -264,6 +264,11 @@ def granularity_adjustment(ead, pd, lgd=0.45, *, capital=None, asset_class: str 
     factor ``X ~ Gamma(shape xi, scale 1/xi)`` (mean 1, variance 1/xi): 4.83 for the
     defaults q = 0.999, xi = 0.25.
 
+    Series inputs (``ead``, ``pd``, ``lgd``, ``capital``, ``turnover``) are paired by index
+    label (:func:`riskkit._core.checks.align_by_index`): the same labels in another order
+    are reordered to the first Series' order; other labels are refused
+    (:class:`LossInputError`).
+
     Parameters
     ----------
     ead : array-like or Series
@@ -282,11 +287,6 @@ def granularity_adjustment(ead, pd, lgd=0.45, *, capital=None, asset_class: str 
     q, xi, lgd_variance : float
         Confidence level, precision of the gamma factor and the LGD variance parameter
         (the regulatory calibration of Gordy & Luetkebohmert: 0.999, 0.25, 0.25).
-
-    Series inputs (``ead``, ``pd``, ``lgd``, ``capital``, ``turnover``) are paired by index
-    label (:func:`riskkit._core.checks.align_by_index`): the same labels in another order
-    are reordered to the first Series' order; other labels are refused
-    (:class:`LossInputError`).
 
     Returns
     -------

@@ -341,6 +341,10 @@ def creditrisk_plus(pd, ead, lgd=1.0, sectors=None, sector_variance=1.0, loss_un
                     max_loss_units: int = 2_000_000) -> CreditRiskPlusResult:
     """Loss distribution of the CreditRisk+ model (CSFB 1997) by Panjer recursion.
 
+    Per-obligor Series and DataFrames (``pd``, ``ead``, ``lgd``, ``sectors``) are paired by
+    index label (:func:`riskkit._core.checks.align_by_index`): the same labels in another
+    order are reordered to the first one's order; other labels are refused.
+
     Parameters
     ----------
     pd : float, array-like or Series
@@ -375,10 +379,6 @@ def creditrisk_plus(pd, ead, lgd=1.0, sectors=None, sector_variance=1.0, loss_un
     max_loss_units : int
         Hard cap on the support computed per sector (the tail beyond it is reported as
         ``truncated_mass``).
-
-    Per-obligor Series and DataFrames (``pd``, ``ead``, ``lgd``, ``sectors``) are paired by
-    index label (:func:`riskkit._core.checks.align_by_index`): the same labels in another
-    order are reordered to the first one's order; other labels are refused.
 
     Returns
     -------

@@ -133,6 +133,9 @@ def profit_optimal_limit(pd_, lgd, gross_margin_rate, annual_purchases, days, ma
     ``x_max = 1/c + W0(-exp(-1/c)/c)``, ``c = k / max_el_share``; min saturation:
     ``L* = P/n`` if ``k < 1`` and ``k <= max_el_share``, else 0.
 
+    Series are paired by index label (:func:`riskkit._core.checks.align_by_index`: the same
+    labels in another order are reordered, other labels refused).
+
     Parameters
     ----------
     pd_ : array-like
@@ -145,15 +148,12 @@ def profit_optimal_limit(pd_, lgd, gross_margin_rate, annual_purchases, days, ma
         Days outstanding ``D`` = terms + days beyond terms (>= 0).
     saturation : {"exponential", "min"}
 
-    Series are paired by index label (:func:`riskkit._core.checks.align_by_index`: the same
-    labels in another order are reordered, other labels refused).
-
     Returns
     -------
     ndarray
-        In the order of the first Series input.  0 where nothing is worth lending (no purchases, no margin, cash terms, loss not
-        covered, EL share exceeded); ``inf`` for PD x LGD = 0 with exponential saturation;
-        NaN where an input is missing.
+        In the order of the first Series input.  0 where nothing is worth lending (no
+        purchases, no margin, cash terms, loss not covered, EL share exceeded); ``inf`` for
+        PD x LGD = 0 with exponential saturation; NaN where an input is missing.
 
     Examples
     --------

@@ -608,6 +608,10 @@ def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
     with ``eps_i`` i.i.d. standard normal, independent of the systematic factors, and the
     scenario loss is ``L = sum_i lgd_i ead_i 1{default_i}``.
 
+    Per-obligor Series (``pd``, ``lgd``, ``ead``, ``rho``, ``factor``) are paired by index
+    label (:func:`riskkit._core.checks.align_by_index`): the same labels in another order
+    are reordered to the first Series' order; other labels are refused.
+
     Parameters
     ----------
     pd : float, array-like or Series
@@ -629,10 +633,6 @@ def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
     factor : array-like or Series of hashable, optional
         Sector (industry) label of each obligor.  None (default): one factor ``Z`` common
         to all obligors.
-
-    Per-obligor Series (``pd``, ``lgd``, ``ead``, ``rho``, ``factor``) are paired by index
-    label (:func:`riskkit._core.checks.align_by_index`): the same labels in another order
-    are reordered to the first Series' order; other labels are refused.
     factor_correlation : DataFrame or 2-D array, optional
         Correlation matrix of the sector factors (required with ``factor``): a DataFrame
         with the sector labels as index and columns, or an array whose rows and columns
