@@ -163,14 +163,18 @@ class MonthlySalesMethod:
 
 @dataclass(frozen=True)
 class NeedsMethod:
-    """Limit = monthly purchases x (terms + days beyond terms) / 30 x peak_factor (trade inputs).
+    """Limit = monthly purchases x (order to invoice + terms + days beyond terms) / 30 x peak_factor.
 
-    ``peak_factor`` (>= 1) is headroom over the average receivable for lumpy orders and for
-    open (not yet invoiced) orders, which count in the exposure but not in the receivable.
+    ``order_to_invoice_column`` (days an order stays open before it is invoiced, e.g. the
+    profile's ``order_to_invoice_days``) adds the open orders, which count in the exposure;
+    None leaves them out (policy v1.1).  ``peak_factor`` (>= 1) is headroom over the
+    average exposure for lumpy orders.  See :func:`riskkit.limits.needs_limit`.
     """
 
     include_days_beyond_terms: bool = True
     peak_factor: float = 1.0
+    order_to_invoice_column: str | None = None
+    order_to_invoice_days_if_missing: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -372,6 +376,8 @@ class LimitPolicy:
             entry = f"methods.{method}"
             if isinstance(spec, (NetWorthMethod, MonthlySalesMethod)):
                 need[(entry, "column")] = spec.column
+            elif isinstance(spec, NeedsMethod) and spec.order_to_invoice_column is not None:
+                need[(entry, "order_to_invoice_column")] = spec.order_to_invoice_column
             elif isinstance(spec, RatingSizeMatrix):
                 need[(entry, "size_column")] = spec.size_column
                 for grade, row in spec.cells.items():
@@ -511,14 +517,21 @@ def _monthly_sales(check: Checker, raw: dict, grades) -> MonthlySalesMethod:
 
 
 def _needs(check: Checker, raw: dict, grades) -> NeedsMethod:
-    check.only(raw, {"include_days_beyond_terms", "peak_factor"})
+    check.only(raw, {"include_days_beyond_terms", "peak_factor", "order_to_invoice_column",
+                     "order_to_invoice_days_if_missing"})
     peak = raw.get("peak_factor", 1.0)
     if isinstance(peak, bool) or not isinstance(peak, (int, float)) or not math.isfinite(peak) or peak < 1:
-        check.fail("peak_factor", f"must be a number >= 1 (1.5 = 50 % headroom over the average receivable), "
+        check.fail("peak_factor", f"must be a number >= 1 (1.5 = 50 % headroom over the average exposure), "
                                   f"got {peak!r}")
+    column = raw.get("order_to_invoice_column")
+    if column is not None:
+        column = check.text(column, "order_to_invoice_column")
     return NeedsMethod(include_days_beyond_terms=_bool(check, raw.get("include_days_beyond_terms", True),
                                                        "include_days_beyond_terms"),
-                       peak_factor=float(peak))
+                       peak_factor=float(peak), order_to_invoice_column=column,
+                       order_to_invoice_days_if_missing=check.number(
+                           raw.get("order_to_invoice_days_if_missing", 0.0), "order_to_invoice_days_if_missing",
+                           lo=0.0))
 
 
 def _matrix(check: Checker, raw: dict, grades) -> RatingSizeMatrix:

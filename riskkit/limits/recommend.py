@@ -67,7 +67,9 @@ def _method_arrays(frame: pd.DataFrame, policy: LimitPolicy) -> dict[str, tuple]
                                            days_beyond_terms_column=trade.days_beyond_terms_column,
                                            days_beyond_terms_if_missing=trade.days_beyond_terms_if_missing,
                                            include_days_beyond_terms=spec.include_days_beyond_terms,
-                                           peak_factor=spec.peak_factor)
+                                           peak_factor=spec.peak_factor,
+                                           order_to_invoice_column=spec.order_to_invoice_column,
+                                           order_to_invoice_days_if_missing=spec.order_to_invoice_days_if_missing)
         elif name == "matrix":
             out[name] = matrix_limit.arrays(frame, spec, grades=policy.grades)
         elif name == "el_budget":
