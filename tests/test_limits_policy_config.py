@@ -255,4 +255,8 @@ def test_method_grades_parsed_and_bad_values_named():
 def test_default_policy_is_needs_with_peak_and_balance_sheet_caps_for_weak_grades():
     policy = LimitPolicy.default()
     assert policy.methods["needs"].peak_factor == 1.5
-    assert policy.method_grades == {m: ("BB", "B", "CCC") for m in ("net_worth", "working_capital", "monthly_sales")}
+    # v1.2: the needs-based limit counts the open orders, and the size matrix's fixed amounts
+    # cap the weak grades only (for investment grades the full need is granted, up to the caps)
+    assert policy.methods["needs"].order_to_invoice_column == "order_to_invoice_days"
+    assert policy.method_grades == {m: ("BB", "B", "CCC")
+                                    for m in ("net_worth", "working_capital", "monthly_sales", "matrix")}
