@@ -86,3 +86,44 @@ def test_v1_1_formula_stays_available_by_configuration(book):
     assert needs.loc["X", "limit"] == pytest.approx(purchases / 12 * 30 / 30 * 1.5)
     assert np.isclose(needs.loc["X", "limit"] / 1.5, 30_000, rtol=0.04)   # 40 % short of the 50 k exposure
     assert "order to invoice" not in needs.loc["X", "explanation"]
+
+
+# --------------------------------------------------------------------------- a part-year customer
+def test_purchases_of_a_part_year_customer_are_scaled_to_a_year():
+    from riskkit.limits.formula import expected_annual_purchases, needs_limit
+    frame = pd.DataFrame({"credit_sales_365d": [1.2e6, 1.2e6, 1.2e6, 1.2e6, 1.2e6],
+                          # 3 years; 0.5 year = 182.625 days; 10 days (counts as 90); missing (a year); 0.9999
+                          "relationship_age_years": [3.0, 0.5, 10 / 365.25, np.nan, 0.9999],
+                          "payment_terms_days": [30] * 5, "avg_days_beyond_terms": [0.0] * 5})
+    annual = expected_annual_purchases(frame, history_column="relationship_age_years")
+    # by hand: bought in min(365, max(days with us, 90)) days, scaled by 365 / those days
+    expected = [1.2e6, 1.2e6 * 365 / 182.625, 1.2e6 * 365 / 90, 1.2e6, 1.2e6]
+    np.testing.assert_allclose(annual, expected)
+    # v1.1 behaviour: no history column, the 365-day purchases are taken as a year's
+    np.testing.assert_allclose(expected_annual_purchases(frame), [1.2e6] * 5)
+    needs = needs_limit(frame, history_column="relationship_age_years")
+    assert needs["limit"].iloc[1] == pytest.approx(1.2e6 * 365 / 182.625 / 12 * 30 / 30)
+    assert "bought in" not in needs["explanation"].iloc[0]
+
+
+def test_a_new_customer_of_the_steady_book_gets_its_full_need():
+    # the steady customer X, onboarded 200 days before as_of: it bought for 200 days (its first
+    # invoice 20 days after the first order), so the 365-day purchases are ~18 orders, not 36.5
+    book = steady_book()
+    onboard = AS_OF - pd.Timedelta(days=200)
+    book = Portfolio(book.customers.assign(onboarded=pd.Series([onboard], dtype="datetime64[ns]")),
+                     invoices=book.invoices[book.invoices["issue_date"] >= onboard + pd.Timedelta(days=ORDER_DAYS)],
+                     orders=book.orders[book.orders["order_date"] >= onboard])
+    profile = build_profile(book, AS_OF)
+    frame = profile.assign(grade="A", knockout=False, grade_pd=0.002, pd=0.002)
+    policy = LimitPolicy.default()
+    needs = method_limits(frame, policy)["needs"].loc["X", "limit"] / policy.methods["needs"].peak_factor
+    purchases = profile.loc["X", "credit_sales_365d"]
+    assert purchases == 18 * ORDER            # invoices issued in days 20..190 of the 200
+    years = profile.loc["X", "relationship_age_years"]
+    assert years == pytest.approx(200 / 365.25)
+    # by hand: 180 k x 365 / 200 = 328.5 k a year; / 12 x (20 + 30) / 30 = 45.6 k
+    assert needs == pytest.approx(180_000 * 365 / 200 / 12 * 50 / 30)
+    # within 10 % of its steady exposure of 50 k (the first 20 days had orders but no invoice yet);
+    # v1.1 took 180 k as a year's purchases: 25 k, half the exposure
+    assert needs == pytest.approx(50_000, rel=0.10)

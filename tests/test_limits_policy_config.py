@@ -177,7 +177,7 @@ def frames():
     idx = pd.Index(["C1"], name="customer_id")
     profile = pd.DataFrame({"equity": [1e6], "revenue": [1e7], "credit_sales_365d": [1.2e6],
                             "payment_terms_days": [30], "avg_days_beyond_terms": [0.0],
-                            "order_to_invoice_days": [20.0],
+                            "order_to_invoice_days": [20.0], "relationship_age_years": [3.0],
                             "ownership_type": ["private"], "credit_limit": [1e5]}, index=idx)
     ratings = pd.DataFrame({"grade": ["BB"], "pd_grade": ["BB"], "pd": [0.02], "grade_pd": [0.02],
                             "knockout": [False], "credit_limit": [1e5]}, index=idx)
@@ -190,6 +190,7 @@ def frames():
     ("credit_sales_365d", "methods.monthly_sales", "column"),
     ("avg_days_beyond_terms", "trade", "days_beyond_terms_column"),
     ("order_to_invoice_days", "methods.needs", "order_to_invoice_column"),
+    ("relationship_age_years", "trade", "purchases_history_column"),
     ("ownership_type", "<top level>", "ownership_column"),
 ])
 def test_unknown_column_is_a_config_error_naming_entry_and_field(drop, entry, field):

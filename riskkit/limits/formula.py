@@ -199,14 +199,48 @@ def _numeric(frame: pd.DataFrame, column: str, *, nonnegative: bool = False) -> 
     return out
 
 
+#: the purchases column covers at most this many days (``credit_sales_365d``)
+PURCHASES_WINDOW_DAYS = 365
+
+
+def purchase_history_days(frame: pd.DataFrame, history_column: str | None,
+                          min_history_days: float = 90.0) -> np.ndarray:
+    """Days of purchases the purchases column covers: ``min(365, max(years x 365.25, min_history_days))``.
+
+    ``history_column`` holds the years the customer has been with us (the profile's
+    ``relationship_age_years`` = (as_of - onboarded) / 365.25); None (or a missing value)
+    means a full year.  ``min_history_days`` keeps a customer of a few days from having
+    its first order multiplied into a year.
+    """
+    n = len(frame)
+    if history_column is None:
+        return np.full(n, float(PURCHASES_WINDOW_DAYS))
+    if isinstance(min_history_days, bool) or not isinstance(min_history_days, (int, float)) \
+            or not 0 < min_history_days <= PURCHASES_WINDOW_DAYS:
+        raise LimitInputError(f"min_history_days must be a number in (0, {PURCHASES_WINDOW_DAYS}], "
+                              f"got {min_history_days!r}")
+    check_columns_present(frame, [history_column], "the customer frame")
+    years = _numeric(frame, history_column, nonnegative=True)
+    known = np.where(np.isnan(years), PURCHASES_WINDOW_DAYS, years * 365.25)
+    return np.clip(known, float(min_history_days), float(PURCHASES_WINDOW_DAYS))
+
+
 def expected_annual_purchases(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_365d",
-                              purchases_growth: float = 0.0) -> np.ndarray:
-    """Expected purchases from us over the next year: ``P x (1 + g)``; NaN where P is missing."""
+                              purchases_growth: float = 0.0, history_column: str | None = None,
+                              min_history_days: float = 90.0) -> np.ndarray:
+    """Expected purchases from us over the next year: ``P x 365 / h x (1 + g)``; NaN where P is missing.
+
+    ``P`` is what the customer bought over the last 365 days and ``h`` the days of that
+    window it has been our customer (:func:`purchase_history_days`; 365 without
+    ``history_column``): a customer onboarded 120 days ago bought for 120 days, not a
+    year, and its purchases are scaled to a year like any annual figure from a part-year.
+    """
     check_columns_present(frame, [purchases_column], "the customer frame")
     if isinstance(purchases_growth, bool) or not isinstance(purchases_growth, (int, float)) \
             or not math.isfinite(purchases_growth) or purchases_growth < -1:
         raise LimitInputError(f"purchases_growth must be a number >= -1 (0.1 = +10 %), got {purchases_growth!r}")
-    return _numeric(frame, purchases_column, nonnegative=True) * (1.0 + purchases_growth)
+    scale = PURCHASES_WINDOW_DAYS / purchase_history_days(frame, history_column, min_history_days)
+    return _numeric(frame, purchases_column, nonnegative=True) * scale * (1.0 + purchases_growth)
 
 
 def days_outstanding(frame: pd.DataFrame, *, terms_column: str = "payment_terms_days",
@@ -341,7 +375,8 @@ def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_36
                 days_beyond_terms_if_missing: float | None = 0.0,
                 include_days_beyond_terms: bool = True, peak_factor: float = 1.0,
                 order_to_invoice_column: str | None = None,
-                order_to_invoice_days_if_missing: float = 0.0) -> pd.DataFrame:
+                order_to_invoice_days_if_missing: float = 0.0, history_column: str | None = None,
+                min_history_days: float = 90.0) -> pd.DataFrame:
     """Needs-based limit: monthly purchases x (order to invoice + terms + days beyond terms) / 30 x peak factor.
 
     .. math:: L = \\frac{P (1 + g)}{12} \\cdot \\frac{o + t + d}{30} \\cdot k
@@ -371,6 +406,13 @@ def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_36
     order_to_invoice_days_if_missing : float, default 0
         Days assumed where that column is NaN (no order fulfilled in the last year);
         stated in the explanation.
+    history_column : str or None, default None
+        Years the customer has been with us (e.g. ``relationship_age_years``): the
+        purchases of a customer with us for fewer than 365 days are scaled to a year
+        (:func:`expected_annual_purchases`, stated in the explanation); None takes the
+        purchases column as a full year's.
+    min_history_days : float, default 90
+        The shortest history scaled up (a newer customer counts as 90 days).
     """
     if isinstance(peak_factor, bool) or not isinstance(peak_factor, (int, float)) or not peak_factor >= 1 \
             or not np.isfinite(peak_factor):
@@ -380,7 +422,9 @@ def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_36
             or not np.isfinite(order_to_invoice_days_if_missing) or order_to_invoice_days_if_missing < 0:
         raise LimitInputError(f"order_to_invoice_days_if_missing must be a number >= 0, "
                               f"got {order_to_invoice_days_if_missing!r}")
-    annual = expected_annual_purchases(frame, purchases_column=purchases_column, purchases_growth=purchases_growth)
+    annual = expected_annual_purchases(frame, purchases_column=purchases_column, purchases_growth=purchases_growth,
+                                       history_column=history_column, min_history_days=min_history_days)
+    history = purchase_history_days(frame, history_column, min_history_days)
     days, assumed = days_outstanding(frame, terms_column=terms_column, days_beyond_terms_column=days_beyond_terms_column,
                                      days_beyond_terms_if_missing=days_beyond_terms_if_missing,
                                      include_days_beyond_terms=include_days_beyond_terms)
@@ -397,6 +441,10 @@ def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_36
     terms = _numeric(frame, terms_column)
     growth = f" (+{format_share(purchases_growth)} growth)" if purchases_growth > 0 else (
         f" ({format_share(purchases_growth)} growth)" if purchases_growth < 0 else "")
+    part_year = _filled(n, "")
+    _put(part_year, history < PURCHASES_WINDOW_DAYS, " (", _money(annual / (1.0 + purchases_growth) * history
+                                                                 / PURCHASES_WINDOW_DAYS),
+         " bought in ", _fixed(history, 0), " days as a customer, scaled to a year)")
     explanation = _filled(n, "no purchase data")
     explanation[~np.isnan(annual) & np.isnan(terms)] = "no payment terms data"
     explanation[~np.isnan(annual) & ~np.isnan(terms) & np.isnan(days)] = \
@@ -416,7 +464,7 @@ def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_36
     for dbt_assumed in (False, True):
         for o_assumed in (False, True):
             rows = ok & (assumed == dbt_assumed) & (lead_assumed == o_assumed)
-            _put(explanation, rows, "monthly purchases ", _money(monthly), growth, " x (", *day_text, ") / 30",
+            _put(explanation, rows, "monthly purchases ", _money(monthly), part_year, growth, " x (", *day_text, ") / 30",
                  peak, note if dbt_assumed else "", lead_note if o_assumed else "")
     return limit, explanation
 

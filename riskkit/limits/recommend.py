@@ -63,7 +63,10 @@ def _method_arrays(frame: pd.DataFrame, policy: LimitPolicy) -> dict[str, tuple]
             out[name] = monthly_sales_limit.arrays(frame, spec.share, column=spec.column, label=spec.label)
         elif name == "needs":
             out[name] = needs_limit.arrays(frame, purchases_column=trade.purchases_column,
-                                           purchases_growth=trade.purchases_growth, terms_column=trade.terms_column,
+                                           purchases_growth=trade.purchases_growth,
+                                           history_column=trade.purchases_history_column,
+                                           min_history_days=trade.purchases_min_history_days,
+                                           terms_column=trade.terms_column,
                                            days_beyond_terms_column=trade.days_beyond_terms_column,
                                            days_beyond_terms_if_missing=trade.days_beyond_terms_if_missing,
                                            include_days_beyond_terms=spec.include_days_beyond_terms,
