@@ -12,7 +12,11 @@ from riskkit.assess.pipeline import assess_portfolio, fit_portfolio_scorecard
 
 @pytest.fixture(scope="module")
 def book():
-    portfolio = rk.datasets.generate_portfolio(800, seed=7)
+    # 2,000 customers (the sample book's size): about 40 defaults on the out-of-time date.
+    # With 800 (13 defaults) the DeLong interval is +-0.16 wide, and a change of WoE shape
+    # rule (cv default: AUC 0.643 against 0.681 monotone there, paired DeLong p = 0.11)
+    # tipped its lower end below 0.5: the test measured the sample, not the pipeline
+    portfolio = rk.datasets.generate_portfolio(2000, seed=7)
     card, sample = fit_portfolio_scorecard(portfolio, ["2022-12-31", "2023-12-31"])
     return portfolio, card, sample
 
@@ -50,7 +54,7 @@ def test_out_of_time_discrimination(book):
     a = assess_portfolio(portfolio, "2024-12-31", card)
     y = rk.profile.default_flags(portfolio, "2024-12-31")
     joined = a.join(y, how="inner")
-    # out of time on an 800-customer book (a few dozen defaults): the AUC must be clearly
+    # out of time on a 2,000-customer book (a few dozen defaults): the AUC must be clearly
     # better than chance -- its DeLong 95 % interval above 0.5 -- not a pinned value
     result = rk.validation.auc(joined["default"], joined["pd"])
     assert result.statistic == pytest.approx(roc_auc_score(joined["default"], joined["pd"]), abs=1e-12)

@@ -114,11 +114,20 @@ def test_expected_loss_series_keeps_index():
     pd.testing.assert_series_equal(el, pd.Series([0.5, 2.0], index=idx, name="expected_loss"))
 
 
-def test_expected_loss_refuses_misaligned_series():
+def test_expected_loss_pairs_reordered_series_by_label():
     pd_ = pd.Series([0.1, 0.2], index=["a", "b"])
-    ead = pd.Series([1.0, 2.0], index=["b", "a"])
-    with pytest.raises(ValueError, match="indexes of pd and ead differ"):
-        expected_loss(pd_, 0.4, ead)
+    ead = pd.Series([1.0, 2.0], index=["b", "a"])          # ead of a = 2, of b = 1
+    el = expected_loss(pd_, 0.4, ead)
+    by_hand = expected_loss(pd_, 0.4, ead.reindex(pd_.index))
+    pd.testing.assert_series_equal(el, by_hand)
+    pd.testing.assert_series_equal(el, pd.Series([0.1 * 0.4 * 2.0, 0.2 * 0.4 * 1.0], index=pd_.index,
+                                                 name="expected_loss"))
+
+
+def test_expected_loss_refuses_other_labels():
+    pd_ = pd.Series([0.1, 0.2], index=["a", "b"])
+    with pytest.raises(ValueError, match=r"ead and pd have different indexes: .*only in pd \['b'\]"):
+        expected_loss(pd_, 0.4, pd.Series([1.0, 2.0], index=["a", "c"]))
 
 
 @pytest.mark.parametrize("args, message", [

@@ -390,3 +390,75 @@ def test_differential_threads_split_rows_without_changing_the_result(n_jobs):
 def test_bad_n_jobs_is_a_clear_error(n_jobs):
     with pytest.raises(GraphInputError, match="n_jobs"):
         debtrank(np.zeros((2, 2)), [1, 1], [0], variant="differential", n_jobs=n_jobs)
+
+
+@pytest.mark.parametrize("cap", [False, True])
+def test_destination_blocks_reassemble_lambda_transposed(cap):
+    # each block (a, out_a) holds Lambda[i, j] at out_a[j, i - a] for its destinations a <= i < b,
+    # rows in ascending order of i; side by side the blocks are Lambda.T, every edge once
+    W, E = random_exposures(97, 500, 4, buffer_share=0.3, zero_buffers=3)
+    mod = _debtrank_module()
+    ratio = W.toarray() / np.where(E > 0, E, 1.0)[:, None]
+    ratio[(E <= 0)[:, None] & (W.toarray() > 0)] = 1.0  # a zero buffer: any exposure is an impact of 1
+    dense = (np.minimum(ratio, 1.0) if cap else ratio).T  # Lambda.T by hand
+    assert cap or dense.max() > 1  # the cap matters on this network
+    for n_jobs, block_nodes in [(1, 10), (2, 10), (3, 97), (1, 1000)]:
+        blocks = mod._destination_blocks(W, E, cap, n_jobs, block_nodes=block_nodes)
+        starts = [a for a, _ in blocks]
+        widths = [block.shape[1] for _, block in blocks]
+        assert starts[0] == 0 and np.all(np.diff(starts) == widths[:-1]) and sum(widths) == 97
+        assert len(blocks) >= max(n_jobs, -(-97 // block_nodes))
+        # the same divisions as the whole-matrix path: equal to the last bit
+        np.testing.assert_array_equal(sp.hstack([block for _, block in blocks]).toarray(), dense)
+        for _, block in blocks:
+            assert block.has_sorted_indices and block.indices.dtype == np.int32
+
+
+@pytest.mark.parametrize("dense_share", [0.0, 0.1, np.inf])
+@pytest.mark.parametrize(("n_jobs", "block_nodes"), [(1, 7), (2, 13), (3, 5)])
+def test_differential_in_destination_blocks_matches_a_plain_loop(n_jobs, block_nodes, dense_share):
+    # the block path (what large networks use) against the loop, on a network small enough for it:
+    # many blocks, product rounds split over threads, gather rounds over every block
+    W, E = random_exposures(60, 240, 7, zero_buffers=2)
+    h0 = np.zeros(60)
+    h0[[3, 17, 40]] = [1.0, 0.6, 0.2]
+    h, rounds, first, converged = loop_differential(exposure_rows(W), E.tolist(), h0.tolist(), tol=1e-12)
+    mod = _debtrank_module()
+    blocks = mod._destination_blocks(W, E, False, n_jobs, block_nodes=block_nodes)
+    assert len(blocks) >= 60 // block_nodes
+    res = mod._run_debtrank(None, h0, np.full(60, 1 / 60), "differential", None, blocks=blocks,
+                            dense_share=dense_share, n_jobs=n_jobs)
+    assert rounds > 20 and converged and res.converged and res.rounds == rounds
+    np.testing.assert_allclose(res.h, h, rtol=0, atol=1e-12)
+    assert res.first_round.tolist() == first
+
+
+def test_differential_result_does_not_depend_on_the_blocks():
+    # every layout sums each node's increments in ascending order of the source: equal to the last bit
+    W, E = random_exposures(400, 2000, 11)
+    h0 = np.zeros(400)
+    h0[:5] = 1.0
+    mod = _debtrank_module()
+    runs = [mod._run_debtrank(None, h0, np.full(400, 1 / 400), "differential", None,
+                              blocks=mod._destination_blocks(W, E, False, n_jobs, block_nodes=size), n_jobs=n_jobs)
+            for n_jobs, size in [(1, 400), (1, 50), (2, 50), (2, 400), (4, 33)]]
+    assert runs[0].rounds > 20
+    for other in runs[1:]:
+        np.testing.assert_array_equal(other.h, runs[0].h)
+        np.testing.assert_array_equal(other.first_round, runs[0].first_round)
+        assert other.rounds == runs[0].rounds
+
+
+@pytest.mark.parametrize("fmt", ["csr_array", "csr_matrix", "coo_array"])
+def test_callers_matrix_with_explicit_zeros_and_duplicates_is_not_rewritten(fmt):
+    # the input is cleaned (duplicates summed, explicit zeros dropped) on a copy, never in place:
+    # before the fix, a CSR with an explicit zero came back with its arrays compacted
+    data, cols, ptr = np.array([1.0, 0.0, 2.0, 3.0, 0.5]), np.array([1, 2, 0, 0, 0]), np.array([0, 2, 3, 5])
+    W = getattr(sp, fmt)(sp.csr_array((data, cols, ptr), shape=(3, 3)))
+    arrays = [a.copy() for a in ((W.data, W.row, W.col) if fmt.startswith("coo") else (W.data, W.indices, W.indptr))]
+    res = debtrank(W, [1.0, 1.0, 1.0], [0], variant="differential")
+    after = (W.data, W.row, W.col) if fmt.startswith("coo") else (W.data, W.indices, W.indptr)
+    for a, b in zip(arrays, after, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # node 2 holds 3.0 + 0.5 on node 0 (duplicates summed) against a buffer of 1: wiped out
+    assert res.h[2] == 1.0 and res.h[1] == 1.0

@@ -161,7 +161,8 @@ def test_capital_requirement_frame():
     (lambda: capital_requirement([0.01, 0.02], 0.45, [1.0, 2.0, 3.0]), "ead has 3 values but pd has 2"),
     (lambda: capital_requirement([0.01], 0.45, [-1.0]), "capital_requirement: ead must be"),
     (lambda: capital_requirement(pd.Series([0.01], index=["a"]), 0.45, pd.Series([1.0], index=["b"])),
-     "indexes of pd and ead differ"),
+     (r"capital_requirement: ead and pd have different indexes: 1 label\(s\) only in pd \['a'\]; "
+      r"1 label\(s\) only in ead \['b'\]")),
 ])
 def test_bad_input_names_the_parameter(call, pattern):
     with pytest.raises(LossInputError, match=pattern) as info:

@@ -248,5 +248,12 @@ def test_dataframe_weights_and_named_variances():
     same = creditrisk_plus([0.1, 0.2], [1.0, 2.0], sectors=theta.to_numpy(),
                            sector_variance=[2.0, 0.4], loss_unit=1.0)
     np.testing.assert_allclose(res.probabilities, same.probabilities, rtol=1e-14)
-    with pytest.raises(LossInputError, match="index of sectors differs"):
-        creditrisk_plus(pd.Series([0.1, 0.2], index=["c2", "c1"]), 1.0, sectors=theta)
+    # the same labels in another order are paired by label: as if theta were reordered by hand
+    pd_ = pd.Series([0.2, 0.1], index=["c2", "c1"])
+    got = creditrisk_plus(pd_, 1.0, sectors=theta, loss_unit=1.0)
+    by_hand = creditrisk_plus(pd_, 1.0, sectors=theta.reindex(pd_.index), loss_unit=1.0)
+    np.testing.assert_array_equal(got.probabilities, by_hand.probabilities)
+    pd.testing.assert_frame_equal(got.obligors(), by_hand.obligors())
+    with pytest.raises(LossInputError, match=r"creditrisk_plus: sectors and pd have different indexes: .*"
+                                             r"only in pd \['c3'\]"):
+        creditrisk_plus(pd.Series([0.1, 0.2], index=["c3", "c1"]), 1.0, sectors=theta)

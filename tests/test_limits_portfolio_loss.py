@@ -351,10 +351,16 @@ def test_bad_input_names_the_parameter(change, pattern):
     assert isinstance(info.value, RiskkitError) and isinstance(info.value, ValueError)
 
 
-def test_series_inputs_must_share_an_index():
+def test_series_inputs_are_paired_by_label():
     pd_ = pd.Series([0.01, 0.02], index=["c1", "c2"])
-    with pytest.raises(LossInputError, match="the indexes of pd and ead differ"):
-        portfolio_loss(pd_, 0.45, pd.Series([1.0, 2.0], index=["c2", "c1"]), 0.12, 10, seed=1)
+    ead = pd.Series([2.0, 1.0], index=["c2", "c1"])
+    got = portfolio_loss(pd_, 0.45, ead, 0.12, 500, seed=1)
+    by_hand = portfolio_loss(pd_, 0.45, ead.reindex(pd_.index), 0.12, 500, seed=1)
+    np.testing.assert_array_equal(got.losses, by_hand.losses)
+    assert got.expected_loss == pytest.approx(0.45 * (0.01 * 1.0 + 0.02 * 2.0))
+    with pytest.raises(LossInputError, match=r"portfolio_loss: ead and pd have different indexes: .*"
+                                             r"only in pd \['c2'\]; .*only in ead \['c3'\]"):
+        portfolio_loss(pd_, 0.45, pd.Series([1.0, 2.0], index=["c1", "c3"]), 0.12, 10, seed=1)
     with pytest.raises(LossInputError, match=r"pd must be .* at \['c2'\]"):
         portfolio_loss(pd.Series([0.01, 2.0], index=["c1", "c2"]), 0.45, 1.0, 0.12, 10, seed=1)
     res = portfolio_loss(pd_, 0.45, pd.Series([1.0, 2.0], index=["c1", "c2"]), 0.12, 10, seed=1)

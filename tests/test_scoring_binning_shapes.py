@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 from riskkit.datasets.german import load_german_credit
 from riskkit.scoring import WoEBinner
@@ -556,23 +557,31 @@ def test_german_shapes_cross_validated(german):
     loaded = WoEBinner.from_dict(json.loads(json.dumps(binner.to_dict())))
     pd.testing.assert_frame_equal(loaded.summary(), binner.summary())
     assert loaded.shape_selection == "cv"
-    # the default stays the conservative bootstrap rule, under which credit_amount stays
-    # monotone among the fit's five testable features (test_german_shapes_bootstrap)
-    default = WoEBinner().fit(X, y).binnings_["credit_amount"]
-    assert (default.shape_rule, default.trend) == ("bootstrap", "descending")
+    # the default is the cross-validated rule (the bootstrap rule keeps credit_amount
+    # monotone: test_german_shapes_bootstrap)
+    pd.testing.assert_frame_equal(WoEBinner().fit(X, y).summary(), binner.summary())
 
 
 def test_scorecard_json_written_before_the_shape_rule_parameters_still_loads(german):
     """A model saved before ``shape_selection``/``shape_folds``/``shape_repeats`` existed
-    has none of them in its binner's params: it loads with their defaults (the bootstrap
-    rule it was fitted with) and scores exactly as before."""
+    has none of them in its binner's params: it loads with the values it was fitted with
+    (the bootstrap rule, 5 folds, 2 repeats; not today's default ``"cv"``) and scores
+    exactly as before; so does a binner saved on its own."""
     from riskkit.scoring import Scorecard
 
     X, y = german
-    card = Scorecard().fit(X, y)
+    card = Scorecard(binner=WoEBinner(shape_selection="bootstrap")).fit(X, y)
     payload = json.loads(card.to_json())
     for name in ("shape_selection", "shape_folds", "shape_repeats"):
         del payload["binner"]["params"][name]
     old = Scorecard.from_json(json.dumps(payload))
-    assert old.binner_.shape_selection == "bootstrap"
+    assert WoEBinner().shape_selection == "cv"
+    assert (old.binner_.shape_selection, old.binner_.shape_folds, old.binner_.shape_repeats) == ("bootstrap", 5, 2)
     np.testing.assert_array_equal(old.predict_proba(X), card.predict_proba(X))
+    # refitting the loaded model's binner repeats the rule it was fitted with
+    refit = clone(old.binner_).fit(X, y)
+    pd.testing.assert_frame_equal(refit.summary(), card.binner_.summary())
+    old_binner = WoEBinner.from_dict(payload["binner"])
+    assert old_binner.shape_selection == "bootstrap"
+    # a file that states the parameters keeps them
+    assert Scorecard.from_json(Scorecard().fit(X, y).to_json()).binner_.shape_selection == "cv"

@@ -86,6 +86,9 @@ def _to_csr(
         raise GraphInputError(f"{name}: expected a square matrix, got shape {M.shape}")
     if M.shape[0] == 0:
         raise GraphInputError(f"{name}: the matrix is empty (0 nodes)")
+    if sp.issparse(W) and np.shares_memory(M.data, W.data) and (not M.has_canonical_format or not M.data.all()):
+        # sum_duplicates / eliminate_zeros work in place: never rewrite the caller's arrays
+        M = M.copy()
     M.sum_duplicates()
     M.eliminate_zeros()
     data = M.data

@@ -21,6 +21,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import networkx as nx
@@ -155,8 +156,11 @@ def impact_matrix(W: Any, capital: Any, *, cap: bool = True, weight: str = "weig
 def _impact(M: sp.csr_array, E: np.ndarray, cap: bool) -> sp.csr_array:
     """``Lambda`` in CSR (row i: the nodes i is exposed to), straight from ``M``'s rows (no transpose)."""
     safe = np.where(E > 0, E, 1.0)
-    rows = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
-    data = _impact_values(M.data / safe[rows], E[rows] <= 0, cap)
+    per_row = np.diff(M.indptr)
+    # each row's buffer repeated along its entries: a sequential pass, no gather
+    zero_buffer = E <= 0
+    data = _impact_values(M.data / np.repeat(safe, per_row),
+                          np.repeat(zero_buffer, per_row) if zero_buffer.any() else zero_buffer[:0], cap)
     return _with_small_indices(sp.csr_array((data, M.indices, M.indptr), shape=M.shape))
 
 
@@ -259,7 +263,8 @@ def debtrank(
         distress in the round it was first hit (for contagion paths).
     n_jobs : int, optional
         Threads for the differential variant's large rounds (each thread
-        multiplies a block of ``Lambda``'s rows; scipy releases the GIL).
+        multiplies and updates blocks of destination nodes; scipy and numpy
+        release the GIL). Also the threads that build those blocks.
         ``None`` means 1, ``-1`` all cores. The result does not depend on it.
 
     Returns
@@ -317,10 +322,13 @@ def debtrank(
     Both variants touch only the edges of the nodes whose distress changed in
     the previous round (the frontier), so a scenario costs O(edges reached),
     not O(rounds x edges). When the differential variant's frontier holds more
-    than a tenth of the edges, the round is instead one sparse product
-    ``Lambda @ delta`` over all edges (CSR built once, 32-bit indices; split
-    over ``n_jobs`` threads), which costs less than gathering that many edges;
-    both kinds of round sum in the same order, so the result is the same.
+    than a tenth of the edges, the round is instead a sparse product
+    ``Lambda @ delta`` over all edges, run in blocks of destination nodes
+    (``Lambda``'s columns stored contiguously, so ``delta`` is read in order and
+    each block's slice of ``h`` stays in cache; blocks split over ``n_jobs``
+    threads), which costs less than gathering that many edges. Every kind of
+    round sums each node's increments in ascending order of the source node,
+    so the result does not depend on the round kind, the blocks or the threads.
 
     References
     ----------
@@ -342,12 +350,13 @@ def debtrank(
     E = _node_vector(capital, name="capital", n=n, nodes=nodes, graph=graph, lower=0.0)
     h0 = _shock_vector(shocked, name="shocked", n=n, nodes=nodes)
     v = _value_vector(value, M, nodes, graph)
-    lam = _impact(M, E, cap=(variant == "original"))
-    out = _transposed(lam)
-    if variant == "original" or track_sources:
-        lam = None  # only the differential variant's large rounds read Lambda's rows
+    if variant == "differential" and not track_sources:
+        # Lambda.T cut by destination: product rounds run block by block (and in threads)
+        return _run_debtrank(None, h0, v, variant, nodes, max_rounds=max_rounds, tol=tol,
+                             blocks=_destination_blocks(M, E, cap=False, n_jobs=threads), n_jobs=threads)
+    out = _impact_out(M, E, cap=(variant == "original"))
     return _run_debtrank(out, h0, v, variant, nodes, max_rounds=max_rounds, tol=tol,
-                         track_sources=track_sources, lam=lam, n_jobs=threads)
+                         track_sources=track_sources, n_jobs=threads)
 
 
 def _n_threads(n_jobs: int | None) -> int:
@@ -358,15 +367,16 @@ def _n_threads(n_jobs: int | None) -> int:
     return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
 
 
-# A differential round whose frontier holds more than this share of all edges runs as one
-# CSR product with the whole of Lambda (a sequential pass in C, no copies) instead of
-# gathering the frontier's edges (several temporaries per edge); measured at 1M nodes / 5M
-# edges, the product costs about as much as gathering a tenth of the edges.
+# A differential round whose frontier holds more than this share of all edges runs as a
+# product with the whole of Lambda (sequential passes in C over its destination blocks, no
+# copies) instead of gathering the frontier's edges (several temporaries per edge); measured
+# at 1M nodes / 5M edges, the product costs about as much as gathering a tenth of the edges
+# (0.02 to 0.2 changed a scenario's time by less than the noise, 2026-11-30).
 _DENSE_ROUND_SHARE = 0.1
 
 
 def _run_debtrank(
-    out: sp.csr_array,
+    out: sp.csr_array | None,
     h0: np.ndarray,
     v: np.ndarray,
     variant: str,
@@ -375,18 +385,19 @@ def _run_debtrank(
     max_rounds: int = 10_000,
     tol: float = 1e-12,
     track_sources: bool = False,
-    lam: sp.csr_array | None = None,
+    blocks: list[tuple[int, sp.csr_array]] | None = None,
     dense_share: float = _DENSE_ROUND_SHARE,
     n_jobs: int = 1,
 ) -> DebtRankResult:
     """Run the dynamics on a prepared ``Lambda.T`` (:func:`_impact_out`), reusable across scenarios.
 
-    ``lam`` (``Lambda`` in CSR, :func:`_impact`) lets the differential variant run its
-    large rounds as one product; without it, it is built from ``out`` when first needed.
-    ``dense_share`` is the frontier's share of the edges above which it does
+    ``blocks`` (:func:`_destination_blocks`) may replace ``out`` for the differential
+    variant: ``Lambda.T`` cut by destination, so that its large rounds run block by block
+    on ``n_jobs`` threads; ``out`` alone is one block. ``dense_share`` is the frontier's
+    share of the edges above which a differential round is a product over all edges
     (0: every round, ``inf``: never); the result does not depend on it.
     """
-    n = out.shape[0]
+    n = h0.size
     first_round = np.where(h0 > 0, 0, -1).astype(np.int64)
     source = np.full(n, -1, dtype=np.int64)
     converged = True
@@ -412,7 +423,7 @@ def _run_debtrank(
             frontier = newly[~inactive[newly]]
     else:
         h, rounds, converged = _run_differential(
-            out, lam, h0, first_round, source, max_rounds=max_rounds, tol=tol,
+            blocks if blocks is not None else [(0, out)], h0, first_round, source, max_rounds=max_rounds, tol=tol,
             track_sources=track_sources, dense_share=dense_share, n_jobs=n_jobs)
     R = float(v @ h - v @ h0)
     return DebtRankResult(h=h, h_initial=h0, R=R, rounds=rounds, variant=variant, value=v,
@@ -420,8 +431,7 @@ def _run_debtrank(
 
 
 def _run_differential(
-    out: sp.csr_array,
-    lam: sp.csr_array | None,
+    blocks: list[tuple[int, sp.csr_array]],
     h0: np.ndarray,
     first_round: np.ndarray,
     source: np.ndarray,
@@ -434,64 +444,81 @@ def _run_differential(
 ) -> tuple[np.ndarray, int, bool]:
     """Differential DebtRank; fills ``first_round`` and ``source`` in place, returns ``(h, rounds, converged)``.
 
-    Each round is ``h <- min(1, h + Lambda delta)`` with ``delta`` the increments of the
-    previous round that exceed ``tol`` (the frontier). A round with a small frontier gathers
-    only the frontier's columns of ``Lambda`` (rows of ``out``); a round whose frontier holds
-    more than ``dense_share`` of the edges is one CSR product ``Lambda @ delta`` over all
-    edges (split into ``n_jobs`` blocks of rows, one per thread). Both kinds of round sum
-    each node's increments in ascending order of the source node, so they agree to the
-    last bit (up to fused multiply-adds in compiled code).
+    ``blocks`` is ``Lambda.T`` cut by destination (:func:`_destination_blocks`). Each round
+    is ``h <- min(1, h + Lambda delta)`` with ``delta`` the increments of the previous round
+    that exceed ``tol`` (the frontier). A round with a small frontier gathers only the
+    frontier's rows of each block; a round whose frontier holds more than ``dense_share``
+    of the edges is one product ``Lambda @ delta`` per block (CSC, so ``delta`` is read in
+    order and the block's slice of ``h`` stays in cache), fused with the block's update and
+    run on ``n_jobs`` threads. Both kinds of round sum each node's increments in ascending
+    order of the source node, so they agree to the last bit (up to fused multiply-adds in
+    compiled code).
     """
-    n = out.shape[0]
-    out_degree = np.diff(out.indptr)
-    dense_edges = dense_share * out.nnz
+    n = h0.size
+    out_degree = np.zeros(n, dtype=np.int64)
+    for _, block in blocks:
+        out_degree += np.diff(block.indptr)
+    dense_edges = dense_share * sum(block.nnz for _, block in blocks)
     h = h0.copy()
     delta = h0.copy()  # the distress passed on this round (0 off the frontier)
+    spare = np.empty(n)  # the next round's delta, written by a product round's blocks
     step = np.empty(n)
     keep = np.empty(n, dtype=bool)
     # the frontier's positions, or None once a product round found most nodes in it
     frontier: np.ndarray | None = np.flatnonzero(delta > 0)
     n_frontier = frontier.size
     frontier_edges = int(out_degree[frontier].sum())
-    undistressed: np.ndarray | None = None  # nodes with h == 0, kept up to date in product rounds only
+    # Lambda's rows a..b in CSC (a view of the block, no copy): the product reads delta in order
+    products = [(a, a + block.shape[1], block.T) for a, block in blocks]
     rounds = 0
-    blocks: list[sp.csr_array] | None = None
-    pool = ThreadPoolExecutor(n_jobs) if n_jobs > 1 and not track_sources else nullcontext()
+
+    # per block, the positions in it still at h == 0 (kept up to date in product rounds only)
+    undistressed: list[np.ndarray | None] = [None] * len(products)
+
+    def product_round(k: int, delta: np.ndarray, next_delta: np.ndarray) -> int:
+        # writes only h, step, keep, next_delta and first_round in a..b, and undistressed[k];
+        # delta is read-only here
+        a, b, lam_rows = products[k]
+        new = lam_rows @ delta
+        h_part = h[a:b]
+        np.add(new, h_part, out=new)
+        np.minimum(new, 1.0, out=new)
+        zero = undistressed[k]
+        if zero is None:
+            zero = np.flatnonzero(h_part == 0)
+        hit = new[zero] > 0
+        first_round[a + zero[hit]] = rounds
+        undistressed[k] = zero[~hit]
+        np.subtract(new, h_part, out=step[a:b])
+        h_part[...] = new
+        np.greater(step[a:b], tol, out=keep[a:b])
+        np.multiply(step[a:b], keep[a:b], out=next_delta[a:b])
+        return int(np.count_nonzero(keep[a:b]))
+
+    threaded = n_jobs > 1 and len(products) > 1 and not track_sources
+    pool = ThreadPoolExecutor(min(n_jobs, len(products))) if threaded else nullcontext()
     with pool:
         while n_frontier:
             if rounds >= max_rounds:
                 return h, rounds, False
             rounds += 1
             if frontier is None or (not track_sources and frontier_edges > dense_edges):
-                if lam is None:
-                    lam = _transposed(out)
-                if blocks is None:
-                    blocks = _row_blocks(lam, n_jobs)
-                if undistressed is None:
-                    undistressed = np.flatnonzero(h == 0)
-                if len(blocks) == 1:
-                    new = lam @ delta
+                one_block = partial(product_round, delta=delta, next_delta=spare)
+                if threaded:
+                    counts = list(pool.map(one_block, range(len(products))))
                 else:
-                    # delta is read by the threads and only changed after they all return
-                    new = np.concatenate(list(pool.map(lambda block: block @ delta, blocks)))
-                np.add(new, h, out=new)
-                np.minimum(new, 1.0, out=new)
-                np.subtract(new, h, out=step)
-                hit = new[undistressed] > 0
-                first_round[undistressed[hit]] = rounds
-                undistressed = undistressed[~hit]
-                h = new
-                np.greater(step, tol, out=keep)
-                np.multiply(step, keep, out=delta)
-                n_frontier = int(np.count_nonzero(keep))
+                    counts = [one_block(k) for k in range(len(products))]
+                delta, spare = spare, delta
+                n_frontier = sum(counts)
                 if n_frontier > n // 2 and dense_share < 1:
                     frontier = None  # most nodes pass distress on: the next round is a product too
                 else:
                     frontier = np.flatnonzero(keep)
                     frontier_edges = int(out_degree[frontier].sum())
                 continue
-            undistressed = None
-            touched, inc, top = _propagate(out, frontier, delta[frontier], n, want_top_source=track_sources)
+            undistressed = [None] * len(products)  # a gather round changes h behind their back
+            touched, inc, top = _propagate_blocks(blocks, frontier, delta[frontier], track_sources,
+                                                  pool if threaded else None)
             delta[frontier] = 0.0
             if touched.size == 0:
                 break
@@ -511,18 +538,72 @@ def _run_differential(
     return h, rounds, True
 
 
-def _row_blocks(lam: sp.csr_array, k: int) -> list[sp.csr_array]:
-    """``lam`` cut into ``k`` blocks of consecutive rows with about equal edges (views, no copy)."""
-    if k <= 1:
-        return [lam]
-    cuts = np.searchsorted(lam.indptr, np.linspace(0, lam.nnz, k + 1)[1:-1])
-    bounds = np.unique(np.r_[0, cuts, lam.shape[0]])
-    blocks = []
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        start, stop = lam.indptr[a], lam.indptr[b]
-        blocks.append(sp.csr_array((lam.data[start:stop], lam.indices[start:stop], lam.indptr[a:b + 1] - start),
-                                   shape=(b - a, lam.shape[1]), copy=False))
-    return blocks
+def _propagate_blocks(
+    blocks: list[tuple[int, sp.csr_array]],
+    frontier: np.ndarray,
+    amount: np.ndarray,
+    track_sources: bool,
+    pool: ThreadPoolExecutor | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`_propagate` over each destination block (on ``pool``'s threads if given); touched nodes ascending."""
+    if len(blocks) == 1:
+        a, block = blocks[0]
+        touched, inc, top = _propagate(block, frontier, amount, block.shape[1], want_top_source=track_sources)
+        return (touched + a if a else touched), inc, top
+
+    def one_block(part: tuple[int, sp.csr_array]) -> tuple:
+        a, block = part
+        return (a, *_propagate(block, frontier, amount, block.shape[1], want_top_source=track_sources))
+
+    parts = list(pool.map(one_block, blocks)) if pool is not None else [one_block(part) for part in blocks]
+    touched = np.concatenate([t + a for a, t, _, _ in parts])
+    inc = np.concatenate([i for _, _, i, _ in parts])
+    top = np.concatenate([s for _, _, _, s in parts]) if track_sources else None
+    return touched, inc, top
+
+
+# Destination nodes per block of Lambda.T: a product round's slice of h, delta and the
+# result (3 x 2 MB at this size) stays in cache while the block's edges stream past.
+# Measured at 1M nodes / 5M edges: 36 ms a product in blocks of 2**18 against 50 ms for one
+# CSR product over all of Lambda's rows (2**17: 53 ms, 2**19: 42 ms).
+_BLOCK_NODES = 1 << 18
+
+
+def _destination_blocks(
+    M: sp.csr_array, E: np.ndarray, cap: bool, n_jobs: int = 1, block_nodes: int = _BLOCK_NODES
+) -> list[tuple[int, sp.csr_array]]:
+    """``Lambda.T`` cut by destination: ``(a, out_a)`` with ``out_a[j, i - a] = Lambda[i, j]``, ``a <= i < b``.
+
+    ``Lambda`` is the impact matrix of exposures ``M`` (canonical CSR) and buffers ``E``
+    (:func:`_impact`, the same values to the last bit). The cuts give about equal edges to
+    at least ``n_jobs`` blocks and at least one block per ``block_nodes`` destinations; each
+    block is the transpose of consecutive rows of ``M`` divided by their buffers, built on
+    ``n_jobs`` threads (one pass over the edges, no whole-matrix ``Lambda`` in between).
+    Row ``j`` of a block lists, in ascending order, the nodes of the block that ``j``'s
+    distress reaches.
+    """
+    n = M.shape[0]
+    k = max(n_jobs, -(-n // block_nodes), 1)
+    cuts = np.searchsorted(M.indptr, np.linspace(0, M.nnz, k + 1)[1:-1])
+    bounds = np.unique(np.r_[0, cuts, n])
+    safe = np.where(E > 0, E, 1.0)
+    zero_buffer = E <= 0
+
+    def transposed_rows(a: int, b: int) -> tuple[int, sp.csr_array]:
+        start, stop = M.indptr[a], M.indptr[b]
+        rows = sp.csr_array((M.data[start:stop], M.indices[start:stop], M.indptr[a:b + 1] - start),
+                            shape=(b - a, n), copy=False)
+        block = _transposed(rows)
+        dest = block.indices  # local positions: the block's buffers are a small window, cheap to gather
+        zero = zero_buffer[a:b]
+        data = _impact_values(block.data / safe[a:b][dest], zero[dest] if zero.any() else zero[:0], cap)
+        return a, sp.csr_array((data, block.indices, block.indptr), shape=block.shape, copy=False)
+
+    pairs = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+    if n_jobs > 1 and len(pairs) > 1:
+        with ThreadPoolExecutor(min(n_jobs, len(pairs))) as pool:
+            return list(pool.map(lambda ab: transposed_rows(*ab), pairs))
+    return [transposed_rows(a, b) for a, b in pairs]
 
 
 def debtrank_linear_impact(

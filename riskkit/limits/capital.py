@@ -19,7 +19,13 @@ import numpy as np
 import pandas as _pandas
 from scipy import special
 
-from .portfolio_loss import LossInputError, _check_range, _float_array, _obligor_arrays
+from .portfolio_loss import (
+    LossInputError,
+    _check_range,
+    _float_array,
+    _obligor_arrays,
+    _paired,
+)
 
 __all__ = ["ASSET_CLASSES", "irb_correlation", "irb_capital", "irb_risk_weight",
            "capital_requirement"]
@@ -91,10 +97,13 @@ def irb_correlation(pd, asset_class: str = "corporate", turnover=None):
     * retail_other: ``0.03 w + 0.16 (1 - w)``, ``w = (1 - e^{-35 PD}) / (1 - e^{-35})`` (para 330).
 
     ``pd`` is used as given here (no floor).  ``turnover`` may hold NaN for obligors without
-    the firm-size adjustment.  Returns a float, an array or a Series (like ``pd``).
+    the firm-size adjustment.  Returns a float, an array or a Series (like ``pd``; in the
+    order of the first Series when both are Series, paired by index label as in
+    :func:`riskkit._core.checks.align_by_index`).
     """
     func = "irb_correlation"
     asset_class = _check_class(asset_class, func)
+    pd, turnover = _paired(func, pd=pd, turnover=turnover)
     arrays, index = _obligor_arrays(func, {"pd": (pd, 0.0, 1.0, False, False)})
     p = arrays["pd"]
     r = _correlation(p, asset_class, _turnover(turnover, p.size, asset_class, func))
@@ -104,6 +113,8 @@ def irb_correlation(pd, asset_class: str = "corporate", turnover=None):
 def _irb(func: str, pd, lgd, maturity, asset_class, turnover, pd_floor, el_best_estimate):
     """Validated inputs and K per unit of EAD; the pieces capital_requirement reports."""
     asset_class = _check_class(asset_class, func)
+    pd, lgd, maturity, turnover, el_best_estimate = _paired(
+        func, pd=pd, lgd=lgd, maturity=maturity, turnover=turnover, el_best_estimate=el_best_estimate)
     floor = _float_array(pd_floor, "pd_floor", func, max_ndim=0)
     _check_range(floor, "pd_floor", func, low=0.0, high=1.0, high_open=True)
     specs = {"pd": (pd, 0.0, 1.0, False, False), "lgd": (lgd, 0.0, 1.0, False, False),
@@ -165,6 +176,10 @@ def irb_risk_weight(pd, lgd=0.45, maturity=2.5, asset_class: str = "corporate", 
                     scaling: float = 1.0, *, pd_floor: float = 0.0003, el_best_estimate=None):
     """Basel II IRB risk weight ``RW = 12.5 x K x scaling`` (as a fraction: 0.9232 = 92.32 %).
 
+    Series inputs are paired by index label (:func:`riskkit._core.checks.align_by_index`):
+    the same labels in another order are reordered to the first Series' order; other
+    labels are refused.
+
     Parameters
     ----------
     pd : float, array-like or Series
@@ -196,12 +211,14 @@ def irb_risk_weight(pd, lgd=0.45, maturity=2.5, asset_class: str = "corporate", 
     Returns
     -------
     float, ndarray or Series
-        The risk weight per unit of EAD (a Series named ``risk_weight`` if any input was one).
+        The risk weight per unit of EAD (a Series named ``risk_weight``, indexed like the
+        first Series input, if any input was one).
 
     Raises
     ------
     LossInputError
-        Out-of-range or inconsistent input, naming the parameter.
+        Out-of-range or inconsistent input (including Series with different index labels),
+        naming the parameter.
 
     References
     ----------
@@ -233,7 +250,8 @@ def capital_requirement(pd, lgd, ead, maturity=2.5, asset_class: str = "corporat
     Returns
     -------
     DataFrame
-        One row per exposure (the Series index of the inputs, else 0..n-1), columns
+        One row per exposure (the index of the first Series input, in its order; else
+        0..n-1), columns
         ``pd`` (after the floor), ``lgd``, ``ead``, ``maturity``, ``correlation``,
         ``maturity_adjustment`` (NaN for defaulted exposures), ``k`` (per unit EAD),
         ``risk_weight`` (``12.5 K scaling``), ``rwa`` (``risk_weight x EAD``),
@@ -242,17 +260,17 @@ def capital_requirement(pd, lgd, ead, maturity=2.5, asset_class: str = "corporat
     """
     func = "capital_requirement"
     scale = _check_scaling(scaling, func)
+    pd, lgd, ead, maturity, turnover, el_best_estimate = _paired(
+        func, pd=pd, lgd=lgd, ead=ead, maturity=maturity, turnover=turnover,
+        el_best_estimate=el_best_estimate)
     parts = _irb(func, pd, lgd, maturity, asset_class, turnover, pd_floor, el_best_estimate)
     n = parts["pd"].size
     ead_arrays, ead_index = _obligor_arrays(func, {"ead": (ead, 0.0, None, False, False)})
     e = ead_arrays["ead"]
     if e.size != n and e.size != 1:
         raise LossInputError(f"{func}: ead has {e.size} values but pd has {n}")
-    index = parts["index"]
-    if ead_index is not None:
-        if index is not None and not ead_index.equals(index):
-            raise LossInputError(f"{func}: the indexes of pd and ead differ; align them first")
-        index = ead_index
+    # every Series was paired above, so the first one's index is the index of all of them
+    index = parts["index"] if parts["index"] is not None else ead_index
     e = np.broadcast_to(e, (n,))
     rw = 12.5 * parts["k"] * scale
     el_rate = np.where(parts["defaulted"], parts["el_best_estimate"], parts["pd"] * parts["lgd"])

@@ -26,6 +26,7 @@ from .portfolio_loss import (
     _float_array,
     _listed,
     _obligor_arrays,
+    _paired,
 )
 
 __all__ = ["ConcentrationResult", "concentration", "GranularityAdjustmentResult",
@@ -263,6 +264,11 @@ def granularity_adjustment(ead, pd, lgd=0.45, *, capital=None, asset_class: str 
     factor ``X ~ Gamma(shape xi, scale 1/xi)`` (mean 1, variance 1/xi): 4.83 for the
     defaults q = 0.999, xi = 0.25.
 
+    Series inputs (``ead``, ``pd``, ``lgd``, ``capital``, ``turnover``) are paired by index
+    label (:func:`riskkit._core.checks.align_by_index`): the same labels in another order
+    are reordered to the first Series' order; other labels are refused
+    (:class:`LossInputError`).
+
     Parameters
     ----------
     ead : array-like or Series
@@ -285,7 +291,8 @@ def granularity_adjustment(ead, pd, lgd=0.45, *, capital=None, asset_class: str 
     Returns
     -------
     GranularityAdjustmentResult
-        ``ga``, ``ga_amount``, ``k_star``, ``delta`` and the per-name inputs ``names``.
+        ``ga``, ``ga_amount``, ``k_star``, ``delta`` and the per-name inputs ``names``
+        (indexed like the first Series input, in its order).
 
     Notes
     -----
@@ -308,6 +315,8 @@ def granularity_adjustment(ead, pd, lgd=0.45, *, capital=None, asset_class: str 
     """
     func = "granularity_adjustment"
     asset_class = _check_class(asset_class, func)
+    ead, pd, lgd, capital, turnover = _paired(func, ead=ead, pd=pd, lgd=lgd, capital=capital,
+                                              turnover=turnover)
     specs = {"ead": (ead, 0.0, None, False, False), "pd": (pd, 0.0, 1.0, False, True),
              "lgd": (lgd, 0.0, 1.0, True, False)}
     if capital is not None:

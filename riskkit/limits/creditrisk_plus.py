@@ -51,6 +51,7 @@ from .portfolio_loss import (
     _float_array,
     _listed,
     _obligor_arrays,
+    _paired,
     _positive_int,
 )
 
@@ -270,13 +271,14 @@ def _convolve(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def _sector_weights(sectors: Any, n: int, index: _pandas.Index | None, func: str
                     ) -> tuple[np.ndarray, list[Hashable]]:
-    """Obligor x sector weight matrix and the sector names."""
+    """Obligor x sector weight matrix and the sector names.
+
+    ``sectors`` must already be paired with pd/ead/lgd (:func:`_paired`); ``index`` only
+    names obligors in messages.
+    """
     if sectors is None:
         return np.ones((n, 1)), ["all"]
     if isinstance(sectors, _pandas.DataFrame):
-        if index is not None and not sectors.index.equals(index):
-            raise LossInputError(f"{func}: the index of sectors differs from the obligor index "
-                                 f"of pd/ead/lgd; align it first")
         names = list(sectors.columns)
         bad = [c for c, t in sectors.dtypes.items() if _pandas.api.types.is_bool_dtype(t)
                or not _pandas.api.types.is_numeric_dtype(t)]
@@ -286,9 +288,6 @@ def _sector_weights(sectors: Any, n: int, index: _pandas.Index | None, func: str
         weights = sectors.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         raw = sectors.to_numpy(dtype=object) if isinstance(sectors, _pandas.Series) else np.asarray(sectors)
-        if isinstance(sectors, _pandas.Series) and index is not None and not sectors.index.equals(index):
-            raise LossInputError(f"{func}: the index of sectors differs from the obligor index "
-                                 f"of pd/ead/lgd; align it first")
         if raw.ndim == 1:        # one label per obligor: full weight on that sector
             if raw.size != n:
                 raise LossInputError(f"{func}: sectors has {raw.size} labels but the book has {n} "
@@ -342,6 +341,10 @@ def creditrisk_plus(pd, ead, lgd=1.0, sectors=None, sector_variance=1.0, loss_un
                     max_loss_units: int = 2_000_000) -> CreditRiskPlusResult:
     """Loss distribution of the CreditRisk+ model (CSFB 1997) by Panjer recursion.
 
+    Per-obligor Series and DataFrames (``pd``, ``ead``, ``lgd``, ``sectors``) are paired by
+    index label (:func:`riskkit._core.checks.align_by_index`): the same labels in another
+    order are reordered to the first one's order; other labels are refused.
+
     Parameters
     ----------
     pd : float, array-like or Series
@@ -381,12 +384,14 @@ def creditrisk_plus(pd, ead, lgd=1.0, sectors=None, sector_variance=1.0, loss_un
     -------
     CreditRiskPlusResult
         ``probabilities`` by loss unit, ``expected_loss``, ``el``, ``variance``, ``var(q)``,
-        ``es(q)``, ``to_frame()``, ``obligors()``, ``summary()``.
+        ``es(q)``, ``to_frame()``, ``obligors()`` (indexed like the first Series among
+        ``pd``, ``ead``, ``lgd``, in its order), ``summary()``.
 
     Raises
     ------
     LossInputError
-        A parameter is out of range, of the wrong shape or inconsistent; the message names it.
+        A parameter is out of range, of the wrong shape or inconsistent (including inputs
+        with different index labels); the message names it.
 
     Notes
     -----
@@ -420,6 +425,7 @@ def creditrisk_plus(pd, ead, lgd=1.0, sectors=None, sector_variance=1.0, loss_un
     17.0
     """
     func = "creditrisk_plus"
+    pd, ead, lgd, sectors = _paired(func, pd=pd, ead=ead, lgd=lgd, sectors=sectors)
     arrays, index = _obligor_arrays(func, {
         "pd": (pd, 0.0, 1.0, False, False),
         "ead": (ead, 0.0, None, False, False),

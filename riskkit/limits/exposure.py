@@ -22,6 +22,7 @@ import pandas as pd
 from pandas import Index, Series
 
 from .._core.arrays import NEVER, customer_codes, day_number, days, floats, group_sum, safe_divide
+from .._core.checks import align_by_index
 from .._core.dates import check_as_of
 from ..data.portfolio import check_portfolio
 
@@ -122,15 +123,19 @@ def expected_loss(pd, lgd, ead):
     -------
     float, ndarray or Series
         Element-wise ``pd * lgd * ead`` (numpy broadcasting).  If any input is a Series
-        the result is a Series named ``expected_loss`` with that index (all Series inputs
-        must share the same index: nothing is aligned silently); a float if every input
-        is a scalar.
+        the result is a Series named ``expected_loss`` indexed like the first Series input,
+        in its order: Series are paired by index label
+        (:func:`riskkit._core.checks.align_by_index`), never by position; a float if every
+        input is a scalar.
 
     Raises
     ------
     ValueError
-        A value is NaN, infinite or out of range (the message lists where), the Series
-        indexes differ or the shapes do not broadcast.
+        A value is NaN, infinite or out of range (the message lists where), or the shapes
+        do not broadcast.
+    riskkit._core.errors.InputError
+        Series with different index labels (or repeated labels that make the pairing
+        ambiguous), naming both arguments (a ``ValueError`` too).
 
     References
     ----------
@@ -142,17 +147,11 @@ def expected_loss(pd, lgd, ead):
     >>> expected_loss(0.02, 0.5, 1_000_000.0)
     10000.0
     """
-    inputs = {"pd": pd, "lgd": lgd, "ead": ead}
+    inputs = dict(zip(("pd", "lgd", "ead"), align_by_index(pd=pd, lgd=lgd, ead=ead)))
     arrays = {name: _check_array(v, name, upper=None if name == "ead" else 1.0)
               for name, v in inputs.items()}
-    series = {name: v for name, v in inputs.items() if isinstance(v, Series)}
-    index: Index | None = None
-    for name, s in series.items():
-        if index is None:
-            index, first = s.index, name
-        elif not s.index.equals(index):
-            raise ValueError(f"expected_loss: the indexes of {first} and {name} differ; align "
-                             f"them first (e.g. {name}.reindex({first}.index))")
+    # after the pairing every Series has the first one's index
+    index: Index | None = next((v.index for v in inputs.values() if isinstance(v, Series)), None)
     try:
         loss = arrays["pd"] * arrays["lgd"] * arrays["ead"]
     except ValueError as exc:

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import lambertw
 
+from .._core.checks import align_by_index
 from .formula import (
     _check_share,
     _filled,
@@ -86,13 +87,15 @@ def el_budget_max_exposure(pd_, lgd, budget) -> np.ndarray:
 
     ``inf`` where ``PD x LGD = 0`` and the budget is positive (no loss expected, no bound);
     0 where the budget is 0; NaN where an input is missing.
+    Series are paired by index label (:func:`riskkit._core.checks.align_by_index`); the
+    array follows the first Series' order.
 
     Examples
     --------
     >>> round(float(el_budget_max_exposure(0.02, 0.45, 9000.0)))  # 9,000 / (2 % x 45 %)
     1000000
     """
-    p, g, b = (np.asarray(a, dtype=float) for a in (pd_, lgd, budget))
+    p, g, b = (np.asarray(a, dtype=float) for a in align_by_index(pd_=pd_, lgd=lgd, budget=budget))
     loss_rate = p * g
     with np.errstate(divide="ignore", invalid="ignore"):
         out = b / loss_rate
@@ -103,11 +106,14 @@ def el_budget_max_exposure(pd_, lgd, budget) -> np.ndarray:
 def sales_supported(limit, annual_purchases, days, saturation: str = "exponential") -> np.ndarray:
     """Annual sales a limit can finance: ``P (1 - exp(-nL/P))`` or ``min(nL, P)``, ``n = 360/D``.
 
-    ``D = 0`` (cash terms) needs no limit: all of ``P`` is supported.
+    ``D = 0`` (cash terms) needs no limit: all of ``P`` is supported.  Series are paired by
+    index label (:func:`riskkit._core.checks.align_by_index`); the array follows the first
+    Series' order.
     """
     if saturation not in _SATURATIONS:
         raise LimitInputError(f"saturation must be one of {list(_SATURATIONS)}, got {saturation!r}")
-    L, P, D = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (limit, annual_purchases, days)))
+    paired = align_by_index(limit=limit, annual_purchases=annual_purchases, days=days)
+    L, P, D = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in paired))
     with np.errstate(divide="ignore", invalid="ignore"):
         turnover = L * DAYS_PER_YEAR / D
         if saturation == "min":
@@ -127,6 +133,9 @@ def profit_optimal_limit(pd_, lgd, gross_margin_rate, annual_purchases, days, ma
     ``x_max = 1/c + W0(-exp(-1/c)/c)``, ``c = k / max_el_share``; min saturation:
     ``L* = P/n`` if ``k < 1`` and ``k <= max_el_share``, else 0.
 
+    Series are paired by index label (:func:`riskkit._core.checks.align_by_index`: the same
+    labels in another order are reordered, other labels refused).
+
     Parameters
     ----------
     pd_ : array-like
@@ -142,9 +151,9 @@ def profit_optimal_limit(pd_, lgd, gross_margin_rate, annual_purchases, days, ma
     Returns
     -------
     ndarray
-        0 where nothing is worth lending (no purchases, no margin, cash terms, loss not
-        covered, EL share exceeded); ``inf`` for PD x LGD = 0 with exponential saturation;
-        NaN where an input is missing.
+        In the order of the first Series input.  0 where nothing is worth lending (no
+        purchases, no margin, cash terms, loss not covered, EL share exceeded); ``inf`` for
+        PD x LGD = 0 with exponential saturation; NaN where an input is missing.
 
     Examples
     --------
@@ -156,8 +165,9 @@ def profit_optimal_limit(pd_, lgd, gross_margin_rate, annual_purchases, days, ma
     """
     if saturation not in _SATURATIONS:
         raise LimitInputError(f"saturation must be one of {list(_SATURATIONS)}, got {saturation!r}")
-    p, g, m, P, D, s = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in
-                                            (pd_, lgd, gross_margin_rate, annual_purchases, days, max_el_share)))
+    paired = align_by_index(pd_=pd_, lgd=lgd, gross_margin_rate=gross_margin_rate,
+                            annual_purchases=annual_purchases, days=days, max_el_share=max_el_share)
+    p, g, m, P, D, s = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in paired))
     missing = np.isnan(p) | np.isnan(g) | np.isnan(m) | np.isnan(P) | np.isnan(D) | np.isnan(s)
     loss_rate = p * g
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as _pandas
 from scipy import special, stats
+from .._core.checks import align_by_index
 from .._core.display import HTMLReprMixin
-from .._core.errors import RiskkitError
+from .._core.errors import InputError
 from .._core.interval import ConfidenceInterval
 from .._core.progress import progress as _progress
 
@@ -36,11 +37,12 @@ __all__ = ["LossInputError", "PortfolioLossResult", "portfolio_loss", "vasicek_q
 _MAX_LISTED = 5
 
 
-class LossInputError(RiskkitError, ValueError):
+class LossInputError(InputError):
     """Bad argument to a loss, capital or concentration calculation of :mod:`riskkit.limits`.
 
     The message starts with the function name and names the parameter (and the offending
-    positions or labels) that is wrong.
+    positions or labels) that is wrong.  An :class:`~riskkit._core.errors.InputError`, so
+    also a :class:`~riskkit._core.errors.RiskkitError` and a ``ValueError``.
     """
 
 
@@ -52,6 +54,21 @@ def _listed(labels: Sequence[Any]) -> str:
     shown = ", ".join(repr(x) for x in list(labels)[:_MAX_LISTED])
     more = f", ... and {len(labels) - _MAX_LISTED} more" if len(labels) > _MAX_LISTED else ""
     return f"[{shown}{more}]"
+
+
+def _paired(func: str, **inputs: Any) -> tuple:
+    """The per-obligor inputs paired by index label, by the kit's one rule.
+
+    :func:`riskkit._core.checks.align_by_index`: Series with the same labels in another
+    order are reindexed to the first Series' order; other labels or ambiguous duplicates are
+    refused.  Its :class:`~riskkit._core.errors.InputError` is re-raised as
+    :class:`LossInputError` (a subclass) with the function name in front, so that every
+    input error of these functions has one class and one message form.
+    """
+    try:
+        return align_by_index(**inputs)
+    except InputError as exc:
+        raise LossInputError(f"{func}: {exc}") from None
 
 
 def _float_array(value: Any, name: str, func: str, *, max_ndim: int | None = 1) -> np.ndarray:
@@ -110,24 +127,22 @@ def _obligor_arrays(func: str, specs: Mapping[str, _Spec]
     """Validate per-obligor parameters and broadcast scalars to one value per obligor.
 
     The number of obligors is the length of the first non-scalar parameter; every other
-    non-scalar must have that length, and Series must share one index (nothing is aligned
-    silently).  Returns the float64 arrays and the common Series index (or None).
+    non-scalar must have that length.  Series are paired by index label (:func:`_paired`:
+    reordered to the first Series' order, other labels refused).  Returns the float64
+    arrays and the index of the first Series (or None).
     """
+    values = _paired(func, **{name: spec[0] for name, spec in specs.items()})
     arrays: dict[str, np.ndarray] = {}
     index: _pandas.Index | None = None
-    index_owner = ""
     n: int | None = None
     n_owner = ""
-    for name, (value, low, high, low_open, high_open) in specs.items():
+    for value, (name, (_, low, high, low_open, high_open)) in zip(values, specs.items()):
         arr = _float_array(value, name, func)
         labels = None
         if isinstance(value, _pandas.Series):
             labels = list(value.index)
             if index is None:
-                index, index_owner = value.index, name
-            elif not value.index.equals(index):
-                raise LossInputError(f"{func}: the indexes of {index_owner} and {name} differ; "
-                                     f"align them first (e.g. {name}.reindex({index_owner}.index))")
+                index = value.index
         _check_range(arr, name, func, low=low, high=high, low_open=low_open,
                      high_open=high_open, labels=labels)
         if arr.ndim == 1:
@@ -395,18 +410,18 @@ def _seed_sequence(seed: Any, func: str) -> np.random.SeedSequence:
                          f"got {seed!r}")
 
 
-def _sector_model(factor: Any, factor_correlation: Any, n: int, index: _pandas.Index | None,
-                  func: str) -> tuple[np.ndarray, np.ndarray, list[Hashable]]:
-    """Sector code per obligor, the Cholesky factor of the sector correlation, the labels."""
+def _sector_model(factor: Any, factor_correlation: Any, n: int, func: str
+                  ) -> tuple[np.ndarray, np.ndarray, list[Hashable]]:
+    """Sector code per obligor, the Cholesky factor of the sector correlation, the labels.
+
+    ``factor`` must already be paired with the other per-obligor inputs (:func:`_paired`).
+    """
     if factor is None:
         if factor_correlation is not None:
             raise LossInputError(f"{func}: factor_correlation was given without factor (the "
                                  f"sector label of each obligor)")
         return np.zeros(n, dtype=np.intp), np.ones((1, 1)), [None]
     if isinstance(factor, _pandas.Series):
-        if index is not None and not factor.index.equals(index):
-            raise LossInputError(f"{func}: the index of factor differs from the obligor index "
-                                 f"of pd/lgd/ead/rho; align it first")
         labels_in = factor.to_numpy(dtype=object)
     else:
         labels_in = np.asarray(factor, dtype=object)
@@ -593,6 +608,10 @@ def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
     with ``eps_i`` i.i.d. standard normal, independent of the systematic factors, and the
     scenario loss is ``L = sum_i lgd_i ead_i 1{default_i}``.
 
+    Per-obligor Series (``pd``, ``lgd``, ``ead``, ``rho``, ``factor``) are paired by index
+    label (:func:`riskkit._core.checks.align_by_index`): the same labels in another order
+    are reordered to the first Series' order; other labels are refused.
+
     Parameters
     ----------
     pd : float, array-like or Series
@@ -636,7 +655,8 @@ def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
     Raises
     ------
     LossInputError
-        A parameter is out of range, NaN, of the wrong length or type; the message names it.
+        A parameter is out of range, NaN, of the wrong length or type, or Series with
+        different index labels; the message names it.
 
     Notes
     -----
@@ -691,7 +711,8 @@ def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
     True
     """
     func = "portfolio_loss"
-    arrays, index = _obligor_arrays(func, {
+    pd, lgd, ead, rho, factor = _paired(func, pd=pd, lgd=lgd, ead=ead, rho=rho, factor=factor)
+    arrays, _ = _obligor_arrays(func, {
         "pd": (pd, 0.0, 1.0, False, False),
         "lgd": (lgd, 0.0, 1.0, False, False),
         "ead": (ead, 0.0, None, False, False),
@@ -705,7 +726,7 @@ def portfolio_loss(pd, lgd, ead, rho, n_sims: int, seed, factor=None, *,
         raise LossInputError(f"{func}: progress must be None, True or False, got {progress!r}")
     p, lgd_a, ead_a, rho_a = arrays["pd"], arrays["lgd"], arrays["ead"], arrays["rho"]
     n_obligors = p.size
-    sector, chol, _ = _sector_model(factor, factor_correlation, n_obligors, index, func)
+    sector, chol, _ = _sector_model(factor, factor_correlation, n_obligors, func)
 
     weight = lgd_a * ead_a
     certain = (p >= 1.0) & (weight > 0)
@@ -745,15 +766,17 @@ def vasicek_quantile(pd, rho, q):
     ----------
     pd : float, array-like or Series
         Probability of default, in [0, 1] (0 gives 0, 1 gives 1).
-    rho : float or array-like
-        Asset correlation, in [0, 1) (0 gives ``pd``).
+    rho : float, array-like or Series
+        Asset correlation, in [0, 1) (0 gives ``pd``).  A Series is paired with a ``pd``
+        Series by index label (:func:`riskkit._core.checks.align_by_index`).
     q : float or array-like
         Probability level, in (0, 1).
 
     Returns
     -------
     float, ndarray or Series
-        Broadcast over the inputs; a Series (named ``vasicek_quantile``) if ``pd`` is one.
+        Broadcast over the inputs; a Series (named ``vasicek_quantile``) if ``pd`` is one,
+        in the order of ``pd``'s index.
 
     Examples
     --------
@@ -761,6 +784,7 @@ def vasicek_quantile(pd, rho, q):
     0.0903
     """
     func = "vasicek_quantile"
+    pd, rho = _paired(func, pd=pd, rho=rho)
     p = _float_array(pd, "pd", func, max_ndim=None)
     r = _float_array(rho, "rho", func, max_ndim=None)
     qq = _float_array(q, "q", func, max_ndim=None)

@@ -29,7 +29,10 @@ _BINNING_REQUIRED = ("name", "kind", "splits", "groups", "special_values", "none
 _BINNING_OPTIONAL = ("trend", "requested_trend", "iv_monotone", "iv_turning", "shape_pvalue", "shape_qvalue",
                      "shape_draws", "shape_rule", "cv_auc_gain", "cv_auc", "cv_pvalue")
 _SHAPE_RULES = ("", "cv", "bootstrap")
-_BINNER_PARAMS_ADDED = ("shape_selection", "shape_folds", "shape_repeats")
+#: WoEBinner parameters added after format version 1, with the value a model saved without
+#: them was fitted with (the rule of that time, not today's default: ``shape_selection``
+#: became ``"cv"`` later, and an old file must still state the bootstrap rule it was fitted under)
+BINNER_PARAMS_ADDED = {"shape_selection": "bootstrap", "shape_folds": 5, "shape_repeats": 2}
 _SHAPES = ("ascending", "descending", "peak", "valley", "none")
 _REQUESTED = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley", "none", "event_rate_order")
 _TOP_REQUIRED = ("format", "version", "params", "binner", "features", "stats", "vif", "model_stats", "selection")
@@ -196,12 +199,12 @@ def _check_binner(source: str, raw, binner_cls) -> set[str]:
     params_check = Checker(source, "binner.params")
     params = params_check.mapping(binner["params"], "params")
     names_now = tuple(binner_cls().get_params())
-    # parameters added after format version 1: absent from older files, where their default
-    # (the behaviour those models were fitted with) applies
-    _keys(params_check, params, tuple(p for p in names_now if p not in _BINNER_PARAMS_ADDED),
-          tuple(p for p in names_now if p in _BINNER_PARAMS_ADDED))
+    # parameters added after format version 1: absent from older files, where the value those
+    # models were fitted with applies (BINNER_PARAMS_ADDED; WoEBinner.from_dict fills it in)
+    _keys(params_check, params, tuple(p for p in names_now if p not in BINNER_PARAMS_ADDED),
+          tuple(p for p in names_now if p in BINNER_PARAMS_ADDED))
     try:
-        binner_cls(**params)._check_parameters(names)
+        binner_cls(**{**BINNER_PARAMS_ADDED, **params})._check_parameters(names)
     except (TypeError, ValueError) as exc:
         field = next((p for p in params if str(exc).startswith(p)), "<params>")
         params_check.fail(field, str(exc))
