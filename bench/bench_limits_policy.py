@@ -45,6 +45,8 @@ def make_book(n: int, seed: int = 0):
         "credit_sales_365d": revenue * rng.uniform(0.0, 0.1, n),
         "payment_terms_days": rng.choice([0, 30, 45, 60, 90], n),
         "avg_days_beyond_terms": np.where(rng.random(n) < 0.1, np.nan, rng.exponential(8.0, n)),
+        "order_to_invoice_days": np.where(rng.random(n) < 0.05, np.nan, rng.uniform(5.0, 45.0, n)),
+        "relationship_age_years": rng.exponential(4.0, n),
         "ownership_type": rng.choice(["private", "foreign", "local_soe", "central_soe", "individual"], n),
         "credit_limit": np.round(revenue * 0.01, -3),
     }, index=idx)

@@ -177,6 +177,7 @@ def frames():
     idx = pd.Index(["C1"], name="customer_id")
     profile = pd.DataFrame({"equity": [1e6], "revenue": [1e7], "credit_sales_365d": [1.2e6],
                             "payment_terms_days": [30], "avg_days_beyond_terms": [0.0],
+                            "order_to_invoice_days": [20.0], "relationship_age_years": [3.0],
                             "ownership_type": ["private"], "credit_limit": [1e5]}, index=idx)
     ratings = pd.DataFrame({"grade": ["BB"], "pd_grade": ["BB"], "pd": [0.02], "grade_pd": [0.02],
                             "knockout": [False], "credit_limit": [1e5]}, index=idx)
@@ -188,6 +189,8 @@ def frames():
     ("revenue", "methods.matrix", "size_column"),
     ("credit_sales_365d", "methods.monthly_sales", "column"),
     ("avg_days_beyond_terms", "trade", "days_beyond_terms_column"),
+    ("order_to_invoice_days", "methods.needs", "order_to_invoice_column"),
+    ("relationship_age_years", "trade", "purchases_history_column"),
     ("ownership_type", "<top level>", "ownership_column"),
 ])
 def test_unknown_column_is_a_config_error_naming_entry_and_field(drop, entry, field):
@@ -253,4 +256,8 @@ def test_method_grades_parsed_and_bad_values_named():
 def test_default_policy_is_needs_with_peak_and_balance_sheet_caps_for_weak_grades():
     policy = LimitPolicy.default()
     assert policy.methods["needs"].peak_factor == 1.5
-    assert policy.method_grades == {m: ("BB", "B", "CCC") for m in ("net_worth", "working_capital", "monthly_sales")}
+    # v1.2: the needs-based limit counts the open orders, and the size matrix's fixed amounts
+    # cap the weak grades only (for investment grades the full need is granted, up to the caps)
+    assert policy.methods["needs"].order_to_invoice_column == "order_to_invoice_days"
+    assert policy.method_grades == {m: ("BB", "B", "CCC")
+                                    for m in ("net_worth", "working_capital", "monthly_sales", "matrix")}

@@ -171,6 +171,8 @@ def test_default_policy_invariants():
     """Under the default policy: recompute the min over methods and the caps independently."""
     profile, ratings = hand_book()
     profile["revenue"] = [5e7, 2e8, 1e6, 3e9, 1e7, np.nan, 5e9, 1e7, 1e7, 1e7]
+    profile["order_to_invoice_days"] = [20.0, 10.0, 15.0, 0.0, 5.0, np.nan, 30.0, np.nan, 25.0, 20.0]
+    profile["relationship_age_years"] = [5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 0.5, 5.0]
     ratings["grade_pd"] = [0.02, 0.2, 0.002, np.nan, 1.0, 0.001, 0.0005, 0.0005, 0.0005, 0.1]
     out = recommend_limits(profile, ratings)
     method_cols = [c for c in out.columns if c.startswith("limit_")]
@@ -194,8 +196,20 @@ def test_default_policy_invariants():
     assert "no data for" not in row["reason"]
     assert row["note_net_worth"] == "not applied to grade A"
     assert np.isnan(row["limit_net_worth"]) and np.isnan(row["limit_monthly_sales"])
-    # needs-based by hand: 1.2 m a year / 12 = 100 k a month x (30 + 0) / 30 x 1.5 peak factor = 150 k
-    assert row["limit_needs"] == pytest.approx(150_000)
+    # needs-based by hand (policy v1.2 counts the days an order stays open, which are exposure too):
+    # 1.2 m a year / 12 = 100 k a month x (15 order to invoice + 30 terms + 0) / 30 x 1.5 peak factor = 225 k
+    assert row["limit_needs"] == pytest.approx(225_000)
+    assert row["note_needs"] == ("monthly purchases 100 k x (15 days order to invoice + 30 days terms + 0 days "
+                                 "beyond terms) / 30 x 1.5 peak factor")
+    # O3 has no fulfilled order in the year: 0 days assumed, and said so
+    # 12 m / 12 = 1 m x (0 + 30 + 0) / 30 x 1.5 = 1.5 m
+    assert out.loc["O3", "limit_needs"] == pytest.approx(1_500_000)
+    assert out.loc["O3", "note_needs"].endswith("(no order fulfilled in the last year: 0 days order to invoice "
+                                                 "assumed)")
+    # O2 has been a customer for half a year (182.625 days): its 12 m were bought in that time,
+    # 12 m x 365 / 182.625 = 23.98 m a year; / 12 = 1.998 m x (25 + 30 + 0) / 30 x 1.5 = 5.495 m
+    assert out.loc["O2", "limit_needs"] == pytest.approx(12e6 * 365 / 182.625 / 12 * 55 / 30 * 1.5)
+    assert "(12.0 m bought in 183 days as a customer, scaled to a year)" in out.loc["O2", "note_needs"]
 
 
 # --------------------------------------------------------------------------- bad inputs

@@ -311,6 +311,21 @@ def test_orders_drop_customer_e_and_empty_b(profile):
     assert b["orders_drop_flag"] == 0
 
 
+def test_order_to_invoice_days():
+    p = build_profile(make_portfolio(), AS_OF)
+    # A: orders fulfilled (closed) in the last 365 days: O1 1000 open 10 days, O2 3000 open 50
+    # days, O5 10000 open 65 days (placed on the window edge, fulfilled inside it); O3/O4
+    # cancelled, O7 open, O6 future -> (1000*10 + 3000*50 + 10000*65) / 14000 = 57.857
+    assert p.loc["A", "order_to_invoice_days"] == pytest.approx(810_000 / 14_000)
+    assert p.loc["E", "order_to_invoice_days"] == 10      # OE1: 300 -> 290 days back
+    assert np.isnan(p.loc["B", "order_to_invoice_days"])  # no orders
+    # an order fulfilled after as_of is not known yet: O1 closed one day later than as_of
+    late = make_orders()
+    late.loc[late["order_id"] == "O1", "closed_date"] = d(1)
+    q = build_profile(make_portfolio(orders=late), AS_OF)
+    assert q.loc["A", "order_to_invoice_days"] == pytest.approx((3000 * 50 + 10000 * 65) / 13_000)
+
+
 def test_orders_drop_threshold_parameter():
     p = build_profile(make_portfolio(), AS_OF, orders_drop_threshold=0.9)
     # 1800 < 0.9 * 2219.18 = 1997.26

@@ -16,17 +16,19 @@ Methods (shares are fractions, 0.2 = 20 %):
 net worth           ``share x equity`` (0 where equity <= 0)
 working capital     ``share x (current_assets - current_liabilities)`` (0 where <= 0)
 monthly sales       ``share x base / 12``; base = sales to us over 365 days or revenue
-needs-based         ``P (1 + g) / 12 x (terms + days beyond terms) / 30`` with P the
-                    expected annual purchases, g their growth
+needs-based         ``P (1 + g) / 12 x (order to invoice + terms + days beyond terms) / 30
+                    x k`` with P the expected annual purchases, g their growth, k a peak
+                    factor
 rating x size       a cell of a grade x size-band matrix (an amount or a safe formula)
 ==================  =========================================================================
 
 These are the classic rules of thumb of trade-credit management (e.g. Bundesverband
 Credit Management / Dun & Bradstreet practice; Bass, *Credit Management*, ch. 5: a limit
 as a percentage of net worth or working capital, or of the customer's monthly needs at its
-payment speed).  The needs-based limit is the receivable a customer runs when it buys a
-month's purchases and pays ``terms + days beyond terms`` days after invoicing, counting
-months of 30 days, so it equals ``P (1 + g) x days / 360``.
+payment speed).  The needs-based limit is the exposure a customer runs when it buys a
+month's purchases, its orders stay open ``order to invoice`` days (open orders count in
+the exposure) and it pays ``terms + days beyond terms`` days after invoicing, counting
+months of 30 days, so it equals ``P (1 + g) x days / 360`` (times the peak factor).
 """
 
 from __future__ import annotations
@@ -197,14 +199,48 @@ def _numeric(frame: pd.DataFrame, column: str, *, nonnegative: bool = False) -> 
     return out
 
 
+#: the purchases column covers at most this many days (``credit_sales_365d``)
+PURCHASES_WINDOW_DAYS = 365
+
+
+def purchase_history_days(frame: pd.DataFrame, history_column: str | None,
+                          min_history_days: float = 90.0) -> np.ndarray:
+    """Days of purchases the purchases column covers: ``min(365, max(years x 365.25, min_history_days))``.
+
+    ``history_column`` holds the years the customer has been with us (the profile's
+    ``relationship_age_years`` = (as_of - onboarded) / 365.25); None (or a missing value)
+    means a full year.  ``min_history_days`` keeps a customer of a few days from having
+    its first order multiplied into a year.
+    """
+    n = len(frame)
+    if history_column is None:
+        return np.full(n, float(PURCHASES_WINDOW_DAYS))
+    if isinstance(min_history_days, bool) or not isinstance(min_history_days, (int, float)) \
+            or not 0 < min_history_days <= PURCHASES_WINDOW_DAYS:
+        raise LimitInputError(f"min_history_days must be a number in (0, {PURCHASES_WINDOW_DAYS}], "
+                              f"got {min_history_days!r}")
+    check_columns_present(frame, [history_column], "the customer frame")
+    years = _numeric(frame, history_column, nonnegative=True)
+    known = np.where(np.isnan(years), PURCHASES_WINDOW_DAYS, years * 365.25)
+    return np.clip(known, float(min_history_days), float(PURCHASES_WINDOW_DAYS))
+
+
 def expected_annual_purchases(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_365d",
-                              purchases_growth: float = 0.0) -> np.ndarray:
-    """Expected purchases from us over the next year: ``P x (1 + g)``; NaN where P is missing."""
+                              purchases_growth: float = 0.0, history_column: str | None = None,
+                              min_history_days: float = 90.0) -> np.ndarray:
+    """Expected purchases from us over the next year: ``P x 365 / h x (1 + g)``; NaN where P is missing.
+
+    ``P`` is what the customer bought over the last 365 days and ``h`` the days of that
+    window it has been our customer (:func:`purchase_history_days`; 365 without
+    ``history_column``): a customer onboarded 120 days ago bought for 120 days, not a
+    year, and its purchases are scaled to a year like any annual figure from a part-year.
+    """
     check_columns_present(frame, [purchases_column], "the customer frame")
     if isinstance(purchases_growth, bool) or not isinstance(purchases_growth, (int, float)) \
             or not math.isfinite(purchases_growth) or purchases_growth < -1:
         raise LimitInputError(f"purchases_growth must be a number >= -1 (0.1 = +10 %), got {purchases_growth!r}")
-    return _numeric(frame, purchases_column, nonnegative=True) * (1.0 + purchases_growth)
+    scale = PURCHASES_WINDOW_DAYS / purchase_history_days(frame, history_column, min_history_days)
+    return _numeric(frame, purchases_column, nonnegative=True) * scale * (1.0 + purchases_growth)
 
 
 def days_outstanding(frame: pd.DataFrame, *, terms_column: str = "payment_terms_days",
@@ -337,51 +373,99 @@ def monthly_sales_limit(frame: pd.DataFrame, share: float, *, column: str = "cre
 def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_365d", purchases_growth: float = 0.0,
                 terms_column: str = "payment_terms_days", days_beyond_terms_column: str = "avg_days_beyond_terms",
                 days_beyond_terms_if_missing: float | None = 0.0,
-                include_days_beyond_terms: bool = True, peak_factor: float = 1.0) -> pd.DataFrame:
-    """Needs-based limit: monthly purchases x (terms + days beyond terms) / 30 x peak factor.
+                include_days_beyond_terms: bool = True, peak_factor: float = 1.0,
+                order_to_invoice_column: str | None = None,
+                order_to_invoice_days_if_missing: float = 0.0, history_column: str | None = None,
+                min_history_days: float = 90.0) -> pd.DataFrame:
+    """Needs-based limit: monthly purchases x (order to invoice + terms + days beyond terms) / 30 x peak factor.
 
-    .. math:: L = \\frac{P (1 + g)}{12} \\cdot \\frac{t + d}{30} \\cdot k
+    .. math:: L = \\frac{P (1 + g)}{12} \\cdot \\frac{o + t + d}{30} \\cdot k
 
     with ``P`` the expected annual purchases (default: sales to us over the last 365
-    days), ``g`` their expected growth, ``t`` the payment terms and ``d`` the average days
-    beyond terms (``days_beyond_terms_if_missing`` where the customer has no payment
-    history, stated in the explanation; NaN if that is None).  It is the receivable the
-    customer carries when it pays at its usual speed, times the peak factor ``k >= 1``:
-    headroom for lumpy orders and for open orders, which count in the exposure (EAD =
-    open receivables + open orders, :func:`riskkit.limits.exposure`) but not in the
-    average receivable (trade-credit practice sizes the limit to the peak, not the mean,
-    receivable; 1.5 is the default policy's choice, see ``limit_policy.yaml``).
+    days), ``g`` their expected growth, ``o`` the days an order stays open before it is
+    fully invoiced (``order_to_invoice_column``; 0 when None), ``t`` the payment terms and
+    ``d`` the average days beyond terms (``days_beyond_terms_if_missing`` where the
+    customer has no payment history, stated in the explanation; NaN if that is None).
+
+    ``P (t + d) / 360`` is the average receivable of a customer that buys evenly and pays
+    at its usual speed; ``P o / 360`` is its average book of open orders, which counts in
+    the exposure a limit is checked against (EAD = open receivables + open orders,
+    :func:`riskkit.limits.exposure`; a credit-management system checks every order
+    against the limit, Bass, *Credit Management*, ch. 5), by Little's law (average
+    balance = inflow rate x time in the book).  Leaving ``o`` out compares the limit with
+    only part of what it must cover.  The peak factor ``k >= 1`` is the headroom above the
+    average exposure for lumpy orders (trade-credit practice sizes a limit to the peak,
+    not the mean, exposure; 1.5 is the default policy's choice, see ``limit_policy.yaml``).
+
+    Parameters
+    ----------
+    order_to_invoice_column : str or None, default None
+        Days from order to (last) invoice per customer, e.g. the profile's
+        ``order_to_invoice_days``; None leaves the open orders out (the formula of
+        limit policy v1.1).
+    order_to_invoice_days_if_missing : float, default 0
+        Days assumed where that column is NaN (no order fulfilled in the last year);
+        stated in the explanation.
+    history_column : str or None, default None
+        Years the customer has been with us (e.g. ``relationship_age_years``): the
+        purchases of a customer with us for fewer than 365 days are scaled to a year
+        (:func:`expected_annual_purchases`, stated in the explanation); None takes the
+        purchases column as a full year's.
+    min_history_days : float, default 90
+        The shortest history scaled up (a newer customer counts as 90 days).
     """
     if isinstance(peak_factor, bool) or not isinstance(peak_factor, (int, float)) or not peak_factor >= 1 \
             or not np.isfinite(peak_factor):
         raise LimitInputError(f"peak_factor must be a number >= 1, got {peak_factor!r}")
-    annual = expected_annual_purchases(frame, purchases_column=purchases_column, purchases_growth=purchases_growth)
+    if isinstance(order_to_invoice_days_if_missing, bool) \
+            or not isinstance(order_to_invoice_days_if_missing, (int, float)) \
+            or not np.isfinite(order_to_invoice_days_if_missing) or order_to_invoice_days_if_missing < 0:
+        raise LimitInputError(f"order_to_invoice_days_if_missing must be a number >= 0, "
+                              f"got {order_to_invoice_days_if_missing!r}")
+    annual = expected_annual_purchases(frame, purchases_column=purchases_column, purchases_growth=purchases_growth,
+                                       history_column=history_column, min_history_days=min_history_days)
+    history = purchase_history_days(frame, history_column, min_history_days)
     days, assumed = days_outstanding(frame, terms_column=terms_column, days_beyond_terms_column=days_beyond_terms_column,
                                      days_beyond_terms_if_missing=days_beyond_terms_if_missing,
                                      include_days_beyond_terms=include_days_beyond_terms)
+    n = len(frame)
+    if order_to_invoice_column is not None:
+        check_columns_present(frame, [order_to_invoice_column], "the customer frame")
+        lead = _numeric(frame, order_to_invoice_column, nonnegative=True)
+        lead_assumed = np.isnan(lead)
+        lead = np.where(lead_assumed, float(order_to_invoice_days_if_missing), lead)
+    else:
+        lead, lead_assumed = np.zeros(n), np.zeros(n, dtype=bool)
     monthly = annual / 12.0
-    limit = monthly * days / DAYS_PER_MONTH * peak_factor
+    limit = monthly * (lead + days) / DAYS_PER_MONTH * peak_factor
     terms = _numeric(frame, terms_column)
     growth = f" (+{format_share(purchases_growth)} growth)" if purchases_growth > 0 else (
         f" ({format_share(purchases_growth)} growth)" if purchases_growth < 0 else "")
-    n = len(frame)
+    part_year = _filled(n, "")
+    _put(part_year, history < PURCHASES_WINDOW_DAYS, " (", _money(annual / (1.0 + purchases_growth) * history
+                                                                 / PURCHASES_WINDOW_DAYS),
+         " bought in ", _fixed(history, 0), " days as a customer, scaled to a year)")
     explanation = _filled(n, "no purchase data")
     explanation[~np.isnan(annual) & np.isnan(terms)] = "no payment terms data"
     explanation[~np.isnan(annual) & ~np.isnan(terms) & np.isnan(days)] = \
         "no days-beyond-terms data (no payment history)"
     ok = ~np.isnan(limit)
+    lead_text = (_fixed(lead, 0), " days order to invoice + ") if order_to_invoice_column is not None else ()
     if include_days_beyond_terms:
-        day_text = (_fixed(terms, 0), " days terms + ", _fixed(np.nan_to_num(days - terms, nan=0.0), 0),
+        day_text = (*lead_text, _fixed(terms, 0), " days terms + ", _fixed(np.nan_to_num(days - terms, nan=0.0), 0),
                     " days beyond terms")
     else:
-        day_text = (_fixed(terms, 0), " days terms")
+        day_text = (*lead_text, _fixed(terms, 0), " days terms")
     note = f" (no payment history: {days_beyond_terms_if_missing:g} days beyond terms assumed)" \
         if days_beyond_terms_if_missing is not None else ""
+    lead_note = f" (no order fulfilled in the last year: {order_to_invoice_days_if_missing:g} days order to " \
+        f"invoice assumed)"
     peak = f" x {peak_factor:g} peak factor" if peak_factor != 1 else ""
-    _put(explanation, ok & ~assumed, "monthly purchases ", _money(monthly), growth, " x (", *day_text, ") / 30",
-         peak)
-    _put(explanation, ok & assumed, "monthly purchases ", _money(monthly), growth, " x (", *day_text, ") / 30",
-         peak, note)
+    for dbt_assumed in (False, True):
+        for o_assumed in (False, True):
+            rows = ok & (assumed == dbt_assumed) & (lead_assumed == o_assumed)
+            _put(explanation, rows, "monthly purchases ", _money(monthly), part_year, growth, " x (", *day_text, ") / 30",
+                 peak, note if dbt_assumed else "", lead_note if o_assumed else "")
     return limit, explanation
 
 

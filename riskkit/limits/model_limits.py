@@ -216,7 +216,9 @@ def _zero_for_default(frame: pd.DataFrame, limit: np.ndarray, explanation: np.nd
 
 def _trade_inputs(frame: pd.DataFrame, trade: TradeInputs):
     annual = expected_annual_purchases(frame, purchases_column=trade.purchases_column,
-                                       purchases_growth=trade.purchases_growth)
+                                       purchases_growth=trade.purchases_growth,
+                                       history_column=trade.purchases_history_column,
+                                       min_history_days=trade.purchases_min_history_days)
     days, assumed = days_outstanding(frame, terms_column=trade.terms_column,
                                      days_beyond_terms_column=trade.days_beyond_terms_column,
                                      days_beyond_terms_if_missing=trade.days_beyond_terms_if_missing)
@@ -263,7 +265,9 @@ def el_budget_limit(frame: pd.DataFrame, *, budget_amount: float | None = None,
     else:
         share = _check_share(budget_margin_share, "budget_margin_share", 1.0)
         annual = expected_annual_purchases(frame, purchases_column=trade.purchases_column,
-                                           purchases_growth=trade.purchases_growth)
+                                           purchases_growth=trade.purchases_growth,
+                                           history_column=trade.purchases_history_column,
+                                           min_history_days=trade.purchases_min_history_days)
         margin = trade.gross_margin_rate * annual
         budget = share * margin
         budget_parts = ("EL budget ", _money(budget), f" ({format_share(share)} of margin ", _money(margin), ")")

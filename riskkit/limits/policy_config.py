@@ -110,6 +110,12 @@ class TradeInputs:
         the customer over the last 365 days).
     purchases_growth : float
         Expected growth of purchases over the next year (0.1 = +10 %).
+    purchases_history_column : str or None
+        Years the customer has been with us (e.g. ``relationship_age_years``): purchases
+        of a customer with us for fewer than 365 days are scaled to a year; None takes the
+        purchases column as a full year's (policy v1.1).
+    purchases_min_history_days : float
+        The shortest history scaled up (0 < days <= 365).
     terms_column, days_beyond_terms_column : str
         Agreed payment terms and the customer's average days beyond terms.
     days_beyond_terms_if_missing : float or None
@@ -126,6 +132,8 @@ class TradeInputs:
 
     purchases_column: str = "credit_sales_365d"
     purchases_growth: float = 0.0
+    purchases_history_column: str | None = None
+    purchases_min_history_days: float = 90.0
     terms_column: str = "payment_terms_days"
     days_beyond_terms_column: str = "avg_days_beyond_terms"
     days_beyond_terms_if_missing: float | None = 0.0
@@ -163,14 +171,18 @@ class MonthlySalesMethod:
 
 @dataclass(frozen=True)
 class NeedsMethod:
-    """Limit = monthly purchases x (terms + days beyond terms) / 30 x peak_factor (trade inputs).
+    """Limit = monthly purchases x (order to invoice + terms + days beyond terms) / 30 x peak_factor.
 
-    ``peak_factor`` (>= 1) is headroom over the average receivable for lumpy orders and for
-    open (not yet invoiced) orders, which count in the exposure but not in the receivable.
+    ``order_to_invoice_column`` (days an order stays open before it is invoiced, e.g. the
+    profile's ``order_to_invoice_days``) adds the open orders, which count in the exposure;
+    None leaves them out (policy v1.1).  ``peak_factor`` (>= 1) is headroom over the
+    average exposure for lumpy orders.  See :func:`riskkit.limits.needs_limit`.
     """
 
     include_days_beyond_terms: bool = True
     peak_factor: float = 1.0
+    order_to_invoice_column: str | None = None
+    order_to_invoice_days_if_missing: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -372,6 +384,8 @@ class LimitPolicy:
             entry = f"methods.{method}"
             if isinstance(spec, (NetWorthMethod, MonthlySalesMethod)):
                 need[(entry, "column")] = spec.column
+            elif isinstance(spec, NeedsMethod) and spec.order_to_invoice_column is not None:
+                need[(entry, "order_to_invoice_column")] = spec.order_to_invoice_column
             elif isinstance(spec, RatingSizeMatrix):
                 need[(entry, "size_column")] = spec.size_column
                 for grade, row in spec.cells.items():
@@ -380,6 +394,8 @@ class LimitPolicy:
                             need.setdefault((entry, f"cells.{grade}[{j}]"), col)
         if any(m in self.methods for m in ("needs", "el_budget", "profit")):
             need[("trade", "purchases_column")] = trade.purchases_column
+            if trade.purchases_history_column is not None:
+                need[("trade", "purchases_history_column")] = trade.purchases_history_column
             need[("trade", "terms_column")] = trade.terms_column
             need[("trade", "days_beyond_terms_column")] = trade.days_beyond_terms_column
         if any(m in self.methods for m in ("el_budget", "profit")):
@@ -428,12 +444,16 @@ def _bool(check: Checker, value, fld: str) -> bool:
 def _trade(raw, source: str) -> TradeInputs:
     check = Checker(source, "trade")
     raw = check.mapping(raw, "trade")
-    check.only(raw, {"purchases_column", "purchases_growth", "terms_column", "days_beyond_terms_column",
+    check.only(raw, {"purchases_column", "purchases_growth", "purchases_history_column",
+                     "purchases_min_history_days", "terms_column", "days_beyond_terms_column",
                      "days_beyond_terms_if_missing", "gross_margin_rate", "lgd", "pd_column", "pd_fallback_column"})
     base = TradeInputs()
     dbt_missing = raw.get("days_beyond_terms_if_missing", base.days_beyond_terms_if_missing)
     if dbt_missing is not None:
         dbt_missing = check.number(dbt_missing, "days_beyond_terms_if_missing", lo=0.0)
+    history = raw.get("purchases_history_column", base.purchases_history_column)
+    if history is not None:
+        history = check.text(history, "purchases_history_column")
     fallback = raw.get("pd_fallback_column", base.pd_fallback_column)
     if fallback is not None:
         fallback = check.text(fallback, "pd_fallback_column")
@@ -441,6 +461,10 @@ def _trade(raw, source: str) -> TradeInputs:
         purchases_column=check.text(raw.get("purchases_column", base.purchases_column), "purchases_column"),
         purchases_growth=check.number(raw.get("purchases_growth", base.purchases_growth), "purchases_growth",
                                       lo=-1.0),
+        purchases_history_column=history,
+        purchases_min_history_days=check.number(
+            raw.get("purchases_min_history_days", base.purchases_min_history_days), "purchases_min_history_days",
+            lo=1.0, hi=365.0),
         terms_column=check.text(raw.get("terms_column", base.terms_column), "terms_column"),
         days_beyond_terms_column=check.text(raw.get("days_beyond_terms_column", base.days_beyond_terms_column),
                                             "days_beyond_terms_column"),
@@ -511,14 +535,21 @@ def _monthly_sales(check: Checker, raw: dict, grades) -> MonthlySalesMethod:
 
 
 def _needs(check: Checker, raw: dict, grades) -> NeedsMethod:
-    check.only(raw, {"include_days_beyond_terms", "peak_factor"})
+    check.only(raw, {"include_days_beyond_terms", "peak_factor", "order_to_invoice_column",
+                     "order_to_invoice_days_if_missing"})
     peak = raw.get("peak_factor", 1.0)
     if isinstance(peak, bool) or not isinstance(peak, (int, float)) or not math.isfinite(peak) or peak < 1:
-        check.fail("peak_factor", f"must be a number >= 1 (1.5 = 50 % headroom over the average receivable), "
+        check.fail("peak_factor", f"must be a number >= 1 (1.5 = 50 % headroom over the average exposure), "
                                   f"got {peak!r}")
+    column = raw.get("order_to_invoice_column")
+    if column is not None:
+        column = check.text(column, "order_to_invoice_column")
     return NeedsMethod(include_days_beyond_terms=_bool(check, raw.get("include_days_beyond_terms", True),
                                                        "include_days_beyond_terms"),
-                       peak_factor=float(peak))
+                       peak_factor=float(peak), order_to_invoice_column=column,
+                       order_to_invoice_days_if_missing=check.number(
+                           raw.get("order_to_invoice_days_if_missing", 0.0), "order_to_invoice_days_if_missing",
+                           lo=0.0))
 
 
 def _matrix(check: Checker, raw: dict, grades) -> RatingSizeMatrix:

@@ -63,11 +63,16 @@ def _method_arrays(frame: pd.DataFrame, policy: LimitPolicy) -> dict[str, tuple]
             out[name] = monthly_sales_limit.arrays(frame, spec.share, column=spec.column, label=spec.label)
         elif name == "needs":
             out[name] = needs_limit.arrays(frame, purchases_column=trade.purchases_column,
-                                           purchases_growth=trade.purchases_growth, terms_column=trade.terms_column,
+                                           purchases_growth=trade.purchases_growth,
+                                           history_column=trade.purchases_history_column,
+                                           min_history_days=trade.purchases_min_history_days,
+                                           terms_column=trade.terms_column,
                                            days_beyond_terms_column=trade.days_beyond_terms_column,
                                            days_beyond_terms_if_missing=trade.days_beyond_terms_if_missing,
                                            include_days_beyond_terms=spec.include_days_beyond_terms,
-                                           peak_factor=spec.peak_factor)
+                                           peak_factor=spec.peak_factor,
+                                           order_to_invoice_column=spec.order_to_invoice_column,
+                                           order_to_invoice_days_if_missing=spec.order_to_invoice_days_if_missing)
         elif name == "matrix":
             out[name] = matrix_limit.arrays(frame, spec, grades=policy.grades)
         elif name == "el_budget":

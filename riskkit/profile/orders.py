@@ -14,6 +14,13 @@ year (which includes that quarter)::
 so with the default threshold 0.5 the flag is raised when the last 90 days brought less
 than half of an average quarter.  A customer without orders in the trailing year has no
 baseline: change NaN, flag 0 (there is nothing to drop from).
+
+``order_to_invoice_days`` is how long an order stays open, i.e. counts in the exposure as
+an open order (:func:`riskkit.limits.exposure`), before it is fully invoiced: the
+amount-weighted mean of ``closed_date - order_date`` over the orders fulfilled in the last
+365 days.  By Little's law the average open-order balance is then the annual order amount x
+``order_to_invoice_days`` / 365, the part of the exposure the needs-based limit adds to the
+receivable (:func:`riskkit.limits.needs_limit`).
 """
 
 from __future__ import annotations
@@ -51,6 +58,9 @@ FEATURES = (
     Feature("orders_drop_flag", _G, "1 if orders_amount_90d < drop_threshold (default 0.5) * "
             "orders_amount_365d * 90/365, else 0 (0 without orders in the trailing year)",
             "flag"),
+    Feature("order_to_invoice_days", _G, "amount-weighted mean of closed_date - order_date over "
+            "orders fulfilled in the last 365 days (how long an order counts as open exposure); "
+            "NaN if none was fulfilled", "days"),
 )
 
 
@@ -84,6 +94,11 @@ def order_features(orders: pd.DataFrame, customer_ids: pd.Index, as_of_day: int,
     amount = floats(orders, "orders", "amount")
     cancelled = (orders["status"] == "cancelled").to_numpy(dtype=bool, na_value=False)
 
+    fulfilled = (orders["status"] == "fulfilled").to_numpy(dtype=bool, na_value=False) \
+        & (closed <= T) & (closed > T - DAYS_PER_YEAR)
+    f_code, f_amount = code[fulfilled], amount[fulfilled]
+    open_days = (closed[fulfilled] - placed[fulfilled]).astype(np.float64)
+
     live = (placed <= T) & ~(cancelled & (closed <= T))
     in_365 = live & (placed > T - DAYS_PER_YEAR)
     in_90 = live & (placed > T - DAYS_PER_QUARTER)
@@ -97,5 +112,6 @@ def order_features(orders: pd.DataFrame, customer_ids: pd.Index, as_of_day: int,
         "orders_count_365d": group_sum(code[in_365], n),
         "orders_change_90d": safe_divide(amount_90, baseline) - 1.0,
         "orders_drop_flag": ((baseline > 0) & (amount_90 < drop_threshold * baseline)).astype(np.int64),
+        "order_to_invoice_days": safe_divide(group_sum(f_code, n, f_amount * open_days), group_sum(f_code, n, f_amount)),
     }
     return pd.DataFrame(out, index=customer_ids)
