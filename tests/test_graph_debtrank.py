@@ -402,12 +402,14 @@ def test_destination_blocks_reassemble_lambda_transposed(cap):
     ratio[(E <= 0)[:, None] & (W.toarray() > 0)] = 1.0  # a zero buffer: any exposure is an impact of 1
     dense = (np.minimum(ratio, 1.0) if cap else ratio).T  # Lambda.T by hand
     assert cap or dense.max() > 1  # the cap matters on this network
-    for n_jobs, block_nodes in [(1, 10), (2, 10), (3, 97), (1, 1000)]:
-        blocks = mod._destination_blocks(W, E, cap, n_jobs, block_nodes=block_nodes)
+    for n_jobs, block_nodes, per_thread in [(1, 10, 1), (2, 10, 1), (3, 97, 1), (3, 97, 10**6), (1, 1000, 1)]:
+        blocks = mod._destination_blocks(W, E, cap, n_jobs, block_nodes=block_nodes, edges_per_thread=per_thread)
         starts = [a for a, _ in blocks]
         widths = [block.shape[1] for _, block in blocks]
         assert starts[0] == 0 and np.all(np.diff(starts) == widths[:-1]) and sum(widths) == 97
-        assert len(blocks) >= max(n_jobs, -(-97 // block_nodes))
+        # one block per block_nodes destinations; a block per thread only with enough edges each
+        assert len(blocks) >= max(-(-97 // block_nodes), n_jobs if per_thread <= W.nnz // n_jobs else 1)
+        assert per_thread == 1 or len(blocks) == 1
         # the same divisions as the whole-matrix path: equal to the last bit
         np.testing.assert_array_equal(sp.hstack([block for _, block in blocks]).toarray(), dense)
         for _, block in blocks:
@@ -424,7 +426,7 @@ def test_differential_in_destination_blocks_matches_a_plain_loop(n_jobs, block_n
     h0[[3, 17, 40]] = [1.0, 0.6, 0.2]
     h, rounds, first, converged = loop_differential(exposure_rows(W), E.tolist(), h0.tolist(), tol=1e-12)
     mod = _debtrank_module()
-    blocks = mod._destination_blocks(W, E, False, n_jobs, block_nodes=block_nodes)
+    blocks = mod._destination_blocks(W, E, False, n_jobs, block_nodes=block_nodes, edges_per_thread=1)
     assert len(blocks) >= 60 // block_nodes
     res = mod._run_debtrank(None, h0, np.full(60, 1 / 60), "differential", None, blocks=blocks,
                             dense_share=dense_share, n_jobs=n_jobs)
@@ -440,7 +442,8 @@ def test_differential_result_does_not_depend_on_the_blocks():
     h0[:5] = 1.0
     mod = _debtrank_module()
     runs = [mod._run_debtrank(None, h0, np.full(400, 1 / 400), "differential", None,
-                              blocks=mod._destination_blocks(W, E, False, n_jobs, block_nodes=size), n_jobs=n_jobs)
+                              blocks=mod._destination_blocks(W, E, False, n_jobs, block_nodes=size,
+                                                             edges_per_thread=1), n_jobs=n_jobs)
             for n_jobs, size in [(1, 400), (1, 50), (2, 50), (2, 400), (4, 33)]]
     assert runs[0].rounds > 20
     for other in runs[1:]:
