@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .approval import approval_levels
 from .formula import (
     _STR,
     _filled,
@@ -32,7 +33,6 @@ from .formula import (
     net_worth_limit,
     working_capital_limit,
 )
-from .approval import approval_levels
 from .model_limits import el_budget_limit, profit_limit
 from .policy_config import (
     METHOD_LABELS,
@@ -349,7 +349,7 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
     out["review_reason"] = pd.Series(review_reason, index=out.index, dtype=object)
     # who approves: the matrix amount of every customer's cell, also where the matrix is not
     # applied to its grade (results, not `amounts`, which is masked to the applied grades)
-    matrix_amount, matrix_note = results["matrix"] if "matrix" in results else (None, None)
+    matrix_amount, matrix_note = results.get("matrix", (None, None))
     approval_level, approval_reason = approval_levels(limit, current, policy.approval,
                                                       no_limit=is_default | knockout,
                                                       matrix_amount=matrix_amount, matrix_note=matrix_note)
