@@ -149,7 +149,8 @@ def test_columns_and_order(result):
     assert list(result.columns) == [
         "grade", "current_limit", "recommended_limit", "change", "change_pct", "binding_method",
         "binding_constraint", "method_limit", "limit_net_worth", "limit_monthly_sales", "limit_needs", "reason",
-        "review_flag", "review_reason", "note_net_worth", "note_monthly_sales", "note_needs"]
+        "review_flag", "review_reason", "approval_level", "approval_reason", "note_net_worth",
+        "note_monthly_sales", "note_needs"]
     assert result["review_flag"].dtype == bool
 
 

@@ -4,7 +4,8 @@
   :func:`expected_loss` (EL = PD x LGD x EAD);
 - formula limits (公式授信): % of net worth, % of working capital, % of monthly sales,
   needs-based, rating x size matrix; model limits (模型授信): EL budget and expected profit;
-  :func:`recommend_limits` combines them under a YAML policy with caps, floors and a reason;
+  :func:`recommend_limits` combines them under a YAML policy with caps, floors and a reason,
+  and :func:`approval_levels` says who must approve each limit (审批权限);
 - portfolio loss: :func:`portfolio_loss` (one-factor / sector Gaussian copula Monte Carlo),
   :func:`vasicek_quantile`, :func:`creditrisk_plus` (CSFB 1997);
 - capital: :func:`irb_risk_weight` (Basel II IRB), :func:`capital_requirement`;
@@ -17,6 +18,7 @@ Pure: DataFrames and arrays in, results out; the portfolio-aware wiring is in
 """
 
 from .actions import ActionPolicy, contingency_playbook, load_action_policy, recommend_actions
+from .approval import approval_levels
 from .capital import ASSET_CLASSES, capital_requirement, irb_capital, irb_correlation, irb_risk_weight
 from .concentration import ConcentrationResult, GranularityAdjustmentResult, concentration, granularity_adjustment
 from .creditrisk_plus import CreditRiskPlusResult, creditrisk_plus
@@ -35,6 +37,7 @@ __all__ = [
     "net_worth_limit", "working_capital_limit", "monthly_sales_limit", "needs_limit", "matrix_limit",
     "el_budget_limit", "el_budget_max_exposure", "profit_limit", "profit_optimal_limit",
     "LimitPolicy", "LimitInputError", "load_limit_policy", "recommend_limits",
+    "approval_levels",
     # portfolio loss
     "LossInputError", "PortfolioLossResult", "portfolio_loss", "vasicek_quantile",
     "CreditRiskPlusResult", "creditrisk_plus",

@@ -42,6 +42,8 @@ __all__ = [
     "ELBudgetMethod",
     "ProfitMethod",
     "Bounds",
+    "ApprovalLevel",
+    "ApprovalAuthority",
     "load_limit_policy",
     "check_columns_present",
     "grade_ranks",
@@ -268,6 +270,45 @@ class Bounds:
                 and self.seller_sales_share is None)
 
 
+@dataclass(frozen=True)
+class ApprovalLevel:
+    """One level of delegated approval authority (审批权限): who may approve limits up to ``up_to``.
+
+    ``up_to`` is ``inf`` for the last (highest) level, which has no upper bound.
+    """
+
+    name: str
+    up_to: float = math.inf
+
+
+@dataclass(frozen=True)
+class ApprovalAuthority:
+    """Who must approve a recommended limit (policy section ``approval``).
+
+    A limit goes to the first level whose ``up_to`` covers it (``limit <= up_to``); a limit
+    above the rating x size matrix amount of its cell (the committee guideline, even where the
+    matrix is not applied to the grade) needs at least the level ``above_matrix``; the approval
+    level is the higher of the two.  With ``increase_only`` a limit that does not raise the
+    current limit needs no approval.
+
+    Attributes
+    ----------
+    levels : tuple of ApprovalLevel
+        Ascending authority; ``up_to`` strictly increasing, only the last one ``inf``.
+    above_matrix : str or None
+        A level name, or None (no escalation above the matrix).
+    increase_only : bool
+    """
+
+    levels: tuple = (ApprovalLevel("standard"),)
+    above_matrix: str | None = None
+    increase_only: bool = False
+
+    @property
+    def names(self) -> tuple:
+        return tuple(level.name for level in self.levels)
+
+
 # --------------------------------------------------------------------------- the policy
 @dataclass(frozen=True)
 class LimitPolicy:
@@ -295,6 +336,8 @@ class LimitPolicy:
         A grade better than the PD's grade by this many notches or more is flagged.
     method_grades : dict name -> tuple of str
         From a method's optional ``grades: [...]``: the grades it applies to (absent: all).
+    approval : ApprovalAuthority
+        Who must approve a limit (section ``approval``; absent: one level ``standard``).
     currency : str
     source : str
     """
@@ -315,6 +358,7 @@ class LimitPolicy:
     #: method -> the grades it applies to (methods absent apply to every grade); a method
     #: outside its grades is left out of the minimum for that customer, as if not enabled
     method_grades: dict = field(default_factory=dict)
+    approval: ApprovalAuthority = ApprovalAuthority()
 
     @property
     def default_grade(self) -> str:
@@ -328,7 +372,7 @@ class LimitPolicy:
         config = top.mapping(config, "<top level>")
         top.only(config, {"name", "version", "description", "currency", "grades", "on_missing", "trade",
                           "methods", "caps", "floors", "ownership_column", "seller_annual_sales", "rounding",
-                          "override_review"})
+                          "override_review", "approval"})
         name = top.text(config.get("name", "limit_policy"), "name")
         grades = tuple(top.text(g, f"grades[{i}]")
                        for i, g in enumerate(top.sequence(config.get("grades", list(GRADES)), "grades", min_len=2)))
@@ -355,10 +399,11 @@ class LimitPolicy:
         if isinstance(notches, bool) or not isinstance(notches, int) or notches < 1:
             review_check.fail("notches", f"must be a whole number of notches >= 1, got {notches!r}")
         currency = str(config.get("currency", ""))
+        approval = _approval(config.get("approval"), source, matrix_enabled="matrix" in methods)
         return cls(name=name, grades=grades, methods=methods, trade=trade, caps=caps, floors=floors,
                    ownership_column=ownership_column, seller_annual_sales=seller_sales, rounding=rounding,
                    on_missing=on_missing, review_notches=notches, currency=currency, source=source,
-                   method_grades=method_grades)
+                   method_grades=method_grades, approval=approval)
 
     @classmethod
     def from_yaml(cls, path) -> LimitPolicy:
@@ -656,3 +701,49 @@ def _bounds(raw, source: str, entry: str, grades: tuple, allow_share: bool) -> B
     if share is not None:
         share = _share(check, share, "seller_sales_share", 1.0)
     return Bounds(absolute=absolute, by_grade=by_grade, by_ownership=by_ownership, seller_sales_share=share)
+
+
+def _approval(raw, source: str, matrix_enabled: bool) -> ApprovalAuthority:
+    """The optional ``approval`` section; absent (or null) gives one level ``standard``."""
+    if raw is None:
+        return ApprovalAuthority()
+    check = Checker(source, "approval")
+    raw = check.mapping(raw, "approval")
+    check.only(raw, {"levels", "above_matrix", "increase_only"})
+    raw_levels = check.sequence(check.require(raw, "levels"), "levels", min_len=1)
+    levels: list[ApprovalLevel] = []
+    for i, item in enumerate(raw_levels):
+        fld = f"levels[{i}]"
+        item = check.mapping(item, fld)
+        check.only(item, {"name", "up_to"}, fld)
+        if item.get("name") is None:
+            check.fail(f"{fld}.name", "is required")
+        name = check.text(item["name"], f"{fld}.name")
+        if name in (level.name for level in levels):
+            check.fail(f"{fld}.name", f"level names must be distinct, {name!r} is repeated")
+        last = i == len(raw_levels) - 1
+        up_to = item.get("up_to")
+        if up_to is None:
+            if not last:
+                check.fail(f"{fld}.up_to", "is required: only the last level is without an upper bound")
+            levels.append(ApprovalLevel(name))
+            continue
+        if last:
+            check.fail(f"{fld}.up_to", f"the last level must have no upper bound (omit up_to), got {up_to!r}: "
+                                       f"some level must approve any amount")
+        up_to = check.number(up_to, f"{fld}.up_to")
+        if up_to <= 0:
+            check.fail(f"{fld}.up_to", f"must be positive, got {up_to!r}")
+        if levels and up_to <= levels[-1].up_to:
+            check.fail(f"{fld}.up_to", f"must be above the previous level's up_to {levels[-1].up_to!r} (levels "
+                                       f"ascend in authority), got {up_to!r}")
+        levels.append(ApprovalLevel(name, up_to))
+    names = [level.name for level in levels]
+    above_matrix = raw.get("above_matrix")
+    if above_matrix is not None:
+        if above_matrix not in names:
+            check.fail("above_matrix", f"unknown level {above_matrix!r}; levels: {names}")
+        if not matrix_enabled:
+            check.fail("above_matrix", "needs the rating x size matrix (methods.matrix enabled) to compare with")
+    increase_only = _bool(check, raw.get("increase_only", False), "increase_only")
+    return ApprovalAuthority(levels=tuple(levels), above_matrix=above_matrix, increase_only=increase_only)

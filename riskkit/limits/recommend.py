@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .approval import approval_levels
 from .formula import (
     _STR,
     _filled,
@@ -196,8 +197,14 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
     ``floor_absolute``, ``floor_grade``, ``floor_ownership``, ``grade_default``,
     ``knockout``, ``no_data``, ``unbounded``); ``method_limit``; ``limit_<method>`` per
     method; ``reason`` (one sentence); ``review_flag`` and ``review_reason`` (missing where
-    not flagged); ``note_<method>`` per method (the method's explanation).  Text columns
-    have object dtype.
+    not flagged); ``approval_level`` and ``approval_reason`` (who must approve the limit and
+    why, from the policy's ``approval`` section, see :func:`riskkit.limits.approval.approval_levels`:
+    the first level whose ``up_to`` covers the limit, at least ``above_matrix`` for a limit
+    above the rating x size matrix amount of its cell even where the matrix is not applied
+    to the grade; missing where no positive limit is recommended: grade D, knock-out, a
+    limit of 0, no data or unbounded, and with ``increase_only`` for a limit not above the current one; without an
+    ``approval`` section every limit goes to the one level ``standard``);
+    ``note_<method>`` per method (the method's explanation).  Text columns have object dtype.
 
     Rounding is downwards, so a floor or cap that is not a multiple of ``rounding`` is
     rounded down as well.
@@ -340,6 +347,14 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
     review_reason = review_reason.astype(object)
     review_reason[~review_flag] = None
     out["review_reason"] = pd.Series(review_reason, index=out.index, dtype=object)
+    # who approves: the matrix amount of every customer's cell, also where the matrix is not
+    # applied to its grade (results, not `amounts`, which is masked to the applied grades)
+    matrix_amount, matrix_note = results.get("matrix", (None, None))
+    approval_level, approval_reason = approval_levels(limit, current, policy.approval,
+                                                      no_limit=is_default | knockout,
+                                                      matrix_amount=matrix_amount, matrix_note=matrix_note)
+    out["approval_level"] = pd.Series(approval_level, index=out.index, dtype=object)
+    out["approval_reason"] = pd.Series(approval_reason, index=out.index, dtype=object)
     for j, m in enumerate(names):
         out[f"note_{m}"] = pd.Series(notes[:, j].astype(object), index=out.index, dtype=object)
     out.index.name = "customer_id"
