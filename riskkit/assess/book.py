@@ -634,10 +634,10 @@ def portfolio_assessment(portfolio, as_of, *, scorecard: Scorecard | None = None
     by_industry = _segment_table(c, "industry").sort_values("ead", ascending=False, kind="stable")
     changes = limits.loc[limits["change"].fillna(0) != 0, ["grade", "current_limit", "recommended_limit", "change",
                                                             "change_pct", "binding_constraint", "reason",
-                                                            "review_flag"]]
+                                                            "review_flag", "approval_level"]]
     changes = changes.join(c[["name", "ead", "utilisation"]]).sort_values(["change"], kind="stable")
     changes = changes[["name", "grade", "ead", "utilisation", "current_limit", "recommended_limit", "change",
-                       "change_pct", "binding_constraint", "review_flag", "reason"]]
+                       "change_pct", "binding_constraint", "review_flag", "approval_level", "reason"]]
 
     # --- concentration
     conc = concentration(c[["ead", "group_id", "industry", "region"]], by=list(_CONCENTRATION_DIMENSIONS))
