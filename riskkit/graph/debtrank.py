@@ -453,8 +453,7 @@ def _run_differential(
     of the edges is one product ``Lambda @ delta`` per block (CSC, so ``delta`` is read in
     order and the block's slice of ``h`` stays in cache), fused with the block's update and
     run on ``n_jobs`` threads. Both kinds of round sum each node's increments in ascending
-    order of the source node, so they agree to the last bit (up to fused multiply-adds in
-    compiled code).
+    order of the source node, so they agree to the last bit.
     """
     n = h0.size
     out_degree = np.zeros(n, dtype=np.int64)
