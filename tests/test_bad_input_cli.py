@@ -52,6 +52,11 @@ def notebooks(tmp_path) -> dict:
     folder.mkdir()
     _notebook(folder, "tiny", "as_of = '2024-12-31'  # report date\nn = 3  # how many", "print(as_of, n)")
     _notebook(folder, "broken", "n = 1", "x = n + 1", "raise ValueError(f'boom {x}\\nsecond line')")
+    # what a C library prints on the kernel process's own stderr (file descriptor 2), which
+    # no notebook output captures; seen in CI as a libzmq assertion during kernel shutdown
+    noise = "import os\nos.write(2, b'libfoo: assertion at shutdown\\n')"
+    _notebook(folder, "noisy", "n = 1", noise, "print(n)")
+    _notebook(folder, "noisy_broken", "n = 1", noise, "raise ValueError('boom')")
     return {"RISKKIT_NOTEBOOKS_DIR": str(folder)}
 
 
@@ -94,6 +99,25 @@ def test_notebook_failing_in_the_kernel(tmp_path, notebooks):
     done = _run(["report", "broken", "--output-dir", tmp_path / "out", "--no-html"], tmp_path, **notebooks)
     line = _error_line(done, "report", code=1)
     assert "broken" in line and "ValueError: boom 2" in line and "second line" not in line
+
+
+@pytest.mark.slow
+def test_kernel_process_stderr_goes_to_a_kept_log_not_the_terminal(tmp_path, notebooks):
+    out = tmp_path / "out"
+    done = _run(["report", "noisy_broken", "--output-dir", out, "--no-html"], tmp_path, **notebooks)
+    line = _error_line(done, "report", code=1)
+    log = out / "noisy_broken.kernel.log"
+    assert "ValueError: boom" in line and f"kernel process messages in {log}" in line
+    assert log.read_text() == "libfoo: assertion at shutdown\n"
+
+
+@pytest.mark.slow
+def test_a_successful_report_leaves_no_kernel_log_and_prints_no_kernel_noise(tmp_path, notebooks):
+    out = tmp_path / "out"
+    done = _run(["report", "noisy", "--output-dir", out, "--no-html"], tmp_path, **notebooks)
+    assert done.returncode == 0, done.stderr
+    assert "libfoo" not in done.stderr and "libfoo" not in done.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["noisy.ipynb"]
 
 
 # -- synth -----------------------------------------------------------------------------------

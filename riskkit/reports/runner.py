@@ -59,19 +59,58 @@ class NotebookFailedError(ReportError):
         ``"<ExceptionName>: <first line of its message>"``.
     notebook : Path or None
         The executed notebook with the traceback, kept for inspection.
+    kernel_log : Path or None
+        What the kernel process printed on its own stderr (C libraries, a crash), when it
+        printed anything.
     """
 
-    def __init__(self, report: str, cell, error: str, notebook: Path | None):
+    def __init__(self, report: str, cell, error: str, notebook: Path | None, kernel_log: Path | None = None):
         where = f"cell In [{cell}]" if cell is not None else "a cell"
         kept = f" (traceback in {notebook})" if notebook is not None else ""
+        if kernel_log is not None:
+            kept += f" (kernel process messages in {kernel_log})"
         super().__init__(f"report {report!r} failed at {where}: {error}{kept}")
         self.report, self.cell, self.error, self.notebook = report, cell, error, notebook
+        self.kernel_log = kernel_log
 
 
-#: kernel command-line options: the kernel shares the terminal's stderr, and ipykernel's own
-#: log lines (e.g. "Kernel is running over TCP without encryption") would break the CLI's
-#: one-line errors; errors in cells reach us through the notebook, not this log
+#: kernel command-line options: ipykernel's own log lines (e.g. "Kernel is running over TCP
+#: without encryption") are noise in the kernel log below; errors in cells reach us through
+#: the notebook, not this log
 _QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+
+
+def _kernel_manager_logging_to(sink):
+    """A kernel manager class whose kernels write their process stderr to ``sink``, not ours.
+
+    Cell output (``print``, warnings, tracebacks) travels to the notebook over ZeroMQ; the
+    kernel process's own stderr carries only what C libraries print as the process runs or
+    shuts down (a libzmq assertion during kernel shutdown was seen in CI).  Sharing the
+    terminal's stderr would let such lines break the CLI's one-line errors, so they go to a
+    log file that is kept when a run fails (:class:`NotebookFailedError` names it).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class _KernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["stderr"] = sink
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return _KernelManager
+
+
+@contextmanager
+def _kernel_log(path: Path) -> Iterator[dict]:
+    """Papermill keyword arguments sending the kernel's process stderr to ``path``.
+
+    The file is removed afterwards when empty, and kept (for the error message) otherwise.
+    """
+    try:
+        with open(path, "wb") as sink:
+            yield {"kernel_manager_class": _kernel_manager_logging_to(sink)}
+    finally:
+        if path.exists() and path.stat().st_size == 0:
+            path.unlink()
 
 
 def notebooks_dir() -> Path:
@@ -242,21 +281,25 @@ def run_report(name: str, parameters: dict | None = None, output_dir="reports", 
     if executed.resolve().parent != out.resolve():  # output_stem keeps names flat; make sure
         raise ReportError(f"report output {executed} would leave the output folder {out}")
     running = out / f".{stem}.running.ipynb"
+    kernel_log = out / f"{stem}.kernel.log"
     try:
-        with _no_progress_bars():
+        with _no_progress_bars(), _kernel_log(kernel_log) as kernel:
             pm.execute_notebook(str(source), str(running), parameters=values, cwd=str(source.parent),
                                 progress_bar=False, log_output=False, kernel_name="python3",
-                                extra_arguments=_QUIET_KERNEL)
+                                extra_arguments=_QUIET_KERNEL, **kernel)
     except pm.PapermillExecutionError as exc:
         failed = out / f"{stem}.failed.ipynb"
         os.replace(running, failed)
         first_line = (str(exc.evalue).strip().splitlines() or [""])[0]
-        raise NotebookFailedError(name, exc.exec_count, f"{exc.ename}: {first_line}", failed) from None
+        raise NotebookFailedError(name, exc.exec_count, f"{exc.ename}: {first_line}", failed,
+                                  kernel_log if kernel_log.exists() else None) from None
     except BaseException:
         running.unlink(missing_ok=True)
         raise
     os.replace(running, executed)
     (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)
+    # a successful run's kernel messages (e.g. at shutdown) are not the reader's concern
+    kernel_log.unlink(missing_ok=True)
     written = {"notebook": executed}
     if html:
         written["html"] = render_html(executed)
@@ -295,17 +338,21 @@ def refresh_notebook(name: str) -> Path:
 
     source = _notebook(name)
     running = source.with_name(f".{name}.running.ipynb")
+    kernel_log = source.with_name(f".{name}.kernel.log")
     try:
-        with _no_progress_bars():
+        with _no_progress_bars(), _kernel_log(kernel_log) as kernel:
             pm.execute_notebook(str(source), str(running), cwd=str(source.parent), progress_bar=False,
-                                log_output=False, kernel_name="python3", extra_arguments=_QUIET_KERNEL)
+                                log_output=False, kernel_name="python3", extra_arguments=_QUIET_KERNEL,
+                                **kernel)
     except pm.PapermillExecutionError as exc:
         running.unlink(missing_ok=True)
         first_line = (str(exc.evalue).strip().splitlines() or [""])[0]
-        raise NotebookFailedError(name, exc.exec_count, f"{exc.ename}: {first_line}", None) from None
+        raise NotebookFailedError(name, exc.exec_count, f"{exc.ename}: {first_line}", None,
+                                  kernel_log if kernel_log.exists() else None) from None
     except BaseException:
         running.unlink(missing_ok=True)
         raise
+    kernel_log.unlink(missing_ok=True)
     nb = nbformat.read(running, as_version=4)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
