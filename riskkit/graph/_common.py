@@ -90,7 +90,8 @@ def _to_csr(
         # sum_duplicates / eliminate_zeros work in place: never rewrite the caller's arrays
         M = M.copy()
     M.sum_duplicates()
-    M.eliminate_zeros()
+    if not M.data.all():
+        M.eliminate_zeros()
     data = M.data
     if not np.all(np.isfinite(data)):
         bad = _label_rows(M, ~np.isfinite(data), nodes)
