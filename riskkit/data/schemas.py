@@ -9,6 +9,10 @@ Conventions
 -----------
 * ids and free text are pandas ``str``; dates are ``datetime64[ns]``; money is
   ``float64`` in one reporting currency; counts are ``int64``.
+* ``invoices.order_id`` (optional) names the order an invoice bills, an order of the same
+  customer; an order invoiced in lots has several invoices.  Empty: an invoice raised
+  against no order.  Without the column nothing links invoices to orders (see
+  :func:`riskkit.limits.exposure`).
 * ``NaT`` in ``invoices.paid_date`` means open; in ``orders.closed_date`` open; in
   ``relations.end`` still in force; in ``relations.start`` in force since before the
   data begins.
@@ -257,6 +261,9 @@ INVOICES = TableSpec(
               description="amount received against the invoice; 0 while open", unit="reporting currency"),
         Field("currency", "str", required=False, nullable=True,
               description="ISO 4217 code of the original invoice (informative)"),
+        Field("order_id", "id", required=False, nullable=True,
+              description="the sales order the invoice bills (an orders.order_id of the same customer); "
+                          "empty for an invoice raised against no order, e.g. a service fee"),
     ),
     rules=(
         RowRule("due_date_not_before_issue_date", ('due_date', 'issue_date'), _not_before("due_date", "issue_date")),
@@ -451,6 +458,10 @@ TABLES: dict[str, TableSpec] = {
 
 #: tables whose ``customer_id`` must exist in ``customers``
 FOREIGN_KEY_TABLES = ("invoices", "orders", "financials", "bureau", "events", "defaults", "credit_decisions")
+#: table -> (column, table it refers to, that table's key column, check name): references
+#: other than ``customer_id``, each to a row of the SAME customer (an empty one is allowed),
+#: and the name of the check that the referred row is the same customer's
+CUSTOMER_REFERENCES = {"invoices": ("order_id", "orders", "order_id", "order_same_customer")}
 #: tables whose date may not precede the customer's ``onboarded`` date: table -> column
 NOT_BEFORE_ONBOARDING = {"credit_decisions": "effective_date"}
 

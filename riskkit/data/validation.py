@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.errors import RiskkitError
-from .schemas import FOREIGN_KEY_TABLES, NOT_BEFORE_ONBOARDING, SHARE_TOLERANCE, TABLES, TableSpec, pandera_schema
+from .schemas import CUSTOMER_REFERENCES, FOREIGN_KEY_TABLES, NOT_BEFORE_ONBOARDING, SHARE_TOLERANCE, TABLES, TableSpec, pandera_schema
 
 __all__ = ["DataValidationError", "VIOLATION_COLUMNS", "normalise_table", "validate_tables"]
 
@@ -438,6 +438,49 @@ def _foreign_keys(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
     return found
 
 
+def _customer_references(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    """References to rows of another table (``CUSTOMER_REFERENCES``, e.g. an invoice's
+    ``order_id``): the row must exist (``foreign_key_to_<table>``) and belong to the same
+    customer (e.g. ``order_same_customer``).  Empty references are allowed.
+
+    A referred key that is repeated is left to that table's ``unique_key`` check (its
+    first row is compared), a row with an unknown ``customer_id`` to the foreign-key check
+    to ``customers``.
+    """
+    found = []
+    for name, (column, target, key, same_customer) in CUSTOMER_REFERENCES.items():
+        df = tables.get(name)
+        if df is None or df.empty or column not in df.columns:
+            continue
+        ref = df[column]
+        given = ref.notna().to_numpy()
+        if not given.any():
+            continue
+        other = tables.get(target)
+        if other is None or key not in other.columns:
+            other = pd.DataFrame({key: pd.Series([], dtype="str"), "customer_id": pd.Series([], dtype="str")})
+        other = other[other[key].notna()].drop_duplicates(key)
+        pos = pd.Index(other[key]).get_indexer(ref)
+        unknown = given & (pos < 0)
+        if unknown.any():
+            rows = df.index[unknown]
+            found.append(_violations(name, column, f"foreign_key_to_{target}",
+                                     _row_keys(df, TABLES[name], rows), df.loc[rows, column].tolist()))
+        if "customer_id" in df.columns and "customer_id" in other.columns:
+            owner = np.full(len(df), None, dtype=object)
+            owner[pos >= 0] = other["customer_id"].to_numpy(dtype=object)[pos[pos >= 0]]
+            own = df["customer_id"].to_numpy(dtype=object)
+            known = given & (pos >= 0) & ~pd.isna(own) & ~pd.isna(owner)
+            other_customer = known & (owner != own)
+            if other_customer.any():
+                rows = df.index[other_customer]
+                found.append(_violations(
+                    name, column, same_customer, _row_keys(df, TABLES[name], rows),
+                    [f"{r} of customer {o}, not {c}" for r, o, c in
+                     zip(ref.to_numpy(dtype=object)[other_customer], owner[other_customer], own[other_customer])]))
+    return found
+
+
 def _not_before_onboarding(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
     """Rows dated before their customer's onboarding (``<table>.<column>`` of
     ``NOT_BEFORE_ONBOARDING``), e.g. a credit decision for a customer not yet onboarded.
@@ -501,8 +544,9 @@ def validate_tables(tables: dict[str, pd.DataFrame], unconverted: dict | None = 
 
     Checks, per table: nullability, unique keys, known categories, bounds and row rules
     (pandera); across rows: the total shareholding and the total control share in each
-    company at every date; across tables: foreign keys to ``customers`` and credit decisions
-    not before the customer's onboarding.  Returns an empty frame when everything holds.
+    company at every date; across tables: foreign keys to ``customers``, an invoice's
+    ``order_id`` to an order of the same customer, and credit decisions not before the
+    customer's onboarding.  Returns an empty frame when everything holds.
 
     ``unconverted`` (table -> column -> row labels, or None for a whole column) names the
     cells :func:`normalise_table` could not convert and already reported: whole columns are
@@ -521,6 +565,7 @@ def validate_tables(tables: dict[str, pd.DataFrame], unconverted: dict | None = 
         if name in TABLES and df is not None:
             found.append(_validate_values(name, df, unconverted.get(name)))
     found.extend(_foreign_keys(tables))
+    found.extend(_customer_references(tables))
     found.extend(_not_before_onboarding(tables))
     relations = tables.get("relations")
     if relations is not None and unconverted.get("relations"):

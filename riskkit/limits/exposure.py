@@ -4,14 +4,26 @@ EAD of trade credit on ``as_of`` is what the customer owes plus what it has orde
 will owe once the orders ship::
 
     open_ar     = unpaid amount of invoices issued on or before as_of and not paid by it
-    open_orders = amount of orders placed on or before as_of and not closed (fulfilled or
-                  cancelled) by it
+    invoiced_o  = amount of the invoices against order o (invoices.order_id) issued on or
+                  before as_of, paid or not
+    open_orders = sum over the orders placed on or before as_of and not closed (fulfilled
+                  or cancelled) by it of  max(amount_o - invoiced_o, 0)
     ead         = open_ar + open_orders
     utilisation = ead / credit_limit        (NaN when the limit is 0)
 
+An order invoiced in lots moves each lot from the order to the receivables on the lot's
+issue day, so a delivered lot is counted once, in ``open_ar`` (then not at all once
+paid), and an open order only with its un-invoiced rest.  The rest is floored at 0: an
+order invoiced above its amount (freight, price changes) adds nothing, and the excess is
+in ``open_ar`` where it belongs.  An invoice with an empty ``order_id`` (a service fee)
+counts in ``open_ar`` only.  When ``invoices`` has no ``order_id`` column nothing links
+invoices to orders and every open order counts at its full amount: ``open_orders`` and
+``ead`` are then upper bounds, exact only for books whose orders are invoiced once, on
+the day they close.
+
 A payment or closing dated after as_of has not happened on as_of (point in time), so an
-order cancelled after as_of still counts as open on as_of.  A fulfilled order becomes an
-invoice, so it is counted once, in open_ar.  A paid invoice is closed even if
+order cancelled after as_of still counts as open on as_of.  A fulfilled order has become
+invoices, so it is counted once, in open_ar.  A paid invoice is closed even if
 ``paid_amount < amount`` (short payment), as in :mod:`riskkit.profile.payment`.
 """
 
@@ -43,7 +55,8 @@ def exposure(portfolio, as_of) -> pd.DataFrame:
     -------
     DataFrame
         Indexed by the sorted ``customer_id`` of every customer onboarded on or before
-        ``as_of``, columns ``open_ar``, ``open_orders``, ``ead`` (= open_ar + open_orders),
+        ``as_of``, columns ``open_ar``, ``open_orders`` (the un-invoiced rest of the open
+        orders, see the module docstring), ``ead`` (= open_ar + open_orders),
         ``credit_limit`` (the limit in force on ``as_of``: the snapshot applies the book's
         ``credit_decisions``, see :meth:`riskkit.data.Portfolio.as_of`) and
         ``utilisation`` (= ead / credit_limit; NaN if the limit is 0, e.g. a line
@@ -56,6 +69,13 @@ def exposure(portfolio, as_of) -> pd.DataFrame:
     undrawn amounts that will be drawn before default (accepted orders), in the sense of
     the Basel II IRB approach (BCBS 2006, para. 474 ff.: EAD of undrawn commitments); a
     credit-conversion factor of 100 % is applied to open orders.
+
+    An open order adds ``max(amount - invoiced, 0)``, where ``invoiced`` is the amount of
+    its invoices (``invoices.order_id``) issued on or before ``as_of``: a lot already
+    invoiced is in ``open_ar`` (or paid), not counted twice; over-invoicing (freight)
+    never makes an order's rest negative.  Without an ``invoices.order_id`` column an
+    open order counts its full amount, so ``open_orders`` and ``ead`` are upper bounds
+    (delivered lots of orders still open are counted twice).
     """
     as_of = check_as_of(as_of)
     check_portfolio(portfolio)
@@ -75,7 +95,11 @@ def exposure(portfolio, as_of) -> pd.DataFrame:
     code = customer_codes(all_ids, orders["customer_id"], "orders")
     open_o = (days(orders, "orders", "order_date") <= T) & (
         days(orders, "orders", "closed_date", nat=NEVER) > T)
-    open_orders = group_sum(code[open_o], n, floats(orders, "orders", "amount")[open_o])
+    rest = floats(orders, "orders", "amount")
+    if "order_id" in inv.columns:
+        issued = days(inv, "invoices", "issue_date") <= T
+        rest = np.maximum(rest - _invoiced(orders, inv[issued]), 0.0)
+    open_orders = group_sum(code[open_o], n, rest[open_o])
 
     limit = floats(known.customers, "customers", "credit_limit")
     ead = open_ar + open_orders
@@ -84,6 +108,19 @@ def exposure(portfolio, as_of) -> pd.DataFrame:
                        index=all_ids)
     onboarded = (known.customers["onboarded"] <= as_of).to_numpy()
     return out[onboarded].sort_index(kind="stable")
+
+
+def _invoiced(orders: pd.DataFrame, invoices: pd.DataFrame) -> np.ndarray:
+    """Amount invoiced against each row of ``orders``: the sum of ``invoices.amount`` by
+    ``invoices.order_id`` (empty ones and orders not in ``orders`` left out)."""
+    order_ids = pd.Index(orders["order_id"])
+    if not order_ids.is_unique:
+        raise ValueError("orders.order_id has repeated ids; validate the portfolio "
+                         "(riskkit.data.validate_portfolio)")
+    linked = invoices["order_id"]
+    position = order_ids.get_indexer(linked) if len(linked) else np.zeros(0, dtype=np.int64)
+    known = position >= 0
+    return group_sum(position[known], len(order_ids), floats(invoices, "invoices", "amount")[known])
 
 
 def _check_array(value, name: str, upper: float | None):
