@@ -52,7 +52,13 @@ Rules, all explicit (nothing is dropped or coerced silently)
   ``currency`` column keeps the original code.  Money columns are those whose unit is the
   reporting currency in :func:`riskkit.data.schemas.data_dictionary`.
 * **Invoice lines**: the lines of one document are summed into one invoice; its
-  customer, dates and currency must agree on every line (``one_value_per_document``).
+  customer, dates, currency and (when mapped) order must agree on every line
+  (``one_value_per_document``).
+* **Orders**: map the sales-order reference of the ledger to ``order_id`` (optional) so
+  that :func:`riskkit.limits.exposure` does not count an order's invoiced lots twice; it
+  must name an order of the same customer in the ``orders`` table (``foreign_key_to_orders``,
+  ``order_same_customer``), an empty cell is an invoice raised against no order.  A part
+  split off by receipts keeps its invoice's order.
 * **Credit notes**: a ``credit_note`` line is a *ledger credit* against the invoice named
   in ``credits``: its amount (which must be <= 0, ``credit_note_not_positive``) reduces
   that invoice's ``amount``.  A credit note naming no invoice or an unknown one is a
