@@ -7,8 +7,9 @@ Orders arrive as a Poisson process per customer and month with rate
 (``r_i`` orders a year growing with size, ``s_m`` seasonality, ``a_{i,m}`` the share of
 the month the customer is active, ``d_{i,m}`` its stress), so orders fall in the months
 before a default.  A non-cancelled order is delivered in 1-3 lots; each delivery is an
-invoice due after the payment terms in force on its issue day (see
-:mod:`._synth_decisions`).  Days beyond terms are
+invoice (naming its order, ``invoices.order_id``) due after the payment terms in force on
+its issue day (see :mod:`._synth_decisions`).  The lots' amounts, each rounded to cents,
+sum to the order's amount; the order is fulfilled on its last lot's day.  Days beyond terms are
 
 .. math:: \\text{late} = h_i\\,(1 + 3 d)\\,G - U, \\quad G \\sim \\Gamma(2, 1/2),\\;
           U \\sim U(0, 6)
@@ -77,6 +78,8 @@ class Ledger:
     invoice_amount: np.ndarray
     paid_day: np.ndarray
     paid_amount: np.ndarray
+    #: each invoice's order: its position in the order arrays
+    invoice_order: np.ndarray
 
 
 def stop_shipping_day(pop: Population, paths: DefaultPaths) -> np.ndarray:
@@ -202,6 +205,7 @@ def make_ledger(pop: Population, paths: DefaultPaths, decisions: Decisions, rng:
     return Ledger(
         order_customer, order_day, order_amount, order_status, order_closed,
         i_cust[kept], i_issue[kept], i_due[kept], i_amount[kept], i_paid[kept], i_paid_amount[kept],
+        i_order[kept],
     )
 
 

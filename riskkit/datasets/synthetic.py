@@ -313,6 +313,7 @@ def _customers_table(pop, decisions, ids, rng) -> pd.DataFrame:
 
 def _invoices_table(ledger, ids) -> pd.DataFrame:
     m = len(ledger.invoice_customer)
+    n_orders = len(ledger.order_customer)
     return pd.DataFrame({
         "invoice_id": format_ids("INV", np.arange(1, m + 1), id_width(m, 8)),
         "customer_id": take_str(ids, ledger.invoice_customer),
@@ -321,6 +322,8 @@ def _invoices_table(ledger, ids) -> pd.DataFrame:
         "amount": ledger.invoice_amount.astype("float64"),
         "paid_date": to_datetime(ledger.paid_day),
         "paid_amount": ledger.paid_amount.astype("float64"),
+        # the ids _orders_table gives the orders, by position
+        "order_id": format_ids("ORD", ledger.invoice_order + 1, id_width(n_orders, 8)),
     })
 
 
