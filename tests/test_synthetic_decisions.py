@@ -138,8 +138,9 @@ def test_utilisation_looks_like_a_real_book(book):
 # --------------------------------------------------------------------------- credit check
 def _sequential_hold(o_cust, o_day, o_amount, o_closed, i_order, i_issue, i_paid, i_amount, cap):
     """Reference: orders one at a time; exposure on the order day as riskkit.limits.exposure
-    counts it (order open on [placed, closed), invoice open on [issue, paid)) over the
-    customer's earlier accepted orders."""
+    counts it (order open on [placed, closed) with its rest: its amount less its invoices
+    issued by then, floored at 0; invoice open on [issue, paid)) over the customer's earlier
+    accepted orders."""
     accepted = np.zeros(len(o_cust), dtype=bool)
     for o in range(len(o_cust)):
         t = o_day[o]
@@ -148,7 +149,8 @@ def _sequential_hold(o_cust, o_day, o_amount, o_closed, i_order, i_issue, i_paid
             if o_cust[e] != o_cust[o] or not accepted[e]:
                 continue
             if o_day[e] <= t < o_closed[e]:
-                total += o_amount[e]
+                invoiced = sum(i_amount[i] for i in np.flatnonzero(i_order == e) if i_issue[i] <= t)
+                total += max(o_amount[e] - invoiced, 0.0)
             for i in np.flatnonzero(i_order == e):
                 if i_issue[i] <= t < i_paid[i]:
                     total += i_amount[i]

@@ -36,7 +36,7 @@ of the data are not known: such invoices are open.
 
 Credit check.  Every order is checked against the limit in force on the day it is
 placed, as a credit-management system does: it is accepted when the exposure just before
-it (open orders at their full amount plus open invoices, as
+it (the un-invoiced rest of the open orders plus the open invoices, as
 :func:`riskkit.limits.exposure` counts them) plus the order stays within 5 % over the
 limit; otherwise it is rejected that day (``cancelled``, closed on the order day, no
 invoice), except that a credit manager releases 15 % of such orders up to 30 % over the
@@ -218,10 +218,13 @@ def credit_hold(o_cust: np.ndarray, o_day: np.ndarray, o_amount: np.ndarray, o_c
     ``(1 + CREDIT_TOLERANCE)`` times the limit in force, or, when it is ``released`` (a
     credit manager's release), within ``(1 + RELEASE_TOLERANCE)`` times the limit (an
     infinite limit lets an order through).  Exposure is measured as
-    :func:`riskkit.limits.exposure` does: an order counts its full amount from the day it
-    is placed until it is closed, an invoice its amount from issue until paid.  Orders
-    must be sorted by customer and day (their position orders same-day orders);
-    ``i_order`` is each invoice's order.
+    :func:`riskkit.limits.exposure` does: an invoice counts its amount from issue until
+    paid; an order, from the day it is placed until it is closed, its un-invoiced rest
+    ``max(amount - invoiced, 0)``, so an invoice issued against an open order moves its
+    amount from the order to the receivables (no net change at issue) and a closing
+    removes only the rest.  Orders must be sorted by customer and day (their position
+    orders same-day orders); ``i_order`` is each invoice's order, issued on or after the
+    order's day.
 
     Each decision depends on the decisions on the customer's earlier orders.  All
     exposure changes are sorted once (customer, day, then payments and closings before
@@ -273,7 +276,8 @@ def credit_hold(o_cust: np.ndarray, o_day: np.ndarray, o_amount: np.ndarray, o_c
     del i_cust, own_close, own_issue, own_pay
     perm = np.argsort(keys, kind="stable")  # the parts are sorted runs already
     del keys
-    s_delta = np.concatenate([cents, -cents[closing], i_cents, -i_cents[paying]])[perm]
+    order_part, rest_at_close = _invoiced_rest(cents, o_closed, i_order, i_issue, i_cents)
+    s_delta = np.concatenate([cents, -rest_at_close[closing], i_cents + order_part, -i_cents[paying]])[perm]
     index = np.int32 if n_o < 2**31 else np.int64
     s_order = np.concatenate([np.arange(n_o, dtype=index), closing.astype(index), i_order.astype(index),
                               pay_order.astype(index)])[perm]
@@ -312,6 +316,35 @@ def credit_hold(o_cust: np.ndarray, o_day: np.ndarray, o_amount: np.ndarray, o_c
         changed = orders[ok != accepted[orders]]
         accepted[orders] = ok
     raise AssertionError("the credit check did not settle; an order depends on a later one")
+
+
+def _invoiced_rest(cents: np.ndarray, o_closed: np.ndarray, i_order: np.ndarray, i_issue: np.ndarray,
+                   i_cents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How invoices change their orders' exposure, in cents.
+
+    Returns ``order_part`` (per invoice: the change of its order's rest
+    ``max(amount - invoiced, 0)`` when it is issued; 0 for an invoice issued on or after
+    the order's closing day, which the credit check's event order puts first) and
+    ``rest_at_close`` (per order: its rest when it closes, what the closing removes).
+    Invoices of one order issued on one day are applied together.
+    """
+    before_close = i_issue < o_closed[i_order]
+    by_order = np.lexsort((i_issue, i_order))  # each order's invoices, by issue day
+    on = i_order[by_order]
+    amount = np.where(before_close, i_cents, 0)[by_order]
+    counts = np.bincount(i_order, minlength=len(cents))
+    first = segment_starts(counts)
+    run = np.cumsum(amount)
+    run -= amount                       # invoiced before each invoice, from the book's start
+    invoiced = run - run[first[on]]     # ... within its order
+    order_part = np.empty_like(i_cents)
+    order_part[by_order] = (np.maximum(cents[on] - invoiced - amount, 0)
+                            - np.maximum(cents[on] - invoiced, 0))
+    total = np.zeros(len(cents), dtype=np.int64)
+    has = counts > 0
+    last = first[has] + counts[has] - 1
+    total[has] = invoiced[last] + amount[last]
+    return order_part, np.maximum(cents - total, 0)
 
 
 def _issue_due_on(decisions: Decisions, customer: np.ndarray, due: np.ndarray) -> np.ndarray:
