@@ -227,7 +227,7 @@ def test_template_headers_and_dictionary(tmp_path):
     written = write_template(tmp_path / "tpl")
     assert [p.name for p in written][-1] == "data_dictionary.csv" and len(written) == 10
     header = (tmp_path / "tpl" / "invoices.csv").read_text().splitlines()
-    assert header == ["invoice_id,customer_id,issue_date,due_date,amount,paid_date,paid_amount,currency"]
+    assert header == ["invoice_id,customer_id,issue_date,due_date,amount,paid_date,paid_amount,currency,order_id"]
     dictionary = pd.read_csv(tmp_path / "tpl" / "data_dictionary.csv", keep_default_na=False)
     own = dictionary[(dictionary["table"] == "customers") & (dictionary["column"] == "ownership_type")].iloc[0]
     assert own["allowed"] == "central_soe|local_soe|private|foreign|individual"
