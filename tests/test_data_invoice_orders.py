@@ -9,7 +9,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from riskkit.data import DataValidationError, Portfolio, load_mapped, load_portfolio, write_template
+from riskkit.data import (
+    DataValidationError,
+    Portfolio,
+    load_mapped,
+    load_portfolio,
+    write_template,
+)
 from riskkit.data.schemas import data_dictionary
 
 

@@ -64,7 +64,7 @@ def test_lots_sum_to_the_order_amount(book):
 
 def test_partitioned_generator_renames_the_link_with_the_orders(tmp_path):
     folder = write_partitioned_book(tmp_path / "book", 60, 2, seed=4)
-    book, violations = validate_partitioned(folder)
+    _, violations = validate_partitioned(folder)
     assert violations.empty
     for i in range(2):
         tables = PartitionedBook.open(folder).read_tables(i)
