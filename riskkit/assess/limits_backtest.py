@@ -323,8 +323,8 @@ def backtest_limits(portfolio, dates, config=None, *, scorecard: Scorecard | Non
        (:func:`riskkit.profile.default_flags`; customers already in default on ``d`` are
        left out, as in every label of the kit) and date each default
        (:func:`riskkit.profile.first_default_dates`);
-    4. measure exposure with :func:`riskkit.limits.exposure` (EAD = open receivables + open
-       orders): for a defaulter, its **exposure at default** is the EAD at the last month
+    4. measure exposure with :func:`riskkit.limits.exposure` (EAD = open receivables + the
+       un-invoiced rest of the open orders): for a defaulter, its **exposure at default** is the EAD at the last month
        end before its default date (``d`` itself if it defaults within the first month; a
        month-end grid keeps the number of point-in-time snapshots small and the EAD is
        at most a month old); for a non-defaulter, its exposure at each month end in
