@@ -88,10 +88,11 @@ def exposure(portfolio, as_of) -> pd.DataFrame:
 
     inv = known.invoices
     code = customer_codes(all_ids, inv["customer_id"], "invoices")
-    open_ = (days(inv, "invoices", "issue_date") <= T) & (
-        days(inv, "invoices", "paid_date", nat=NEVER) > T)
+    issued = days(inv, "invoices", "issue_date") <= T
+    open_ = issued & (days(inv, "invoices", "paid_date", nat=NEVER) > T)
     # an open invoice's paid_amount is 0 in the data model, so its unpaid amount is amount
-    open_ar = group_sum(code[open_], n, floats(inv, "invoices", "amount")[open_])
+    amount = floats(inv, "invoices", "amount")
+    open_ar = group_sum(code[open_], n, amount[open_])
 
     orders = known.orders
     code = customer_codes(all_ids, orders["customer_id"], "orders")
@@ -99,8 +100,7 @@ def exposure(portfolio, as_of) -> pd.DataFrame:
         days(orders, "orders", "closed_date", nat=NEVER) > T)
     rest = floats(orders, "orders", "amount")
     if "order_id" in inv.columns:
-        issued = days(inv, "invoices", "issue_date") <= T
-        rest = np.maximum(rest - _invoiced(orders, inv[issued]), 0.0)
+        rest = np.maximum(rest - _invoiced(orders["order_id"], inv["order_id"], np.where(issued, amount, 0.0)), 0.0)
     open_orders = group_sum(code[open_o], n, rest[open_o])
 
     limit = floats(known.customers, "customers", "credit_limit")
@@ -112,15 +112,15 @@ def exposure(portfolio, as_of) -> pd.DataFrame:
     return out[onboarded].sort_index(kind="stable")
 
 
-def _invoiced(orders: pd.DataFrame, invoices: pd.DataFrame) -> np.ndarray:
-    """Amount invoiced against each row of ``orders``: the sum of ``invoices.amount`` by
-    ``invoices.order_id`` (empty ones and orders not in ``orders`` left out; order ids are
-    unique in a validated portfolio)."""
+def _invoiced(order_ids: pd.Series, invoice_order_ids: pd.Series, amount: np.ndarray) -> np.ndarray:
+    """Amount invoiced against each order of ``order_ids``: the sum of ``amount`` by the
+    invoices' ``invoice_order_ids`` (empty ones and orders not in ``order_ids`` left out;
+    order ids are unique in a validated portfolio)."""
     # Arrow's hash lookup: ~3x faster than pandas' get_indexer on the str dtype
-    position = pc.index_in(pa.array(invoices["order_id"]), value_set=pa.array(orders["order_id"]))
+    position = pc.index_in(pa.array(invoice_order_ids), value_set=pa.array(order_ids))
     position = position.fill_null(-1).to_numpy().astype(np.int64)
     known = position >= 0
-    return group_sum(position[known], len(orders), floats(invoices, "invoices", "amount")[known])
+    return group_sum(position[known], len(order_ids), amount[known])
 
 
 def _check_array(value, name: str, upper: float | None):
