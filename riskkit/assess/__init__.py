@@ -47,7 +47,14 @@ from .customer import (
     showcase_customer,
     warning_signals,
 )
-from .findings import contagion_findings, customer_findings, scorecard_findings, shape_sentence, validation_findings
+from .findings import (
+    contagion_findings,
+    customer_findings,
+    scorecard_findings,
+    shape_sentence,
+    thin_turn_sentence,
+    validation_findings,
+)
 from .model_validation import MigrationPeriod, ModelValidation, validate_model, validate_model_holdout
 from .network_pd import (
     NetworkPDEvaluation,
@@ -135,6 +142,7 @@ __all__ = [
     "contagion_findings",
     "customer_findings",
     "shape_sentence",
+    "thin_turn_sentence",
     "validate_model",
     "validate_model_holdout",
     "ModelValidation",
