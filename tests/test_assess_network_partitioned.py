@@ -1,0 +1,117 @@
+"""Network-adjusted PDs of a partitioned book on a real Dask LocalCluster equal
+``network_pd_scores`` (the pandas path) on the same book loaded whole, cross-partition
+relations included; bad input fails as it does on the pandas path."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import riskkit as rk
+from riskkit.assess import network_pd_partitioned, network_pd_scores
+from riskkit.graph import GraphInputError
+
+distributed = pytest.importorskip("distributed")
+
+pytestmark = pytest.mark.slow
+AS_OF = "2024-06-30"
+
+
+@pytest.fixture(scope="module")
+def book_path(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("netpart") / "book"
+    rk.datasets.write_partitioned_book(folder, 2400, 3, seed=11)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def whole(book_path):
+    return rk.data.load_portfolio(book_path)
+
+
+@pytest.fixture(scope="module")
+def client():
+    # the one cluster of this module
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def home(book_path):
+    """Partition of every customer, read from the files (not from the code under test)."""
+    book = rk.data.PartitionedBook.open(book_path)
+    return pd.concat([pd.read_parquet(book.file("customers", i), columns=["customer_id"]).assign(partition=i)
+                      for i in range(book.partitions)]).set_index("customer_id")["partition"]
+
+
+def test_network_pds_on_dask_equal_the_pandas_path_on_the_whole_book(book_path, whole, client, home):
+    expected = network_pd_scores(whole, AS_OF)
+    got = network_pd_partitioned(book_path, AS_OF, scheduler=client)
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
+    assert len(got) > 2000 and got["default"].sum() > 20 and got["contagion_default"].sum() > 0
+    assert (got["pd_network"] > got["pd"] + 1e-6).sum() > 500        # the adjustment does something
+    # relations across partitions are honoured: customers whose main source of contagion
+    # lives in another partition get the uplift the whole book gives them
+    source = got["main_source"].dropna()
+    source = source[source.isin(home.index)]
+    across = source[home.reindex(source.index).to_numpy() != home.reindex(source).to_numpy()]
+    assert len(across) >= 10
+    assert (got.loc[across.index, "pd_uplift"] > 0).all()
+
+
+def test_options_pass_through(book_path, whole, client):
+    # a stand-alone PD of our own (not the oracle), statement total assets as capital,
+    # a shorter window and lookback, half strength, two hops
+    ids = whole.customers["customer_id"]
+    pds = pd.Series(np.linspace(0.001, 0.2, len(ids)), index=ids.to_numpy())
+    options = dict(horizon_days=180, strength=0.5, capital="total_assets", lookback_days=90, max_hops=2)
+    expected = network_pd_scores(whole, "2023-12-31", pds, **options)
+    got = network_pd_partitioned(book_path, "2023-12-31", pds, scheduler=client, **options)
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
+    assert not got["pd"].equals(network_pd_scores(whole, "2023-12-31")["pd"])
+
+
+def test_as_of_after_the_data_warns_as_the_pandas_path(book_path, whole, client):
+    late = "2026-06-30"                    # the book's data end on 2025-12-31
+    with pytest.warns(rk.AsOfAfterDataWarning, match="build_graph"):
+        expected = network_pd_scores(whole, late)
+    with pytest.warns(rk.AsOfAfterDataWarning, match="build_graph"):
+        got = network_pd_partitioned(book_path, late, scheduler=client)
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
+
+
+def _message(call, error):
+    with pytest.raises(error) as info:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call()
+    return str(info.value)
+
+
+def test_bad_input_fails_as_on_the_pandas_path(book_path, whole, client):
+    ids = whole.customers["customer_id"]
+    partial = pd.Series(0.05, index=ids.iloc[5:].to_numpy())      # the first five are missing
+    cases = [
+        (dict(pd_values=partial), GraphInputError, "no stand-alone PD for customers at risk"),
+        (dict(pd_values=[0.1, 0.2]), GraphInputError, "Series or mapping"),
+        (dict(capital="turnover"), GraphInputError, "capital must be"),
+        (dict(horizon_days=0), GraphInputError, "horizon_days"),
+        (dict(as_of="2024-02-30"), GraphInputError, "as_of"),
+        (dict(as_of="1990-01-01"), GraphInputError, "onboarded"),
+    ]
+    for kwargs, error, words in cases:
+        kwargs = {"as_of": AS_OF, **kwargs}
+        expected = _message(lambda: network_pd_scores(whole, **kwargs), error)
+        got = _message(lambda: network_pd_partitioned(book_path, scheduler=client, **kwargs), error)
+        assert words in got
+        assert got == expected
+    assert ids.iloc[0] in _message(lambda: network_pd_partitioned(book_path, AS_OF, partial, scheduler=client),
+                                   GraphInputError)
+    with pytest.raises(TypeError, match="scheduler must be"):
+        network_pd_partitioned(book_path, AS_OF, scheduler=42)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        network_pd_partitioned(book_path / "nowhere", AS_OF, scheduler=client)
