@@ -4,6 +4,7 @@ relations included; bad input fails as it does on the pandas path."""
 
 from __future__ import annotations
 
+import shutil
 import warnings
 
 import numpy as np
@@ -82,6 +83,29 @@ def test_as_of_after_the_data_warns_as_the_pandas_path(book_path, whole, client)
     with pytest.warns(rk.AsOfAfterDataWarning, match="build_graph"):
         got = network_pd_partitioned(book_path, late, scheduler=client)
     pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
+
+
+def test_open_invoices_are_judged_at_the_end_of_the_whole_book(book_path, whole, client, tmp_path):
+    # one record dated 2026-06-30 in the last partition moves the end of the book's data
+    # by six months: invoices of the other partitions still open at the end, due in
+    # January to March 2026, then reach 90 days past due within the data and are defaults
+    # (labels.py) -- on the book loaded whole, hence on every partition too
+    later = tmp_path / "book"
+    shutil.copytree(book_path, later)
+    book = rk.data.PartitionedBook.open(later)
+    last = book.file("events", book.partitions - 1)
+    events = pd.read_parquet(last)
+    row = events[events["category"] == "business_change"].iloc[[0]]
+    row = row.assign(event_id="EV-LATE-1", date=pd.Timestamp("2026-06-30"))
+    pd.concat([events, row], ignore_index=True).to_parquet(last, index=False)
+    moved = rk.data.load_portfolio(later)
+    expected = network_pd_scores(moved, "2025-06-30")
+    got = network_pd_partitioned(later, "2025-06-30", scheduler=client)
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
+    before = network_pd_scores(whole, "2025-06-30")["default"]
+    gained = expected.index[(expected["default"] == 1) & (before.reindex(expected.index) == 0)]
+    first_partitions = pd.read_parquet(book.file("customers", 0), columns=["customer_id"])["customer_id"]
+    assert gained.isin(first_partitions).sum() >= 5
 
 
 def _message(call, error):
