@@ -4,14 +4,19 @@ relations included; bad input fails as it does on the pandas path."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import riskkit as rk
+from riskkit.cli import main
 from riskkit.assess import network_pd_partitioned, network_pd_scores
 from riskkit.graph import GraphInputError
 
@@ -19,6 +24,7 @@ distributed = pytest.importorskip("distributed")
 
 pytestmark = pytest.mark.slow
 AS_OF = "2024-06-30"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +41,8 @@ def whole(book_path):
 
 @pytest.fixture(scope="module")
 def client():
-    # the one cluster of this module
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+    # the one cluster of this module; on TCP so that a CLI subprocess can use it
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as c:
         yield c
 
@@ -139,3 +145,32 @@ def test_bad_input_fails_as_on_the_pandas_path(book_path, whole, client):
         network_pd_partitioned(book_path, AS_OF, scheduler=42)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         network_pd_partitioned(book_path / "nowhere", AS_OF, scheduler=client)
+
+
+def test_cli_rate_network_adds_the_network_pd_of_the_scorecard_pd(book_path, whole, client, tmp_path, capsys):
+    card, _ = rk.assess.fit_portfolio_scorecard(whole, ["2023-06-30"])     # any scorecard will do
+    model = tmp_path / "card.json"
+    model.write_text(card.to_json(), encoding="utf-8")
+    ratings = rk.assess.assess_portfolio(whole, AS_OF, card)
+    network = network_pd_scores(whole, AS_OF, ratings["pd"])
+    columns = ["pd_network", "pd_uplift", "main_source", "main_channel", "n_links"]
+    expected = ratings.join(network[columns])
+    args = ["rate", "--data", str(book_path), "--as-of", AS_OF, "--model", str(model), "--network"]
+    # a real subprocess on this module's cluster by its address ...
+    out = tmp_path / "dask.parquet"
+    run = subprocess.run([sys.executable, "-m", "riskkit.cli", *args, "--output", str(out),  # noqa: PLW1510
+                          "--scheduler", client.scheduler.address],
+                         capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                         cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"rated {len(expected)} customers as of {AS_OF}")
+    pd.testing.assert_frame_equal(pd.read_parquet(out).set_index("customer_id"), expected, rtol=1e-12)
+    # ... and pandas on the book loaded whole
+    out = tmp_path / "pandas.parquet"
+    assert main([*args, "--output", str(out), "--engine", "pandas"]) == 0
+    assert capsys.readouterr().out.startswith(f"rated {len(expected)} customers as of {AS_OF}")
+    got = pd.read_parquet(out).set_index("customer_id")
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
+    # customers in default on the date keep their rating and get no network PD
+    assert got["pd_network"].isna().sum() == len(ratings) - len(network) > 0
+    assert "default" not in got.columns                  # outcomes after as_of are not written
