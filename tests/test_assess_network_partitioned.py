@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import riskkit as rk
-from riskkit.cli import main
 from riskkit.assess import network_pd_partitioned, network_pd_scores
+from riskkit.cli import main
 from riskkit.graph import GraphInputError
 
 distributed = pytest.importorskip("distributed")
@@ -75,7 +75,8 @@ def test_options_pass_through(book_path, whole, client):
     # a shorter window and lookback, half strength, two hops
     ids = whole.customers["customer_id"]
     pds = pd.Series(np.linspace(0.001, 0.2, len(ids)), index=ids.to_numpy())
-    options = dict(horizon_days=180, strength=0.5, capital="total_assets", lookback_days=90, max_hops=2)
+    options = {"horizon_days": 180, "strength": 0.5, "capital": "total_assets", "lookback_days": 90,
+               "max_hops": 2}
     expected = network_pd_scores(whole, "2023-12-31", pds, **options)
     got = network_pd_partitioned(book_path, "2023-12-31", pds, scheduler=client, **options)
     pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
@@ -114,11 +115,10 @@ def test_open_invoices_are_judged_at_the_end_of_the_whole_book(book_path, whole,
     assert gained.isin(first_partitions).sum() >= 5
 
 
-def _message(call, error):
-    with pytest.raises(error) as info:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            call()
+def _message(error, func, *args, **kwargs) -> str:
+    with pytest.raises(error) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        func(*args, **kwargs)
     return str(info.value)
 
 
@@ -126,21 +126,21 @@ def test_bad_input_fails_as_on_the_pandas_path(book_path, whole, client):
     ids = whole.customers["customer_id"]
     partial = pd.Series(0.05, index=ids.iloc[5:].to_numpy())      # the first five are missing
     cases = [
-        (dict(pd_values=partial), GraphInputError, "no stand-alone PD for customers at risk"),
-        (dict(pd_values=[0.1, 0.2]), GraphInputError, "Series or mapping"),
-        (dict(capital="turnover"), GraphInputError, "capital must be"),
-        (dict(horizon_days=0), GraphInputError, "horizon_days"),
-        (dict(as_of="2024-02-30"), GraphInputError, "as_of"),
-        (dict(as_of="1990-01-01"), GraphInputError, "onboarded"),
+        ({"pd_values": partial}, "no stand-alone PD for customers at risk"),
+        ({"pd_values": [0.1, 0.2]}, "Series or mapping"),
+        ({"capital": "turnover"}, "capital must be"),
+        ({"horizon_days": 0}, "horizon_days"),
+        ({"as_of": "2024-02-30"}, "as_of"),
+        ({"as_of": "1990-01-01"}, "onboarded"),
     ]
-    for kwargs, error, words in cases:
+    for kwargs, words in cases:
         kwargs = {"as_of": AS_OF, **kwargs}
-        expected = _message(lambda: network_pd_scores(whole, **kwargs), error)
-        got = _message(lambda: network_pd_partitioned(book_path, scheduler=client, **kwargs), error)
+        expected = _message(GraphInputError, network_pd_scores, whole, **kwargs)
+        got = _message(GraphInputError, network_pd_partitioned, book_path, scheduler=client, **kwargs)
         assert words in got
         assert got == expected
-    assert ids.iloc[0] in _message(lambda: network_pd_partitioned(book_path, AS_OF, partial, scheduler=client),
-                                   GraphInputError)
+    assert ids.iloc[0] in _message(GraphInputError, network_pd_partitioned, book_path, AS_OF, partial,
+                                   scheduler=client)
     with pytest.raises(TypeError, match="scheduler must be"):
         network_pd_partitioned(book_path, AS_OF, scheduler=42)
     with pytest.raises(FileNotFoundError, match="does not exist"):

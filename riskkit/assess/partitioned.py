@@ -25,12 +25,10 @@ batch rating of a partitioned book has no network adjustment; compare it with
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import pandas as pd
-
 from typing import Any
 
 import networkx as nx
+import pandas as pd
 
 from .._core.dates import check_as_of, check_as_of_in_period
 from ..data.engine import dask_client, map_partitions
@@ -38,10 +36,20 @@ from ..data.portfolio import Portfolio
 from ..data.privacy import PII_COLUMNS
 from ..graph import build_graph
 from ..profile import build_profile, first_default_dates
-from ..profile.partitioned import book_data_end, development_sample_partitioned, open_book
-from ._graph import latest_statement_value
-from .network_pd import _BookFacts, _capital_column, _check_options, _scores, _setup_from_facts
+from ..profile.partitioned import (
+    book_data_end,
+    development_sample_partitioned,
+    open_book,
+)
 from ..scoring import ExpertScorecard, RatingRules, Scorecard
+from ._graph import latest_statement_value
+from .network_pd import (
+    _BookFacts,
+    _capital_column,
+    _check_options,
+    _scores,
+    _setup_from_facts,
+)
 from .pipeline import (
     DEFAULT_LGD,
     MODEL_FEATURES,
