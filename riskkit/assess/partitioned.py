@@ -18,8 +18,8 @@ lives in another partition are all present after the concatenation.
 
 Not here: contagion stress and group (linked party) views of :mod:`riskkit.graph` /
 :mod:`riskkit.assess.network_tables`, which need the exposures of the whole book.  A
-batch rating of a partitioned book has no network adjustment; compare it with
-``assess_portfolio``, which has none either.
+batch rating of a partitioned book (:func:`assess_partitioned`) has no network
+adjustment, as ``assess_portfolio`` has none; ``riskkit rate --network`` joins the two.
 """
 
 from __future__ import annotations
