@@ -24,7 +24,8 @@ the recorded figures.  ``--record FILE`` appends each step's JSON line to ``FILE
 
 Steps: ``synth`` (write the book), ``validate`` (``riskkit validate-data``), ``profile``
 (``riskkit profile --as-of 2024-06-30``), ``rate`` (``riskkit rate --as-of 2024-06-30
---model MODEL``).  The rating model is developed once (when ``--model`` is missing: the pandas
+--model MODEL``) and, only when asked (``--steps synth,rate,rate_network``), ``rate_network``
+(the same with ``--network``: the network-adjusted PDs on top).  The rating model is developed once (when ``--model`` is missing: the pandas
 ``fit_portfolio_scorecard`` on a 10,000-customer book) so that every size is rated by
 the same scorecard; developing a scorecard is not part of the figures.
 """
@@ -117,6 +118,9 @@ def run_steps(n_customers: int, partitions: int | None, pandas: bool, work: Path
                     "--output", str(work / "profile.parquet")],
         "rate": [*cli, "rate", "--data", str(book), "--as-of", AS_OF, "--model", str(model),
                  "--output", str(work / "ratings.parquet")],
+        # the rating plus the network-adjusted PD (riskkit.assess.network_pd_partitioned)
+        "rate_network": [*cli, "rate", "--data", str(book), "--as-of", AS_OF, "--model", str(model),
+                         "--output", str(work / "ratings_network.parquet"), "--network"],
     }
     label = "pandas" if pandas else f"dask, {partitions} partitions"
     rows = []
@@ -178,7 +182,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--record", type=Path, default=None, help="append each step's JSON line to this file")
     args = parser.parse_args()
-    if "rate" in args.steps and not args.model.exists():
+    if "rate" in args.steps and not args.model.exists():    # rate and rate_network
         fit_model(args.model)
     if args.n_customers is None:
         return compare(5_000 if QUICK else 50_000, args.model, args.seed)

@@ -262,6 +262,10 @@ def _profile(args) -> int:
     return 0
 
 
+#: what ``rate --network`` adds to the ratings (:func:`riskkit.assess.network_pd_scores`)
+NETWORK_PD_COLUMNS = ("pd_network", "pd_uplift", "main_source", "main_channel", "n_links")
+
+
 def _rate(args) -> int:
     from ._core.dates import check_as_of
     from .assess import development_dates, fit_portfolio_scorecard
@@ -281,14 +285,23 @@ def _rate(args) -> int:
             if scorecard is None:
                 scorecard, _ = fit_scorecard_partitioned(args.data, dates, scheduler=client)
             ratings = assess_partitioned(args.data, as_of, scorecard, scheduler=client)
+            if args.network:
+                from .assess import network_pd_partitioned
+
+                network = network_pd_partitioned(args.data, as_of, ratings["pd"], scheduler=client)
     else:
-        from .assess import assess_portfolio
+        from .assess import assess_portfolio, network_pd_scores
         from .data import load_portfolio
 
         portfolio = load_portfolio(args.data)
         if scorecard is None:
             scorecard, _ = fit_portfolio_scorecard(portfolio, dates)
         ratings = assess_portfolio(portfolio, as_of, scorecard)
+        if args.network:
+            network = network_pd_scores(portfolio, as_of, ratings["pd"])
+    if args.network:
+        # the adjustment only: the outcome columns of network_pd_scores look past as_of
+        ratings = ratings.join(network[list(NETWORK_PD_COLUMNS)])
     ratings.reset_index().to_parquet(target, index=False)
     grades = ratings["grade"].value_counts().sort_index()
     print(f"rated {len(ratings)} customers as of {as_of.date()} into {target}; grades: "
@@ -366,13 +379,16 @@ def build_parser() -> argparse.ArgumentParser:
                            "(riskkit synth --partitions) is processed partition by partition on Dask (a 2-worker "
                            "LocalCluster unless --scheduler gives a running scheduler); a folder of table "
                            "files is loaded whole and processed with pandas. Same results either way."
-                           + (" Ratings carry no network adjustment." if name == "rate" else ""))
+                           + (" Ratings carry no network adjustment unless --network." if name == "rate" else ""))
         p.add_argument("--data", required=True, help="portfolio folder or partitioned book")
         p.add_argument("--as-of", required=True, help="date, YYYY-MM-DD")
         p.add_argument("--output", required=True, help="Parquet file to write")
         if name == "rate":
             p.add_argument("--model", default=None, help="scorecard JSON (default: develop one on the book's "
                            "history, three dates, see riskkit.assess.development_dates)")
+            p.add_argument("--network", action="store_true", help="add the network-adjusted PD of the scorecard "
+                           "PD (" + ", ".join(NETWORK_PD_COLUMNS) + "; riskkit.assess.network_pd_scores), "
+                           "empty for customers already in default on the date")
         p.add_argument("--engine", choices=("pandas", "dask"), default=None, help=engine_help)
         p.add_argument("--scheduler", default=None, help="address of a running dask scheduler, e.g. "
                        "tcp://10.0.0.5:8786 (default: a LocalCluster of 2 single-threaded workers)")

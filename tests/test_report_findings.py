@@ -14,8 +14,10 @@ from riskkit.assess import (
     customer_findings,
     scorecard_findings,
     shape_sentence,
+    thin_turn_sentence,
     validation_findings,
 )
+from riskkit.scoring.binning import FeatureBinning
 
 
 def test_shape_sentence_names_every_shape_chosen():
@@ -146,3 +148,73 @@ def test_scorecard_development_findings_name_the_shape_of_every_model_feature():
     # the test-sample AUC quoted is sklearn's on the scorecard's test PDs
     from sklearn.metrics import roc_auc_score
     assert f"AUC of {roc_auc_score(dev.y_test, dev.pd_test()):.3f}" in findings[0]
+
+
+# -- turns resting on few events ----------------------------------------------------------
+
+def _binning(events, woe, trend):
+    """A numeric binning with len(events) regular bins and an empty missing bin."""
+    events = np.array([*events, 0], dtype=float)
+    return FeatureBinning(name="x", kind="numeric", splits=[float(i) for i in range(1, len(woe))],
+                          nonevents=np.full(events.size, 100.0), events=events,
+                          woe=np.array([*woe, 0.0]), trend=trend)
+
+
+@pytest.mark.parametrize("events, woe, trend, expected", [
+    # the sample book's cash_ratio: a peak at the sixth bin, 84+62+24+16+12 = 198 events
+    # before it, 7 after it, 1 in it
+    ([84, 62, 24, 16, 12, 1, 7], [-2.22, -0.99, 0.03, 0.26, 1.16, 3.65, 1.99], "peak", 7),
+    # a valley at the third bin: 3+16 before, 57+42+23 after
+    ([3, 16, 63, 57, 42, 23], [2.3, 0.05, -0.9, -0.12, 0.2, 0.4], "valley", 19),
+    ([5, 5, 5], [-1.0, 0.0, 1.0], "ascending", None),
+])
+def test_turn_events_counts_the_thinner_side_of_the_turn(events, woe, trend, expected):
+    assert _binning(events, woe, trend).turn_events == expected
+
+
+def test_thin_turn_sentence_names_only_turns_below_the_bar():
+    shapes = {"cash": "peak", "dso": "peak", "age": "valley", "dpd": "descending"}
+    events = {"cash": 7, "dso": 42, "age": 1, "dpd": None}
+    assert thin_turn_sentence(shapes, events) == (
+        "2 turns rest on fewer than 10 development events on their thinner side: the peak of cash (7 events) "
+        "and the valley of age (1 event); such a turn may not hold on later data, so check it out of time or "
+        "force the feature monotone.")
+    assert thin_turn_sentence(shapes, events, min_turn_events=5) == (
+        "One turn rests on fewer than 5 development events on its thinner side: the valley of age (1 event); "
+        "such a turn may not hold on later data, so check it out of time or force the feature monotone.")
+    assert thin_turn_sentence(shapes, events, min_turn_events=1) is None
+
+
+def test_scorecard_findings_add_the_thin_turns_after_the_shapes():
+    outcome = pd.DataFrame({"observations": [700, 300], "bads": [210, 90], "bad_rate": [0.3, 0.3]},
+                           index=["train", "test"])
+    discrimination = pd.DataFrame({"auc": [0.82, 0.79], "auc_ci_lower": [0.78, 0.74],
+                                   "auc_ci_upper": [0.86, 0.84], "gini": [0.64, 0.58]}, index=["train", "test"])
+    iv = pd.DataFrame({"iv": [0.3, 0.2], "band": ["strong", "medium"],
+                       "selection": ["in the model", "in the model"]}, index=["a", "b"])
+    shapes = {"a": "descending", "b": "peak"}
+    thin = scorecard_findings(outcome, discrimination, iv, shapes, "train", "test", turn_events={"a": None, "b": 3})
+    thick = scorecard_findings(outcome, discrimination, iv, shapes, "train", "test", turn_events={"a": None, "b": 30})
+    assert len(thin) == len(thick) + 1 and thin[:4] == thick
+    assert thin[4].startswith("One turn rests on fewer than 10 development events") and "peak of b (3 events)" in thin[4]
+
+
+def test_scorecard_development_names_its_thin_turns():
+    data = rk.datasets.load_german_credit()
+    dev = rk.assess.develop_scorecard_holdout(data.drop(columns="bad"), data["bad"], test_size=0.3, seed=42)
+    # the events on each side of every turn, read from the binning tables, not from turn_events
+    thinner = {}
+    for f in dev.scorecard.features_:
+        table = dev.scorecard.binner_.binnings_[f].table()
+        regular = table.iloc[:dev.scorecard.binner_.binnings_[f].n_regular]
+        shape = table["shape"].iloc[0]
+        if shape in ("peak", "valley"):
+            turn = regular["woe"].idxmax() if shape == "peak" else regular["woe"].idxmin()
+            thinner[f] = min(regular.loc[:turn - 1, "events"].sum(), regular.loc[turn + 1:, "events"].sum())
+    assert thinner, "the German Credit scorecard has no turning feature any more: pick another example"
+    bar = max(thinner.values()) + 1  # every turn is thinner than this
+    findings = dev.key_findings(min_turn_events=bar)
+    sentence = next(s for s in findings if "development events on" in s)
+    for f, n in thinner.items():
+        assert f"of {f} ({n} event" in sentence
+    assert not any("development events on" in s for s in dev.key_findings(min_turn_events=min(thinner.values())))

@@ -8,6 +8,8 @@ other; this layer wires them to a Portfolio:
 - :mod:`~riskkit.assess.customer`: the one-customer view;
 - :mod:`~riskkit.assess.network_pd`: does the network adjustment recover contagion
   defaults (out-of-sample evaluation, strength calibration);
+- :mod:`~riskkit.assess.partitioned`: batch rating and network PDs of a partitioned book
+  on Dask;
 - :mod:`~riskkit.assess.network_tables`: our exposure in groups and circles, a party's direct
   relations;
 - :mod:`~riskkit.assess.backtest`: out-of-time and hold-out back-test runners;
@@ -47,7 +49,14 @@ from .customer import (
     showcase_customer,
     warning_signals,
 )
-from .findings import contagion_findings, customer_findings, scorecard_findings, shape_sentence, validation_findings
+from .findings import (
+    contagion_findings,
+    customer_findings,
+    scorecard_findings,
+    shape_sentence,
+    thin_turn_sentence,
+    validation_findings,
+)
 from .model_validation import MigrationPeriod, ModelValidation, validate_model, validate_model_holdout
 from .network_pd import (
     NetworkPDEvaluation,
@@ -74,7 +83,7 @@ from .book import (
     portfolio_assessment,
 )
 from .limits_backtest import BACKTEST_GOALS, LimitBacktest, LimitBacktestError, backtest_limits
-from .partitioned import assess_partitioned, fit_scorecard_partitioned
+from .partitioned import assess_partitioned, fit_scorecard_partitioned, network_pd_partitioned
 from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
 from .scorecard_development import (
     ScorecardDevelopment,
@@ -89,6 +98,7 @@ __all__ = [
     # the same on a partitioned book, on Dask
     "assess_partitioned",
     "fit_scorecard_partitioned",
+    "network_pd_partitioned",
     "development_dates",
     "MODEL_FEATURES",
     "DEFAULT_LGD",
@@ -135,6 +145,7 @@ __all__ = [
     "contagion_findings",
     "customer_findings",
     "shape_sentence",
+    "thin_turn_sentence",
     "validate_model",
     "validate_model_holdout",
     "ModelValidation",

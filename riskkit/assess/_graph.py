@@ -58,9 +58,16 @@ def default_capital(G: nx.Graph, portfolio: Any, as_of: Any) -> pd.Series:
         Indexed by node, float.
     """
     as_of = check_as_of(as_of)
+    equity = None if portfolio is None else latest_statement_value(portfolio, as_of, "equity")
+    return capital_from_statements(G, equity)
+
+
+def capital_from_statements(G: nx.Graph, equity: pd.Series | None) -> pd.Series:
+    """:func:`default_capital` from the equity of the statements in use, per customer,
+    already looked up (:func:`latest_statement_value`; None: no statements)."""
     capital = pd.Series({v: d.get("registered_capital", np.nan) for v, d in G.nodes(data=True)}, dtype="float64")
-    if portfolio is not None:
-        equity = latest_statement_value(portfolio, as_of, "equity").clip(lower=0.0)
+    if equity is not None:
+        equity = equity.clip(lower=0.0)
         equity = equity[equity.index.isin(capital.index)]
         capital.loc[equity.index] = equity.to_numpy()
     return capital

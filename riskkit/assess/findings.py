@@ -58,10 +58,31 @@ def shape_sentence(shapes: Mapping[str, str]) -> str:
             f"{'; '.join(parts)}; {turn}.")
 
 
+def thin_turn_sentence(shapes: Mapping[str, str], turn_events: Mapping[str, int | None],
+                       min_turn_events: int = 10) -> str | None:
+    """The sentence naming peaks and valleys that rest on fewer than ``min_turn_events`` events.
+
+    ``turn_events`` maps feature -> :attr:`riskkit.scoring.binning.FeatureBinning.turn_events`
+    (events on the thinner side of the turn).  None when no turn is that thin.
+    """
+    thin = [(f, shapes[f], int(turn_events[f])) for f in shapes
+            if shapes[f] in ("peak", "valley") and turn_events.get(f) is not None
+            and turn_events[f] < min_turn_events]
+    if not thin:
+        return None
+    named = _list([f"the {shape} of {f} ({n} event{'s' if n != 1 else ''})" for f, shape, n in thin])
+    one = len(thin) == 1
+    return (f"{'One turn rests' if one else f'{len(thin)} turns rest'} on fewer than {min_turn_events} development "
+            f"events on {'its' if one else 'their'} thinner side: {named}; such a turn may not hold on later data, "
+            f"so check it out of time or force the feature monotone.")
+
+
 # ------------------------------------------------------------------------------- scorecard
 def scorecard_findings(outcome: pd.DataFrame, discrimination: pd.DataFrame, iv_table: pd.DataFrame,
                        shapes: Mapping[str, str], train_name: str, test_name: str,
-                       challenger: pd.DataFrame | None = None, alpha: float = 0.05) -> list[str]:
+                       challenger: pd.DataFrame | None = None, alpha: float = 0.05,
+                       turn_events: Mapping[str, int | None] | None = None,
+                       min_turn_events: int = 10) -> list[str]:
     """Key findings of a scorecard development.
 
     Parameters
@@ -83,12 +104,18 @@ def scorecard_findings(outcome: pd.DataFrame, discrimination: pd.DataFrame, iv_t
         ``auc_challenger``, ``pvalue``).
     alpha : float
         Level of the challenger test.
+    turn_events : mapping, optional
+        Model feature -> events on the thinner side of its turn
+        (:attr:`~riskkit.scoring.binning.FeatureBinning.turn_events`); with it, turns
+        resting on fewer than ``min_turn_events`` events are named (:func:`thin_turn_sentence`).
+    min_turn_events : int, default 10
 
     Returns
     -------
     list of str
         Discrimination on the test sample against development; samples; features kept and
-        the strongest; WoE shapes; (with ``challenger``) the challenger test.
+        the strongest; WoE shapes; thin turns (if any); (with ``challenger``) the challenger
+        test.
     """
     test, train = discrimination.loc[test_name], discrimination.loc[train_name]
     inside = train["auc_ci_lower"] <= test["auc"] <= train["auc_ci_upper"]
@@ -115,6 +142,9 @@ def scorecard_findings(outcome: pd.DataFrame, discrimination: pd.DataFrame, iv_t
                  f"check for leakage")
     out.append(text + ".")
     out.append(shape_sentence(shapes))
+    thin = None if turn_events is None else thin_turn_sentence(shapes, turn_events, min_turn_events)
+    if thin is not None:
+        out.append(thin)
     if challenger is not None and len(challenger):
         row = challenger.iloc[0]
         differ = row["pvalue"] < alpha

@@ -11,6 +11,7 @@ date, to be applied out of time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,7 @@ from ..graph import (
 )
 from ..profile import first_default_dates
 from ..validation import auc, delong_test
-from ._graph import default_capital, is_portfolio, latest_statement_value
+from ._graph import capital_from_statements, is_portfolio, latest_statement_value
 
 __all__ = [
     "NetworkPDEvaluation",
@@ -62,9 +63,52 @@ class _Setup:
     default_pd: float
 
 
-def _standalone_pd(portfolio: Any, pd_values: Any, ids: pd.Index) -> pd.Series:
+@dataclass(frozen=True)
+class _BookFacts:
+    """What the network PDs read from the whole book, looked up once.
+
+    :func:`_book_facts` takes them from a Portfolio in memory;
+    :func:`riskkit.assess.network_pd_partitioned` gathers them partition by partition
+    on Dask.  Everything else of :class:`_Setup` is computed from these.
+    """
+
+    customers: pd.DataFrame
+    #: :func:`riskkit.profile.first_default_dates` of the whole book (NaT: never)
+    first_default: pd.Series
+    #: ``customer_id``, ``true_pd``, ``contagion_default`` of a synthetic book, else None
+    truth: pd.DataFrame | None
+    #: the statement column the capital choice reads, on ``as_of``, per customer (None: none read)
+    statement: pd.Series | None
+    #: the relationship graph on a date (:func:`riskkit.graph.build_graph` of the book)
+    graph_on: Callable[[pd.Timestamp], nx.Graph]
+
+
+def _check_options(as_of: Any, horizon_days: int, lookback_days: int) -> pd.Timestamp:
+    try:
+        ts = check_as_of(as_of)
+    except (TypeError, ValueError) as exc:
+        raise GraphInputError(str(exc)) from None
+    if not horizon_days > 0:
+        raise GraphInputError(f"horizon_days must be > 0, got {horizon_days}")
+    if not lookback_days >= 0:
+        raise GraphInputError(f"lookback_days must be >= 0, got {lookback_days}")
+    return ts
+
+
+def _capital_column(capital: Any) -> str | None:
+    """The statement column ``capital`` reads (None: it reads no statement)."""
+    if capital is None:
+        return "equity"                     # the kit's one capital definition, default_capital
+    if not isinstance(capital, str) or capital == "registered_capital":
+        return None
+    if capital not in ("total_assets", "equity"):
+        raise GraphInputError(f"capital must be 'total_assets', 'equity', 'registered_capital', a mapping or a Series; "
+                              f"got {capital!r}")
+    return capital
+
+
+def _standalone_pd(truth: pd.DataFrame | None, pd_values: Any, ids: pd.Index) -> pd.Series:
     if pd_values is None:
-        truth = getattr(portfolio, "truth", None)
         if truth is None or "true_pd" not in truth.columns:
             raise GraphInputError("pd_values: none given and the portfolio has no truth.true_pd; pass pd_values= "
                                   "(stand-alone PD per customer)")
@@ -88,45 +132,49 @@ def _standalone_pd(portfolio: Any, pd_values: Any, ids: pd.Index) -> pd.Series:
     return out
 
 
-def _capital(portfolio: Any, as_of: pd.Timestamp, G: nx.Graph, capital: Any) -> pd.Series | str:
+def _capital(statement: pd.Series | None, G: nx.Graph, capital: Any) -> pd.Series | str:
     if capital is None:
-        return default_capital(G, portfolio, as_of).dropna()
-    if not isinstance(capital, str) or capital == "registered_capital":
+        return capital_from_statements(G, statement).dropna()
+    if _capital_column(capital) is None:
         return capital
-    if capital not in ("total_assets", "equity"):
-        raise GraphInputError(f"capital must be 'total_assets', 'equity', 'registered_capital', a mapping or a Series; "
-                              f"got {capital!r}")
     reg = pd.Series({v: d.get("registered_capital", np.nan) for v, d in G.nodes(data=True)}, dtype="float64")
-    stated = latest_statement_value(portfolio, as_of, capital)
-    stated = stated[stated.index.isin(reg.index) & (stated > 0)]
+    stated = statement[statement.index.isin(reg.index) & (statement > 0)]
     reg.loc[stated.index] = stated.to_numpy()
     return reg.dropna()
+
+
+def _book_facts(portfolio: Any, ts: pd.Timestamp, capital: Any) -> _BookFacts:
+    column = _capital_column(capital)
+    return _BookFacts(customers=portfolio.customers, first_default=first_default_dates(portfolio),
+                      truth=getattr(portfolio, "truth", None),
+                      statement=None if column is None else latest_statement_value(portfolio, ts, column),
+                      graph_on=lambda day: build_graph(portfolio, day))
 
 
 def _setup(portfolio: Any, as_of: Any, pd_values: Any, *, horizon_days: int, capital: Any,
            lookback_days: int, graph: nx.Graph | None) -> _Setup:
     if not is_portfolio(portfolio):
         raise GraphInputError(f"expected a riskkit Portfolio, got {type(portfolio).__name__}")
-    try:
-        ts = check_as_of(as_of)
-    except (TypeError, ValueError) as exc:
-        raise GraphInputError(str(exc)) from None
-    if not horizon_days > 0:
-        raise GraphInputError(f"horizon_days must be > 0, got {horizon_days}")
-    if not lookback_days >= 0:
-        raise GraphInputError(f"lookback_days must be >= 0, got {lookback_days}")
-    cust = portfolio.customers
+    ts = _check_options(as_of, horizon_days, lookback_days)
+    return _setup_from_facts(_book_facts(portfolio, ts, capital), ts, pd_values, horizon_days=horizon_days,
+                             capital=capital, lookback_days=lookback_days, graph=graph)
+
+
+def _setup_from_facts(facts: _BookFacts, ts: pd.Timestamp, pd_values: Any, *, horizon_days: int, capital: Any,
+                      lookback_days: int, graph: nx.Graph | None) -> _Setup:
+    """:class:`_Setup` from the book's facts (arguments checked by :func:`_check_options`)."""
+    cust = facts.customers
     onboarded = cust["onboarded"] if "onboarded" in cust.columns else pd.Series(pd.NaT, index=cust.index)
     known = pd.Index(cust.loc[onboarded.isna() | (onboarded <= ts), "customer_id"])
     if known.empty:
         raise GraphInputError(f"no customer is onboarded on or before as_of {ts.date()}")
     # the kit's one default definition (90+ DPD, bankruptcy or a recorded default)
-    first = first_default_dates(portfolio).dropna()
+    first = facts.first_default.dropna()
     prior = first[first <= ts]
     population = known[~known.isin(prior.index)]
     if population.empty:
         raise GraphInputError(f"every customer known on {ts.date()} has already defaulted")
-    standalone = _standalone_pd(portfolio, pd_values, population)
+    standalone = _standalone_pd(facts.truth, pd_values, population)
 
     # a default is a fact: a recent one transmits with certainty, an old one has done its damage
     recent = prior[prior > ts - pd.Timedelta(days=lookback_days)].index
@@ -137,16 +185,16 @@ def _setup(portfolio: Any, as_of: Any, pd_values: Any, *, horizon_days: int, cap
     end = ts + pd.Timedelta(days=horizon_days)
     when = first.reindex(population)
     labels = pd.DataFrame({"default": ((when > ts) & (when <= end)).astype("int64")}, index=population)
-    truth = getattr(portfolio, "truth", None)
+    truth = facts.truth
     if truth is not None and "contagion_default" in truth.columns:
         induced = truth.set_index("customer_id")["contagion_default"].astype(bool).reindex(population, fill_value=False)
         labels["contagion_default"] = (labels["default"].astype(bool) & induced).astype("int64")
-    G = build_graph(portfolio, ts) if graph is None else graph
+    G = facts.graph_on(ts) if graph is None else graph
     missing = [v for v in population if v not in G]
     if missing:
         raise GraphInputError(f"graph: customers at risk missing from the given graph {format_ids(missing)}")
     return _Setup(as_of=ts, graph=G, pd_all=pd_all, population=population, labels=labels,
-                  capital=_capital(portfolio, ts, G, capital), default_pd=float(standalone.median()))
+                  capital=_capital(facts.statement, G, capital), default_pd=float(standalone.median()))
 
 
 def _scores(setup: _Setup, *, strength: float, transmission: Any, max_hops: int,

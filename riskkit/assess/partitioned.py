@@ -1,27 +1,55 @@
-"""Batch rating of a partitioned book on Dask: :func:`assess_portfolio` partition by partition.
+"""Batch rating and network PDs of a partitioned book on Dask.
 
-Every column of :func:`assess_portfolio` (expert score, scorecard points and PD, the
-rating rules' grade, exposure, expected loss) is a function of one customer's own
-records, so each Dask task rates one partition, read from disk on the worker, and the
-ratings are concatenated; the result equals ``assess_portfolio(whole_book, ...)``.
+:func:`assess_partitioned`: every column of :func:`assess_portfolio` (expert score,
+scorecard points and PD, the rating rules' grade, exposure, expected loss) is a function
+of one customer's own records, so each Dask task rates one partition, read from disk on
+the worker, and the ratings are concatenated; the result equals
+``assess_portfolio(whole_book, ...)``.
 
-Not partition-wise, hence not here: network PDs, contagion stress and group (linked
-party) views of :mod:`riskkit.graph` / :mod:`riskkit.assess.network_pd`, which need the
-whole relations table.  A batch rating of a partitioned book has no network adjustment;
-compare it with ``assess_portfolio``, which has none either.
+:func:`network_pd_partitioned`: the network-adjusted PDs of
+:func:`riskkit.assess.network_pd_scores` need the whole relations table, but that table
+is small (about 0.9 relations per customer); what needs the big tables (invoices,
+events, defaults, statements) is per customer.  Each task returns its partition's
+customers, relations, first default dates (:func:`riskkit.profile.first_default_dates`
+with the whole book's end of data), the statement values the capital choice reads and
+its truth columns; the client concatenates them and runs the graph part once.  A
+relation is stored with the partition of its ``src``, so relations whose counterparty
+lives in another partition are all present after the concatenation.
+
+Not here: contagion stress and group (linked party) views of :mod:`riskkit.graph` /
+:mod:`riskkit.assess.network_tables`, which need the exposures of the whole book.  A
+batch rating of a partitioned book (:func:`assess_partitioned`) has no network
+adjustment, as ``assess_portfolio`` has none; ``riskkit rate --network`` joins the two.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import networkx as nx
 import pandas as pd
 
-from .._core.dates import check_as_of
-from ..data.engine import map_partitions
-from ..profile import build_profile
-from ..profile.partitioned import development_sample_partitioned, open_book
+from .._core.dates import check_as_of, check_as_of_in_period
+from ..data.engine import dask_client, map_partitions
+from ..data.portfolio import Portfolio
+from ..data.privacy import PII_COLUMNS
+from ..graph import build_graph
+from ..profile import build_profile, first_default_dates
+from ..profile.partitioned import (
+    book_data_end,
+    development_sample_partitioned,
+    open_book,
+)
 from ..scoring import ExpertScorecard, RatingRules, Scorecard
+from ._graph import latest_statement_value
+from .network_pd import (
+    _BookFacts,
+    _capital_column,
+    _check_options,
+    _scores,
+    _setup_from_facts,
+)
 from .pipeline import (
     DEFAULT_LGD,
     MODEL_FEATURES,
@@ -29,7 +57,7 @@ from .pipeline import (
     fit_portfolio_scorecard,
 )
 
-__all__ = ["assess_partitioned", "fit_scorecard_partitioned"]
+__all__ = ["assess_partitioned", "fit_scorecard_partitioned", "network_pd_partitioned"]
 
 
 def _rate_task(book, partition, as_of, scorecard, expert, rules, lgd, validate) -> pd.DataFrame:
@@ -76,3 +104,103 @@ def fit_scorecard_partitioned(book, as_of_dates: Sequence, horizon_days: int = 3
     sample = development_sample_partitioned(book, list(as_of_dates), horizon_days=horizon_days, scheduler=scheduler)
     return fit_portfolio_scorecard(None, as_of_dates, horizon_days=horizon_days, features=features,
                                    scorecard=scorecard, sample=sample)
+
+
+#: truth columns the network PDs read (the oracle stand-alone PD, the contagion label)
+_TRUTH_COLUMNS = ("customer_id", "true_pd", "contagion_default")
+
+
+def _network_facts_task(book, partition, as_of, data_end, statement_column, validate) -> dict:
+    """The small frames of one partition that the network PDs need (see the module docstring)."""
+    part = book.read_partition(partition, validate=validate)
+    truth = part.truth
+    if truth is not None:
+        truth = truth[[c for c in _TRUTH_COLUMNS if c in truth.columns]]
+    customers = part.customers
+    return {
+        # personal data never reach graph nodes (build_graph drops them): leave them on the worker
+        "customers": customers.drop(columns=[c for c in PII_COLUMNS if c in customers.columns]),
+        "relations": part.relations,
+        "first_default": first_default_dates(part, data_end=data_end),
+        "statement": None if statement_column is None else latest_statement_value(part, as_of, statement_column),
+        "truth": truth,
+    }
+
+
+def _concat(parts: list[dict], key: str, **kwargs):
+    frames = [p[key] for p in parts if p[key] is not None]
+    return pd.concat(frames, **kwargs) if frames else None
+
+
+def network_pd_partitioned(
+    book,
+    as_of: Any,
+    pd_values: Any = None,
+    *,
+    horizon_days: int = 365,
+    strength: float = 1.0,
+    transmission: Any = None,
+    capital: Any = None,
+    lookback_days: int = 365,
+    max_hops: int = 3,
+    graph: nx.Graph | None = None,
+    scheduler=None,
+    validate: bool = True,
+) -> pd.DataFrame:
+    """:func:`riskkit.assess.network_pd_scores` of a partitioned book: the per-customer
+    facts on Dask, the graph part once in this process.
+
+    Parameters
+    ----------
+    book : PartitionedBook or path
+    as_of, pd_values, horizon_days, strength, transmission, capital, lookback_days, max_hops, graph
+        As in :func:`riskkit.assess.network_pd_scores`.
+    scheduler : None, str or distributed.Client
+        See :func:`riskkit.data.engine.dask_client` (None: a 2-worker LocalCluster).
+    validate : bool, default True
+        Each task checks its partition against the data model first (rules across
+        partitions are :func:`riskkit.data.validate_partitioned`'s).
+
+    Returns
+    -------
+    DataFrame equal to ``network_pd_scores(whole_book, as_of, pd_values, ...)``.
+
+    Raises
+    ------
+    GraphInputError
+        As :func:`riskkit.assess.network_pd_scores` (no PD and no truth, PDs missing or
+        outside [0, 1], bad dates, windows or capital choice).
+
+    Notes
+    -----
+    Two passes over the partitions on one cluster: the end of the book's data
+    (:func:`riskkit.profile.partitioned.book_data_end`), which decides whether an
+    invoice open at the end is a 90+ DPD default, then the facts.  This process holds
+    the customers (without personal data), the relations, one date per customer and
+    the graph: about what :func:`network_pd_scores` holds besides the book itself.
+    """
+    ts = _check_options(as_of, horizon_days, lookback_days)
+    statement_column = _capital_column(capital)
+    book = open_book(book)
+    with dask_client(scheduler) as client:  # one cluster for both passes
+        data_end = book_data_end(book, scheduler=client)
+        parts = map_partitions(book, _network_facts_task, ts, data_end, statement_column, validate,
+                               scheduler=client)
+    # partition order is the order of the book loaded whole (load_partitioned)
+    skeleton = Portfolio(_concat(parts, "customers", ignore_index=True),
+                         relations=_concat(parts, "relations", ignore_index=True), validate=False)
+    first_onboarded = skeleton.customers["onboarded"].min()
+
+    def graph_on(day: pd.Timestamp) -> nx.Graph:
+        # build_graph checks the date against the skeleton's period, which lacks the records' end
+        check_as_of_in_period(day, first_onboarded, data_end, what="build_graph")
+        return build_graph(skeleton, day)
+
+    statement = _concat(parts, "statement")
+    facts = _BookFacts(customers=skeleton.customers, first_default=_concat(parts, "first_default"),
+                       truth=_concat(parts, "truth", ignore_index=True),
+                       statement=None if statement is None else statement.sort_index(kind="stable"),
+                       graph_on=graph_on)
+    setup = _setup_from_facts(facts, ts, pd_values, horizon_days=horizon_days, capital=capital,
+                              lookback_days=lookback_days, graph=graph)
+    return _scores(setup, strength=strength, transmission=transmission, max_hops=max_hops)

@@ -168,13 +168,17 @@ class ScorecardDevelopment:
         binnings = self.scorecard.binner_.binnings_
         return {f: binnings[f].trend for f in self.scorecard.features_}
 
-    def key_findings(self, challenger=None, alpha: float = 0.05) -> list[str]:
+    def key_findings(self, challenger=None, alpha: float = 0.05, min_turn_events: int = 10) -> list[str]:
         """The sentences that open the report (:func:`riskkit.assess.scorecard_findings`):
-        test discrimination against development, samples, features kept, WoE shapes and
+        test discrimination against development, samples, features kept, WoE shapes, the
+        peaks and valleys resting on fewer than ``min_turn_events`` development events, and
         (with a fitted ``challenger``) the paired DeLong test against it."""
+        binnings = self.scorecard.binner_.binnings_
+        turn_events = {f: binnings[f].turn_events for f in self.scorecard.features_}
         return scorecard_findings(self.outcome_summary(), self.discrimination(), self.iv_table(), self.shapes(),
                                   self.train_name, self.test_name,
-                                  None if challenger is None else self.challenger_delong(challenger), alpha)
+                                  None if challenger is None else self.challenger_delong(challenger), alpha,
+                                  turn_events=turn_events, min_turn_events=min_turn_events)
 
 
 def develop_scorecard_holdout(X: pd.DataFrame, y: Any, *, test_size: float = 0.3, seed: int = 42,

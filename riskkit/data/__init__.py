@@ -15,7 +15,7 @@ from .describe import (
 )
 from .fingerprint import data_fingerprint
 from .io import load_portfolio, save_portfolio
-from .mapping import ColumnMapping, load_mapped, read_mapping
+from .mapping import ColumnMapping, FxRatesFile, load_mapped, read_mapping
 from .partitioned import PartitionedBook, is_partitioned, load_partitioned, validate_partitioned
 from .portfolio import Portfolio, check_portfolio, data_period, validate_portfolio
 from .privacy import mask_pii
@@ -52,5 +52,6 @@ __all__ = [
     "write_template",
     "load_mapped",
     "read_mapping",
+    "FxRatesFile",
     "ColumnMapping",
 ]

@@ -8,6 +8,11 @@ mapping raises :class:`~riskkit._core.config.ConfigError` naming file, entry and
     reporting_currency: CNY        # the one currency of every amount in the Portfolio
     fx:                            # optional: CNY per unit of each foreign currency
       USD: 7.10
+    # or, instead of fx, rates by date (CNY per unit; the latest one on or before a row's date)
+    # fx_rates:
+    #   file: fx_rates.csv
+    #   columns: {date: RateDate, currency: Curr, rate: CNYPerUnit}   # default: date, currency, rate
+    #   date_format: "%Y-%m-%d"    # optional, default ISO 8601; sep, decimal, encoding as below
     tables:
       customers:
         file: customer_master.csv  # relative to the export folder
@@ -23,6 +28,7 @@ mapping raises :class:`~riskkit._core.config.ConfigError` naming file, entry and
         dates:                     # model column: strftime format (default ISO 8601)
           onboarded: "%d.%m.%Y"
         currency: WAEHRUNG         # optional: source column with each row's currency
+        rate_date: onboarded       # optional: the model date column whose fx_rates rate applies
       invoices:
         file: ar_ledger.csv
         columns: {invoice_id: BELNR, customer_id: KUNDENNR, issue_date: BLDAT, due_date: FAEDT}
@@ -51,6 +57,17 @@ Rules, all explicit (nothing is dropped or coerced silently)
   no ``currency`` column is taken to be in the reporting currency.  The model's
   ``currency`` column keeps the original code.  Money columns are those whose unit is the
   reporting currency in :func:`riskkit.data.schemas.data_dictionary`.
+* **Dated rates**: with ``fx_rates`` (a CSV of date, currency, rate; one rate per currency
+  and day, rates > 0, the reporting currency's rate 1 if listed: ``one_rate_per_day``,
+  ``positive_rate``, ``reporting_currency_rate``) a row is converted at the latest rate
+  dated on or before its *rate date*: ``onboarded`` for customers, ``issue_date`` for
+  invoices, ``order_date`` for orders, ``period_end`` for financials (the closing rate, for
+  flows too), ``effective_date`` for credit decisions, or the table's ``rate_date``.  A row
+  of a listed currency dated before its first rate, or without a date, is a violation
+  ``fx_rate_known``; a currency never listed, ``known_currency``.  A receipt in its
+  invoice's currency converts at the invoice's rate, so an invoice paid in full in its
+  currency is settled (exchange gains and losses are not credit events); a receipt in
+  another currency converts at the rate of its own date.
 * **Invoice lines**: the lines of one document are summed into one invoice; its
   customer, dates, currency and (when mapped) order must agree on every line
   (``one_value_per_document``).
@@ -92,10 +109,11 @@ from .portfolio import Portfolio, validate_portfolio
 from .schemas import TABLES
 from .validation import VIOLATION_COLUMNS, DataValidationError
 
-__all__ = ["ColumnMapping", "TableMapping", "LineRules", "ReceiptMapping", "read_mapping", "load_mapped"]
+__all__ = ["ColumnMapping", "TableMapping", "LineRules", "ReceiptMapping", "FxRatesFile", "RATE_DATE",
+           "read_mapping", "load_mapped"]
 
 _TABLE_FIELDS = {"file", "sep", "decimal", "encoding", "columns", "constants", "categories", "dates",
-                 "currency", "lines", "receipts"}
+                 "currency", "lines", "receipts", "rate_date"}
 _LINE_KINDS = ("invoice", "credit_note")
 #: tolerance for "receipts reach the invoice amount", as in the data model's paid <= amount rule
 _CENT = 0.01
@@ -128,6 +146,25 @@ class ReceiptMapping:
 
 
 @dataclass(frozen=True)
+class FxRatesFile:
+    """The file of exchange rates by date: reporting-currency units per unit of a currency."""
+
+    file: str
+    date: str = "date"
+    currency: str = "currency"
+    rate: str = "rate"
+    date_format: str | None = None
+    sep: str = ","
+    decimal: str = "."
+    encoding: str = "utf-8"
+
+
+#: the model date column whose exchange rate converts a table's amounts under ``fx_rates``
+RATE_DATE = {"customers": "onboarded", "invoices": "issue_date", "orders": "order_date",
+             "financials": "period_end", "credit_decisions": "effective_date"}
+
+
+@dataclass(frozen=True)
 class TableMapping:
     """How one source file becomes one Portfolio table."""
 
@@ -143,6 +180,7 @@ class TableMapping:
     encoding: str = "utf-8"
     lines: LineRules | None = None
     receipts: ReceiptMapping | None = None
+    rate_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +191,7 @@ class ColumnMapping:
     tables: dict
     fx: dict | None = None
     source: str = "<mapping>"
+    fx_rates: FxRatesFile | None = None
 
 
 # --------------------------------------------------------------------------- reading
@@ -175,7 +214,7 @@ def read_mapping(path) -> ColumnMapping:
     """
     raw, source = read_yaml(path)
     top = Checker(source, "<top level>")
-    top.only(raw, {"reporting_currency", "fx", "tables"})
+    top.only(raw, {"reporting_currency", "fx", "fx_rates", "tables"})
     currency = top.text(top.require(raw, "reporting_currency"), "reporting_currency")
     fx = None
     if raw.get("fx") is not None:
@@ -187,6 +226,11 @@ def read_mapping(path) -> ColumnMapping:
         fx.setdefault(currency, 1.0)
         if fx[currency] != 1.0:
             top.fail(f"fx.{currency}", f"the reporting currency's rate must be 1, got {fx[currency]}")
+    fx_rates = None
+    if raw.get("fx_rates") is not None:
+        if fx is not None:
+            top.fail("fx_rates", "give either fx (one rate per currency) or fx_rates (rates by date), not both")
+        fx_rates = _fx_rates_file(source, raw["fx_rates"])
     tables_raw = top.mapping(top.require(raw, "tables"), "tables")
     if "customers" not in tables_raw:
         top.fail("tables", "must map the 'customers' table")
@@ -194,8 +238,24 @@ def read_mapping(path) -> ColumnMapping:
     for name, spec_raw in tables_raw.items():
         if name not in TABLES:
             top.fail("tables", f"unknown table {name!r}; the Portfolio tables are {list(TABLES)}")
-        tables[name] = _table_mapping(source, name, spec_raw)
-    return ColumnMapping(reporting_currency=currency, tables=tables, fx=fx, source=source)
+        tables[name] = _table_mapping(source, name, spec_raw, dated=fx_rates is not None)
+    return ColumnMapping(reporting_currency=currency, tables=tables, fx=fx, source=source, fx_rates=fx_rates)
+
+
+def _fx_rates_file(source: str, raw) -> FxRatesFile:
+    check = Checker(source, "fx_rates")
+    raw = check.mapping(raw, "<entry>")
+    check.only(raw, {"file", "columns", "date_format", "sep", "decimal", "encoding"})
+    values = {"file": check.text(check.require(raw, "file"), "file")}
+    columns = _names(check, raw.get("columns") or {}, "columns")
+    for key in columns:
+        if key not in ("date", "currency", "rate"):
+            check.fail(f"columns.{key}", "must be one of date, currency, rate")
+    values.update(columns)
+    for key in ("date_format", "sep", "decimal", "encoding"):
+        if raw.get(key) is not None:
+            values[key] = check.text(raw[key], key)
+    return FxRatesFile(**values)
 
 
 def _names(check: Checker, raw, field: str) -> dict:
@@ -205,7 +265,7 @@ def _names(check: Checker, raw, field: str) -> dict:
     return out
 
 
-def _table_mapping(source: str, name: str, raw) -> TableMapping:
+def _table_mapping(source: str, name: str, raw, dated: bool = False) -> TableMapping:
     check = Checker(source, f"tables.{name}")
     raw = check.mapping(raw, "<entry>")
     check.only(raw, _TABLE_FIELDS)
@@ -236,6 +296,17 @@ def _table_mapping(source: str, name: str, raw) -> TableMapping:
         if col not in columns or spec.field(col).kind != "date":
             check.fail(f"dates.{col}", "gives a format for a column that is not a mapped date column")
     currency = check.text(raw["currency"], "currency") if raw.get("currency") is not None else None
+    rate_date = check.text(raw["rate_date"], "rate_date") if raw.get("rate_date") is not None else None
+    if rate_date is not None and (rate_date not in spec.columns or spec.field(rate_date).kind != "date"):
+        check.fail("rate_date", f"must be a date column of {name}, got {rate_date!r}")
+    money = [f.name for f in spec.fields if f.unit == "reporting currency"]
+    if dated and currency is not None and money:
+        needed = rate_date or RATE_DATE.get(name)
+        if needed is None:
+            check.fail("rate_date", "is required to convert this table at dated rates (fx_rates)")
+        if needed not in columns and needed not in constants:
+            check.fail("currency", f"converting at dated rates (fx_rates) reads each row's {needed!r}; map it "
+                                   f"(or name another date column in rate_date)")
     lines = receipts = None
     if raw.get("lines") is not None or raw.get("receipts") is not None:
         if name != "invoices":
@@ -252,7 +323,8 @@ def _table_mapping(source: str, name: str, raw) -> TableMapping:
         receipts = _receipt_mapping(source, raw["receipts"])
     options = {k: check.text(raw[k], k) for k in ("sep", "decimal", "encoding") if raw.get(k) is not None}
     return TableMapping(table=name, file=file, columns=columns, constants=constants, categories=categories,
-                        dates=dates, currency=currency, lines=lines, receipts=receipts, **options)
+                        dates=dates, currency=currency, lines=lines, receipts=receipts, rate_date=rate_date,
+                        **options)
 
 
 def _line_rules(source: str, raw) -> LineRules:
@@ -347,22 +419,93 @@ def _parse_numbers(text: pd.Series, decimal: str, file: str, column: str, found:
     return numbers.astype("float64")
 
 
-def _rates(currencies: pd.Series, mapping: ColumnMapping, file: str, column: str, found: _Found) -> pd.Series:
-    """Reporting-currency units per unit of each row's currency (NaN where unknown)."""
-    codes = currencies.fillna(mapping.reporting_currency).str.strip()
-    if mapping.fx is None:
-        bad = codes != mapping.reporting_currency
+@dataclass(frozen=True)
+class _Rates:
+    """The mapping's exchange rates: none, one per currency (``fx``) or by date (``fx_rates``)."""
+
+    reporting: str
+    fx: dict | None = None
+    by_date: pd.DataFrame | None = None  # currency, date, rate; sorted by date
+
+    def of(self, currencies: pd.Series, dates: pd.Series | None, file: str, column: str,
+           found: _Found) -> pd.Series:
+        """Reporting-currency units per unit of each row's currency (NaN where unknown).
+
+        ``dates`` (aligned with ``currencies``) are the rows' rate dates, read only with
+        rates by date; None for a table without amounts (the currencies are still checked).
+        """
+        codes = currencies.fillna(self.reporting).str.strip()
+        if self.by_date is not None:
+            return self._dated(codes, dates, file, column, found)
+        if self.fx is None:
+            bad = codes != self.reporting
+            if bad.any():
+                found.add(file, column, "reporting_currency", codes.index[bad], codes[bad])
+            return pd.Series(np.where(bad, np.nan, 1.0), index=codes.index)
+        rates = codes.map(self.fx).astype("float64")
+        bad = rates.isna()
         if bad.any():
-            found.add(file, column, "reporting_currency", codes.index[bad], codes[bad])
-        return pd.Series(np.where(bad, np.nan, 1.0), index=codes.index)
-    rates = codes.map(mapping.fx).astype("float64")
-    bad = rates.isna()
-    if bad.any():
-        found.add(file, column, "known_currency", codes.index[bad], codes[bad])
-    return rates
+            found.add(file, column, "known_currency", codes.index[bad], codes[bad])
+        return rates
+
+    def _dated(self, codes: pd.Series, dates: pd.Series, file: str, column: str, found: _Found) -> pd.Series:
+        table = self.by_date
+        rates = pd.Series(np.where(codes == self.reporting, 1.0, np.nan), index=codes.index)
+        listed = codes.isin(set(table["currency"]))
+        unlisted = (codes != self.reporting) & ~listed
+        if unlisted.any():
+            found.add(file, column, "known_currency", codes.index[unlisted], codes[unlisted])
+        if dates is None:  # a table with no amounts to convert: only the currency is checked
+            return rates
+        ask = listed & (codes != self.reporting) & dates.notna()
+        if ask.any():
+            left = pd.DataFrame({"currency": codes[ask].to_numpy(), "date": dates[ask].to_numpy(),
+                                 "row": np.flatnonzero(ask.to_numpy())}).sort_values("date", kind="stable")
+            found_rates = pd.merge_asof(left, table, on="date", by="currency", direction="backward")
+            values = rates.to_numpy(copy=True)
+            values[found_rates["row"].to_numpy()] = found_rates["rate"].to_numpy()
+            rates = pd.Series(values, index=codes.index)
+        unknown = listed & (codes != self.reporting) & rates.isna()
+        if unknown.any():
+            when = dates[unknown]
+            described = [f"{c} on {d.date()}" if pd.notna(d) else f"{c} without a date"
+                         for c, d in zip(codes[unknown], when, strict=True)]
+            found.add(file, column, "fx_rate_known", codes.index[unknown], described)
+        return rates
 
 
-def _map_table(tm: TableMapping, folder: Path, mapping: ColumnMapping, found: _Found,
+def _fx_table(spec: FxRatesFile, folder: Path, reporting: str, found: _Found) -> pd.DataFrame:
+    """The rates by date, checked: a violation per bad line (which then gives no rate)."""
+    src = _read_source(folder, spec.file, [spec.date, spec.currency, spec.rate], spec.sep, spec.encoding)
+    date = _parse_dates(src[spec.date], spec.date_format, spec.file, spec.date, found)
+    rate = _parse_numbers(src[spec.rate], spec.decimal, spec.file, spec.rate, found)
+    currency = src[spec.currency].fillna("").str.strip()
+    blank = currency == ""
+    if blank.any():
+        found.add(spec.file, spec.currency, "not_null", src.index[blank], src.loc[blank, spec.currency])
+    nonpositive = rate.notna() & (rate <= 0)
+    if nonpositive.any():
+        found.add(spec.file, spec.rate, "positive_rate", src.index[nonpositive], src.loc[nonpositive, spec.rate])
+    home = (currency == reporting) & rate.notna() & (rate != 1.0)
+    if home.any():
+        found.add(spec.file, spec.rate, "reporting_currency_rate", src.index[home], src.loc[home, spec.rate])
+    twice = pd.DataFrame({"c": currency, "d": date}).duplicated(keep=False) & date.notna() & ~blank
+    if twice.any():
+        found.add(spec.file, spec.date, "one_rate_per_day", src.index[twice],
+                  [f"{c} on {d.date()}" for c, d in zip(currency[twice], date[twice], strict=True)])
+    usable = date.notna() & rate.notna() & ~blank & ~nonpositive & ~home & ~twice & (currency != reporting)
+    table = pd.DataFrame({"currency": currency[usable].to_numpy(dtype=object), "date": date[usable].to_numpy(),
+                          "rate": rate[usable].to_numpy()})
+    return table.sort_values("date", kind="stable").reset_index(drop=True)
+
+
+def _rate_dates(tm: TableMapping, out: pd.DataFrame) -> pd.Series | None:
+    """The mapped table's rate dates (``rate_date`` or :data:`RATE_DATE`), None if it has none."""
+    column = tm.rate_date or RATE_DATE.get(tm.table)
+    return out[column] if column is not None and column in out.columns else None
+
+
+def _map_table(tm: TableMapping, folder: Path, rates: _Rates, found: _Found,
                extra=()) -> pd.DataFrame:
     """The table with model column names and dtypes, indexed by source line number."""
     spec = TABLES[tm.table]
@@ -394,21 +537,23 @@ def _map_table(tm: TableMapping, folder: Path, mapping: ColumnMapping, found: _F
         else:
             out[col] = pd.Series(str(value), index=out.index, dtype="str")
     if tm.currency:
-        rates = _rates(src[tm.currency], mapping, tm.file, tm.currency, found)
+        factor = rates.of(src[tm.currency], _rate_dates(tm, out), tm.file, tm.currency, found)
         for f in spec.fields:
             if f.unit == "reporting currency" and f.name in out.columns:
-                out[f.name] = out[f.name] * rates
+                out[f.name] = out[f.name] * factor
         if "currency" in spec.columns and "currency" not in out.columns:
             out["currency"] = src[tm.currency].astype("str")
     return out, src
 
 
-def _invoices(tm: TableMapping, folder: Path, mapping: ColumnMapping, found: _Found) -> pd.DataFrame:
+def _invoices(tm: TableMapping, folder: Path, rates: _Rates, found: _Found) -> pd.DataFrame:
     rules = tm.lines
-    lines, src = _map_table(tm, folder, mapping, found, extra=(rules.amount, rules.type, rules.credits))
+    lines, src = _map_table(tm, folder, rates, found, extra=(rules.amount, rules.type, rules.credits))
     amount = _parse_numbers(src[rules.amount], tm.decimal, tm.file, rules.amount, found)
+    line_rate = pd.Series(1.0, index=src.index)
     if tm.currency:
-        amount = amount * _rates(src[tm.currency], mapping, "", "", _Found())  # reported above
+        line_rate = rates.of(src[tm.currency], _rate_dates(tm, lines), "", "", _Found())  # reported above
+        amount = amount * line_rate
     kind = src[rules.type].map(rules.types)
     unknown = kind.isna()
     if unknown.any():
@@ -428,6 +573,12 @@ def _invoices(tm: TableMapping, folder: Path, mapping: ColumnMapping, found: _Fo
             rows = inv.index[inv["invoice_id"].isin(bad_docs).to_numpy()]
             found.add(tm.file, tm.columns.get(col, col), "one_value_per_document", rows, inv.loc[rows, col])
     invoices = inv.groupby("invoice_id", sort=False)[headers].first()
+    # each document's currency and rate (its lines share them: one_value_per_document)
+    doc_rate = line_rate[(kind == "invoice").to_numpy()].groupby(doc[(kind == "invoice").to_numpy()],
+                                                                  sort=False).first()
+    doc_currency = (src.loc[(kind == "invoice").to_numpy(), tm.currency].fillna(rates.reporting).str.strip()
+                    .groupby(doc[(kind == "invoice").to_numpy()], sort=False).first()
+                    if tm.currency else pd.Series(rates.reporting, index=invoices.index))
     invoices["amount"] = amount[(kind == "invoice").to_numpy()].groupby(doc[(kind == "invoice").to_numpy()],
                                                                        sort=False).sum()
     # credit notes: a ledger credit against the invoice they name
@@ -453,21 +604,27 @@ def _invoices(tm: TableMapping, folder: Path, mapping: ColumnMapping, found: _Fo
     invoices.loc[credited_out, "paid_date"] = last_credit.reindex(invoices.index[credited_out]).to_numpy()
     parts = [invoices]
     if tm.receipts is not None:
-        parts = _apply_receipts(invoices, tm.receipts, folder, mapping, found)
+        parts = _apply_receipts(invoices, tm.receipts, folder, rates, found, doc_rate, doc_currency)
     out = pd.concat(parts).rename_axis("invoice_id").reset_index()
     return out
 
 
-def _apply_receipts(invoices: pd.DataFrame, rm: ReceiptMapping, folder: Path, mapping: ColumnMapping,
-                    found: _Found) -> list[pd.DataFrame]:
+def _apply_receipts(invoices: pd.DataFrame, rm: ReceiptMapping, folder: Path, rates: _Rates,
+                    found: _Found, doc_rate: pd.Series, doc_currency: pd.Series) -> list[pd.DataFrame]:
     needed = [rm.invoice_id, rm.date, rm.amount, *([rm.currency] if rm.currency else [])]
     src = _read_source(folder, rm.file, needed, rm.sep, rm.encoding)
     date = _parse_dates(src[rm.date], rm.date_format, rm.file, rm.date, found)
     amount = _parse_numbers(src[rm.amount], rm.decimal, rm.file, rm.amount, found)
-    if rm.currency:
-        amount = amount * _rates(src[rm.currency], mapping, rm.file, rm.currency, found)
     target = src[rm.invoice_id]
     known = target.isin(invoices.index)
+    if rm.currency:
+        currency = src[rm.currency].fillna(rates.reporting).str.strip()
+        # a receipt in its invoice's currency settles the invoice at the invoice's rate
+        same = known & (currency == doc_currency.reindex(target.to_numpy()).to_numpy())
+        own = rates.of(src.loc[~same, rm.currency], date[~same], rm.file, rm.currency, found)
+        factor = pd.Series(doc_rate.reindex(target.to_numpy()).to_numpy(), index=src.index)
+        factor[~same] = own
+        amount = amount * factor
     if (~known).any():
         found.add(rm.file, rm.invoice_id, "receipt_invoice_known", target.index[~known], target[~known])
     received = amount[known].groupby(target[known]).sum().reindex(invoices.index, fill_value=0.0)
@@ -529,12 +686,15 @@ def load_mapped(path, mapping, errors: str = "raise"):
     if not folder.is_dir():
         raise NotADirectoryError(f"{str(path)!r} is not a folder of source files")
     found = _Found()
+    rates = _Rates(mapping.reporting_currency, mapping.fx,
+                   None if mapping.fx_rates is None else _fx_table(mapping.fx_rates, folder,
+                                                                   mapping.reporting_currency, found))
     frames = {}
     for name, tm in mapping.tables.items():
         if tm.lines is not None:
-            frames[name] = _invoices(tm, folder, mapping, found)
+            frames[name] = _invoices(tm, folder, rates, found)
         else:
-            frames[name] = _map_table(tm, folder, mapping, found)[0].reset_index(drop=True)
+            frames[name] = _map_table(tm, folder, rates, found)[0].reset_index(drop=True)
     tables, violations = validate_portfolio(frames, from_text=False)
     violations = pd.concat([found.frame(), violations], ignore_index=True)
     portfolio = Portfolio(**tables, validate=False)

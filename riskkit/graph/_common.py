@@ -16,12 +16,12 @@ import scipy.sparse as sp
 
 from .._core.checks import format_ids as _fmt_ids
 from .._core.dates import check_as_of  # ids in messages: the first 10, then a count
-from .._core.errors import RiskkitError
+from .._core.errors import InputError
 
 __all__: list[str] = []
 
 
-class GraphInputError(RiskkitError, ValueError):
+class GraphInputError(InputError):
     """Bad input to a graph algorithm (unknown ids, negative exposures, self-loops, ...)."""
 
 

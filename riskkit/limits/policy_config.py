@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.config import CONFIG_DIR, Checker, ConfigError, read_yaml
-from .._core.errors import RiskkitError
+from .._core.errors import InputError
 from .._core.expressions import ExpressionError, parse_expression
 
 __all__ = [
@@ -71,7 +71,7 @@ METHOD_LABELS = {
 _SATURATIONS = ("exponential", "min")
 
 
-class LimitInputError(RiskkitError, ValueError):
+class LimitInputError(InputError):
     """A frame given to a limit function lacks columns or holds values it cannot use."""
 
 

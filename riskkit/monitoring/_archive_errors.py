@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._core.errors import RiskkitError
+from .._core.errors import InputError, RiskkitError
 
 __all__ = ["ArchiveError", "ArchiveBusyError", "ArchiveVersionError", "ArchiveInputError"]
 
@@ -19,5 +19,5 @@ class ArchiveVersionError(ArchiveError):
     """The file was written with a schema version this riskkit cannot read."""
 
 
-class ArchiveInputError(RiskkitError, ValueError):
+class ArchiveInputError(InputError):
     """A frame handed to the archive breaks the table's contract (names table, column, rows)."""

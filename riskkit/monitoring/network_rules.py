@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .._core.errors import RiskkitError
+from .._core.errors import InputError
 
 __all__ = [
     "LINK_COLUMNS",
@@ -56,7 +56,7 @@ NETWORK_EVENTS = ("default", "downgrade")
 LINK_COLUMNS = ("customer_id", "linked_id", "relation")
 
 
-class LinksInputError(RiskkitError, ValueError):
+class LinksInputError(InputError):
     """The links frame or a grade column is malformed (message names table, column, rows)."""
 
 

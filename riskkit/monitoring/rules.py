@@ -112,7 +112,7 @@ import pandas as pd
 from .._core.conditions import Condition, ConditionError, parse_condition
 from .._core.config import CONFIG_DIR, Checker, ConfigError, read_yaml
 from .._core.dates import check_as_of
-from .._core.errors import RiskkitError
+from .._core.errors import InputError
 from ..data.schemas import EVENT_CATEGORIES
 from .._core.levels import LEVELS
 from .network_rules import (
@@ -171,7 +171,7 @@ def level_rank(level) -> int:
     return LEVELS.index(level)
 
 
-class MonitoringInputError(RiskkitError, ValueError):
+class MonitoringInputError(InputError):
     """An input of :meth:`MonitoringRules.evaluate` cannot serve a rule (names the rule)."""
 
 

@@ -95,7 +95,8 @@ def _first_default_days(portfolio, dpd_days: int, end=None) -> np.ndarray:
     return np.minimum(first, _group_min(code, days(d, "defaults", "default_date"), n))
 
 
-def first_default_dates(portfolio, dpd_days: int = DPD_DEFAULT_DAYS) -> pd.Series:
+def first_default_dates(portfolio, dpd_days: int = DPD_DEFAULT_DAYS, *,
+                        data_end: pd.Timestamp | None = None) -> pd.Series:
     """Date of each customer's first default by the kit's default definition.
 
     Parameters
@@ -103,6 +104,10 @@ def first_default_dates(portfolio, dpd_days: int = DPD_DEFAULT_DAYS) -> pd.Serie
     portfolio : riskkit.data.Portfolio
     dpd_days : int, default 90
         Days past due at which an unpaid invoice is a default.
+    data_end : Timestamp, optional
+        The end of the data (default: the latest record of ``portfolio``).  A partition
+        of a book passes the whole book's (:func:`riskkit.profile.partitioned.book_data_end`)
+        so that its dates equal those of the book loaded whole.
 
     Returns
     -------
@@ -115,7 +120,7 @@ def first_default_dates(portfolio, dpd_days: int = DPD_DEFAULT_DAYS) -> pd.Serie
     """
     check_portfolio(portfolio)
     dpd_days = _check_days(dpd_days, "dpd_days")
-    first = _first_default_days(portfolio, dpd_days)
+    first = _first_default_days(portfolio, dpd_days, end=data_end)
     values = np.where(first == NEVER, np.datetime64("NaT"), first.astype("datetime64[D]"))
     return pd.Series(values.astype("datetime64[ns]"), name="first_default_date",
                      index=pd.Index(portfolio.customers["customer_id"], name="customer_id"))

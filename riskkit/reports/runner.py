@@ -268,7 +268,8 @@ def run_report(name: str, parameters: dict | None = None, output_dir="reports", 
         Before execution: unknown report, bad parameter, unusable output folder.
     NotebookFailedError
         A cell raised.  Nothing is written under the report's name; the executed notebook
-        with the traceback is kept as ``<stem>.failed.ipynb``.
+        with the traceback is kept as ``<stem>.failed.ipynb``, and what the kernel process
+        printed on its own stderr, if anything, as ``<stem>.kernel.log``.
     """
     import papermill as pm
 

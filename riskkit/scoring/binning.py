@@ -204,6 +204,24 @@ class FeatureBinning(HTMLReprMixin):
         ``monotonic_trend="none"``); the same as ``trend``."""
         return self.trend
 
+    @property
+    def turn_events(self) -> int | None:
+        """Development events on the thinner side of a peak or valley; None for other shapes.
+
+        A peak's WoE rises over the regular bins up to its highest bin and falls after it
+        (a valley: falls, then rises).  The turn is only as well supported as the side with
+        fewer events (bads): a peak whose falling side holds 7 events rests on those 7,
+        however many events the rising side holds.  The extreme bin itself counts on
+        neither side.  A turn resting on a handful of events is one that may not hold on
+        later data (the kit's scorecard findings name such turns).
+        """
+        if self.trend not in ("peak", "valley"):
+            return None
+        woe = self.woe[:self.n_regular]
+        turn = int(np.argmax(woe) if self.trend == "peak" else np.argmin(woe))
+        events = self.events[:self.n_regular]
+        return int(min(events[:turn].sum(), events[turn + 1:].sum()))
+
     def labels(self) -> list[str]:
         if self.kind == "numeric":
             edges = [-math.inf, *self.splits, math.inf]
