@@ -64,6 +64,18 @@ def test_unknown_order_and_other_customers_order_are_named():
     assert "O1 of customer A, not B" in message
 
 
+def test_an_invoice_issued_before_its_order_is_named():
+    t = tables(["O1", "O1", "O2", "O2"])
+    # O2 placed on 2024-02-02: I3 (issued 2024-02-01) precedes it, I4 (issued the same day) does not
+    t["orders"].loc[1, "order_date"] = pd.Timestamp("2024-02-02")
+    with pytest.raises(DataValidationError) as info:
+        Portfolio(**t)
+    v = info.value.violations
+    assert list(zip(v["table"], v["column"], v["check"], v["key"])) == [
+        ("invoices", "issue_date", "issued_not_before_order", "invoice_id=I3")]
+    assert v["value"].iloc[0] == "'2024-02-01, before O2 of 2024-02-02'"
+
+
 def test_linked_invoices_without_an_orders_table_fail():
     t = tables(["O1", None, None, None])
     del t["orders"]

@@ -127,3 +127,53 @@ def test_a_new_customer_of_the_steady_book_gets_its_full_need():
     # within 10 % of its steady exposure of 50 k (the first 20 days had orders but no invoice yet);
     # v1.1 took 180 k as a year's purchases: 25 k, half the exposure
     assert needs == pytest.approx(50_000, rel=0.10)
+
+
+# --------------------------------------------------------------------------- orders invoiced in lots
+LOTS = ((10, 4_000.0), (30, 6_000.0))  # (days after the order, amount): two lots of each 10 k order
+
+
+def lots_book(linked: bool = True) -> Portfolio:
+    """The steady customer with each 10 k order invoiced in two lots, 4 k after 10 days and 6 k
+    after 30 (the order closes with its last lot); each lot due 30 days later, paid on the due date."""
+    book = steady_book()
+    placed = book.orders["order_date"].to_numpy()
+    orders = book.orders.assign(closed_date=pd.Series(placed + np.timedelta64(LOTS[-1][0], "D"),
+                                                      dtype="datetime64[ns]"))
+    parts = []
+    for k, (after, amount) in enumerate(LOTS):
+        issue = pd.Series(placed + np.timedelta64(after, "D"), dtype="datetime64[ns]")
+        due = issue + pd.Timedelta(days=TERMS)
+        parts.append(pd.DataFrame({"invoice_id": [f"I{i}-{k}" for i in range(len(placed))], "customer_id": "X",
+                                   "issue_date": issue, "due_date": due, "amount": amount, "paid_date": due,
+                                   "paid_amount": amount, "order_id": orders["order_id"].to_numpy()}))
+    invoices = pd.concat(parts, ignore_index=True)
+    if not linked:
+        invoices = invoices.drop(columns="order_id")
+    return Portfolio(book.customers, invoices=invoices, orders=orders)
+
+
+def test_lots_exposure_by_hand_and_the_order_days_that_cover_it():
+    book = lots_book()
+    # by hand, per order: 10 k un-invoiced for 10 days and 6 k for 20 more (220 k-days), lots
+    # of 4 k and 6 k open 30 days each (300 k-days); one order every 10 days: mean EAD 52 k
+    cycle = pd.date_range(AS_OF, periods=EVERY, freq="D")
+    assert np.mean([exposure(book, t).loc["X", "ead"] for t in cycle]) == pytest.approx(52_000)
+    profile = build_profile(book, AS_OF)
+    # amount-weighted issue - order days: (4 k x 10 + 6 k x 30) / 10 k = 22 (the order's closing: 30)
+    assert profile.loc["X", "order_to_invoice_days"] == pytest.approx(22.0)
+    policy = LimitPolicy.default()
+    frame = profile.assign(grade="A", knockout=False, grade_pd=0.002, pd=0.002)
+    needs = method_limits(frame, policy)["needs"].loc["X", "limit"] / policy.methods["needs"].peak_factor
+    purchases = profile.loc["X", "credit_sales_365d"]
+    assert needs == pytest.approx(purchases / 12 * (22 + 30) / 30)
+    assert needs == pytest.approx(52_000, rel=0.04)   # Little's law: the mean exposure, to 30-day months
+
+
+def test_without_the_link_lots_count_until_the_order_closes():
+    book = lots_book(linked=False)
+    # the whole 10 k counts as an open order for 30 days (300 k-days) besides the 300 k-days of
+    # receivables: mean EAD 60 k, and the order days are the closing's 30
+    cycle = pd.date_range(AS_OF, periods=EVERY, freq="D")
+    assert np.mean([exposure(book, t).loc["X", "ead"] for t in cycle]) == pytest.approx(60_000)
+    assert build_profile(book, AS_OF).loc["X", "order_to_invoice_days"] == pytest.approx(30.0)

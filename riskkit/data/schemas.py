@@ -462,6 +462,9 @@ FOREIGN_KEY_TABLES = ("invoices", "orders", "financials", "bureau", "events", "d
 #: other than ``customer_id``, each to a row of the SAME customer (an empty one is allowed),
 #: and the name of the check that the referred row is the same customer's
 CUSTOMER_REFERENCES = {"invoices": ("order_id", "orders", "order_id", "order_same_customer")}
+#: a referring row may not be dated before the row it refers to (e.g. an invoice issued
+#: before its order was placed): table -> (its date column, the referred date column, check)
+NOT_BEFORE_REFERENCE = {"invoices": ("issue_date", "order_date", "issued_not_before_order")}
 #: tables whose date may not precede the customer's ``onboarded`` date: table -> column
 NOT_BEFORE_ONBOARDING = {"credit_decisions": "effective_date"}
 

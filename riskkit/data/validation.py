@@ -17,7 +17,16 @@ import numpy as np
 import pandas as pd
 
 from .._core.errors import RiskkitError
-from .schemas import CUSTOMER_REFERENCES, FOREIGN_KEY_TABLES, NOT_BEFORE_ONBOARDING, SHARE_TOLERANCE, TABLES, TableSpec, pandera_schema
+from .schemas import (
+    CUSTOMER_REFERENCES,
+    FOREIGN_KEY_TABLES,
+    NOT_BEFORE_ONBOARDING,
+    NOT_BEFORE_REFERENCE,
+    SHARE_TOLERANCE,
+    TABLES,
+    TableSpec,
+    pandera_schema,
+)
 
 __all__ = ["DataValidationError", "VIOLATION_COLUMNS", "normalise_table", "validate_tables"]
 
@@ -478,6 +487,20 @@ def _customer_references(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
                     name, column, same_customer, _row_keys(df, TABLES[name], rows),
                     [f"{r} of customer {o}, not {c}" for r, o, c in
                      zip(ref.to_numpy(dtype=object)[other_customer], owner[other_customer], own[other_customer])]))
+        if name in NOT_BEFORE_REFERENCE:
+            date_col, their_col, check = NOT_BEFORE_REFERENCE[name]
+            if date_col in df.columns and their_col in other.columns:
+                theirs = np.full(len(df), np.datetime64("NaT"), dtype="datetime64[ns]")
+                theirs[pos >= 0] = other[their_col].to_numpy(dtype="datetime64[ns]")[pos[pos >= 0]]
+                mine = df[date_col].to_numpy(dtype="datetime64[ns]")
+                # NaT compares False: missing dates are the not_null checks' business
+                early = given & (pos >= 0) & (mine < theirs)
+                if early.any():
+                    rows = df.index[early]
+                    found.append(_violations(
+                        name, date_col, check, _row_keys(df, TABLES[name], rows),
+                        [f"{str(m)[:10]}, before {r} of {str(t)[:10]}" for m, r, t in
+                         zip(mine[early], ref.to_numpy(dtype=object)[early], theirs[early])]))
     return found
 
 

@@ -109,7 +109,8 @@ def build_profile(portfolio, as_of, *, customer_ids=None,
     all_ids = pd.Index(known.customers["customer_id"], name="customer_id")
     groups = [
         payment.payment_features(known.invoices, all_ids, T),
-        orders.order_features(known.orders, all_ids, T, drop_threshold=orders_drop_threshold),
+        orders.order_features(known.orders, all_ids, T, drop_threshold=orders_drop_threshold,
+                              invoices=known.invoices),
         financials.financial_features(known.financials, all_ids, T),
         events.event_features(known.events, all_ids, T),
         bureau.bureau_features(known.bureau, all_ids, T),
