@@ -373,7 +373,9 @@ def _n_threads(n_jobs: int | None) -> int:
 # copies) instead of gathering the frontier's edges (several temporaries per edge). Measured
 # per round (2026-11-30, one thread): at 1M nodes / 5M edges a product costs 42-48 ms and
 # gathering 2.9 % of the edges 33 ms, 5.6 % 45 ms; at 100k nodes 1.7 ms against 2.0 ms for
-# 3.4 % and 0.9 ms for 1 %.
+# 3.4 % and 0.9 ms for 1 %. With coordinate products (22 ms a product on one thread at 1M)
+# the crossover moved down, but a switch at 2 % or 1 % measured no different from 4 % over
+# whole scenarios (1M on 2 threads, 100k on 1; 2026-11-30), so it stays.
 _DENSE_ROUND_SHARE = 0.04
 
 
