@@ -401,7 +401,7 @@ WARNING_CHECKS: tuple[WarningCheck, ...] = (
                  "the latest bureau score fell by 30 points or more against the previous report",
                  "Obtain the full bureau report and check the reason for the drop"),
     WarningCheck("over_limit", "utilisation > 1",
-                 "exposure (open receivables plus open orders) above the credit limit",
+                 "exposure (open receivables plus the un-invoiced rest of open orders) above the credit limit",
                  "Hold shipments beyond the limit or take a documented limit decision"),
     WarningCheck("in_guarantee_circle", "guarantee_circle_size > 0",
                  "the customer is part of a guarantee circle (担保圈)",

@@ -389,7 +389,8 @@ def needs_limit(frame: pd.DataFrame, *, purchases_column: str = "credit_sales_36
 
     ``P (t + d) / 360`` is the average receivable of a customer that buys evenly and pays
     at its usual speed; ``P o / 360`` is its average book of open orders, which counts in
-    the exposure a limit is checked against (EAD = open receivables + open orders,
+    the exposure a limit is checked against (EAD = open receivables + the un-invoiced rest
+    of the open orders,
     :func:`riskkit.limits.exposure`; a credit-management system checks every order
     against the limit, Bass, *Credit Management*, ch. 5), by Little's law (average
     balance = inflow rate x time in the book).  Leaving ``o`` out compares the limit with
