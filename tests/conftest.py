@@ -104,3 +104,18 @@ def tables() -> dict[str, pd.DataFrame]:
 @pytest.fixture
 def tiny_portfolio() -> "rk.data.Portfolio":
     return rk.data.Portfolio(**tiny_tables())
+
+
+@pytest.fixture(scope="session")
+def partitioned_book_path(tmp_path_factory):
+    """A partitioned book of 2,400 customers in 3 partitions (seed 11), written once per test
+    run for the modules that compare the Dask path with pandas; tests copy it before editing."""
+    folder = tmp_path_factory.mktemp("partitioned") / "book"
+    rk.datasets.write_partitioned_book(folder, 2400, 3, seed=11)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def partitioned_whole(partitioned_book_path):
+    """:func:`partitioned_book_path` loaded whole (the pandas reference); never modify it."""
+    return rk.data.load_portfolio(partitioned_book_path)

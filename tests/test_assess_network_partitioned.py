@@ -28,15 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def book_path(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("netpart") / "book"
-    rk.datasets.write_partitioned_book(folder, 2400, 3, seed=11)
-    return folder
+def book_path(partitioned_book_path):
+    return partitioned_book_path  # conftest: one book for the Dask-vs-pandas modules
 
 
 @pytest.fixture(scope="module")
-def whole(book_path):
-    return rk.data.load_portfolio(book_path)
+def whole(partitioned_whole):
+    return partitioned_whole
 
 
 @pytest.fixture(scope="module")
