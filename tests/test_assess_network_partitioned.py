@@ -68,6 +68,18 @@ def test_network_pds_on_dask_equal_the_pandas_path_on_the_whole_book(book_path, 
     assert (got.loc[across.index, "pd_uplift"] > 0).all()
 
 
+def test_evaluation_on_dask_equals_the_pandas_path(book_path, whole, client):
+    from riskkit.assess import evaluate_network_pd, evaluate_network_pd_partitioned
+
+    expected = evaluate_network_pd(whole, AS_OF, strength=0.5)
+    got = evaluate_network_pd_partitioned(book_path, AS_OF, strength=0.5, scheduler=client)
+    assert got.as_of == expected.as_of and got.strength == 0.5 and got.horizon_days == 365
+    pd.testing.assert_frame_equal(got.comparison, expected.comparison, rtol=1e-12)
+    pd.testing.assert_frame_equal(got.table, expected.table, rtol=1e-12)
+    # both targets have events, so the comparison is a real one (no NaN rows)
+    assert got.comparison[["auc_standalone", "auc_network", "pvalue"]].notna().all().all()
+
+
 def test_options_pass_through(book_path, whole, client):
     # a stand-alone PD of our own (not the oracle), statement total assets as capital,
     # a shorter window and lookback, half strength, two hops

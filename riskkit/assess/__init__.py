@@ -83,7 +83,12 @@ from .book import (
     portfolio_assessment,
 )
 from .limits_backtest import BACKTEST_GOALS, LimitBacktest, LimitBacktestError, backtest_limits
-from .partitioned import assess_partitioned, fit_scorecard_partitioned, network_pd_partitioned
+from .partitioned import (
+    assess_partitioned,
+    evaluate_network_pd_partitioned,
+    fit_scorecard_partitioned,
+    network_pd_partitioned,
+)
 from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
 from .scorecard_development import (
     ScorecardDevelopment,
@@ -99,6 +104,7 @@ __all__ = [
     "assess_partitioned",
     "fit_scorecard_partitioned",
     "network_pd_partitioned",
+    "evaluate_network_pd_partitioned",
     "development_dates",
     "MODEL_FEATURES",
     "DEFAULT_LGD",

@@ -349,6 +349,12 @@ def evaluate_network_pd(
     setup = _setup(portfolio, as_of, pd_values, horizon_days=horizon_days, capital=capital,
                    lookback_days=lookback_days, graph=graph)
     scores = _scores(setup, strength=strength, transmission=transmission, max_hops=max_hops)
+    return _evaluation(scores, setup.as_of, horizon_days, strength)
+
+
+def _evaluation(scores: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int, strength: float) -> NetworkPDEvaluation:
+    """AUCs and the paired DeLong test of the stand-alone and network PDs in ``scores``
+    (:func:`network_pd_scores`' frame, with its outcome columns)."""
     rows, comp = [], []
     for target in TARGETS:
         if target not in scores.columns:
@@ -375,7 +381,7 @@ def evaluate_network_pd(
     table = pd.DataFrame(rows, columns=["target", "model", "auc", "se", "ci_lower", "ci_upper", "n", "n_events"])
     comparison = pd.DataFrame(comp, columns=["target", "auc_standalone", "auc_network", "difference", "z", "pvalue",
                                              "n", "n_events"]).set_index("target")
-    return NetworkPDEvaluation(as_of=setup.as_of, horizon_days=horizon_days, strength=float(strength),
+    return NetworkPDEvaluation(as_of=as_of, horizon_days=horizon_days, strength=float(strength),
                                scores=scores, table=table, comparison=comparison)
 
 

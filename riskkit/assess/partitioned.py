@@ -44,9 +44,11 @@ from ..profile.partitioned import (
 from ..scoring import ExpertScorecard, RatingRules, Scorecard
 from ._graph import latest_statement_value
 from .network_pd import (
+    NetworkPDEvaluation,
     _BookFacts,
     _capital_column,
     _check_options,
+    _evaluation,
     _scores,
     _setup_from_facts,
 )
@@ -57,7 +59,8 @@ from .pipeline import (
     fit_portfolio_scorecard,
 )
 
-__all__ = ["assess_partitioned", "fit_scorecard_partitioned", "network_pd_partitioned"]
+__all__ = ["assess_partitioned", "fit_scorecard_partitioned", "network_pd_partitioned",
+           "evaluate_network_pd_partitioned"]
 
 
 def _rate_task(book, partition, as_of, scorecard, expert, rules, lgd, validate) -> pd.DataFrame:
@@ -204,3 +207,30 @@ def network_pd_partitioned(
     setup = _setup_from_facts(facts, ts, pd_values, horizon_days=horizon_days, capital=capital,
                               lookback_days=lookback_days, graph=graph)
     return _scores(setup, strength=strength, transmission=transmission, max_hops=max_hops)
+
+
+def evaluate_network_pd_partitioned(
+    book,
+    as_of: Any,
+    pd_values: Any = None,
+    *,
+    horizon_days: int = 365,
+    strength: float = 1.0,
+    transmission: Any = None,
+    capital: Any = None,
+    lookback_days: int = 365,
+    max_hops: int = 3,
+    graph: nx.Graph | None = None,
+    scheduler=None,
+    validate: bool = True,
+) -> NetworkPDEvaluation:
+    """:func:`riskkit.assess.evaluate_network_pd` of a partitioned book: the scores of
+    :func:`network_pd_partitioned`, then the same AUCs and paired DeLong test.
+
+    Parameters and errors are those of :func:`network_pd_partitioned`; the result equals
+    ``evaluate_network_pd(whole_book, as_of, pd_values, ...)``.
+    """
+    scores = network_pd_partitioned(book, as_of, pd_values, horizon_days=horizon_days, strength=strength,
+                                    transmission=transmission, capital=capital, lookback_days=lookback_days,
+                                    max_hops=max_hops, graph=graph, scheduler=scheduler, validate=validate)
+    return _evaluation(scores, check_as_of(as_of), horizon_days, strength)
