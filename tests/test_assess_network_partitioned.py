@@ -80,6 +80,20 @@ def test_evaluation_on_dask_equals_the_pandas_path(book_path, whole, client):
     assert got.comparison[["auc_standalone", "auc_network", "pvalue"]].notna().all().all()
 
 
+def test_strength_calibration_on_dask_equals_the_pandas_path(book_path, whole, client):
+    from riskkit.assess import calibrate_transmission_strength, calibrate_transmission_strength_partitioned
+
+    expected = calibrate_transmission_strength(whole, "2023-06-30", grid_size=5)
+    got = calibrate_transmission_strength_partitioned(book_path, "2023-06-30", grid_size=5, scheduler=client)
+    assert got.strength == pytest.approx(expected.strength, rel=1e-9)
+    assert got.log_likelihood == pytest.approx(expected.log_likelihood, rel=1e-12)
+    assert got.pvalue == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-15)
+    assert (got.n, got.n_events) == (expected.n, expected.n_events) and got.n_events > 20
+    pd.testing.assert_frame_equal(got.profile, expected.profile, rtol=1e-12)
+    with pytest.raises(GraphInputError, match="grid_size"):
+        calibrate_transmission_strength_partitioned(book_path, "2023-06-30", grid_size=2, scheduler=client)
+
+
 def test_options_pass_through(book_path, whole, client):
     # a stand-alone PD of our own (not the oracle), statement total assets as capital,
     # a shorter window and lookback, half strength, two hops

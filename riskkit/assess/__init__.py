@@ -85,6 +85,7 @@ from .book import (
 from .limits_backtest import BACKTEST_GOALS, LimitBacktest, LimitBacktestError, backtest_limits
 from .partitioned import (
     assess_partitioned,
+    calibrate_transmission_strength_partitioned,
     evaluate_network_pd_partitioned,
     fit_scorecard_partitioned,
     network_pd_partitioned,
@@ -105,6 +106,7 @@ __all__ = [
     "fit_scorecard_partitioned",
     "network_pd_partitioned",
     "evaluate_network_pd_partitioned",
+    "calibrate_transmission_strength_partitioned",
     "development_dates",
     "MODEL_FEATURES",
     "DEFAULT_LGD",

@@ -479,13 +479,25 @@ def calibrate_transmission_strength(
        estimators and likelihood ratio tests under nonstandard conditions", JASA 82
        (1987) 605-610.
     """
+    low, high = _check_search(bounds, grid_size)
+    setup = _setup(portfolio, as_of, pd_values, horizon_days=horizon_days, capital=capital,
+                   lookback_days=lookback_days, graph=graph)
+    return _calibration(setup, low, high, grid_size, transmission=transmission, max_hops=max_hops,
+                        horizon_days=horizon_days)
+
+
+def _check_search(bounds, grid_size: int) -> tuple[float, float]:
     low, high = (float(b) for b in bounds)
     if not (np.isfinite(low) and np.isfinite(high) and 0 <= low < high):
         raise GraphInputError(f"bounds must satisfy 0 <= low < high, got {bounds}")
     if grid_size < 3:
         raise GraphInputError(f"grid_size must be >= 3, got {grid_size}")
-    setup = _setup(portfolio, as_of, pd_values, horizon_days=horizon_days, capital=capital,
-                   lookback_days=lookback_days, graph=graph)
+    return low, high
+
+
+def _calibration(setup: _Setup, low: float, high: float, grid_size: int, *, transmission: Any, max_hops: int,
+                 horizon_days: int) -> StrengthCalibration:
+    """The maximum-likelihood strength on a prepared setup (see :func:`calibrate_transmission_strength`)."""
     y = setup.labels["default"].to_numpy()
     # the channels do not depend on the strength: build them once
     channels = transmission_channels(setup.graph, transmission=transmission, capital=setup.capital)

@@ -45,11 +45,15 @@ from ..scoring import ExpertScorecard, RatingRules, Scorecard
 from ._graph import latest_statement_value
 from .network_pd import (
     NetworkPDEvaluation,
+    StrengthCalibration,
     _BookFacts,
+    _calibration,
     _capital_column,
     _check_options,
+    _check_search,
     _evaluation,
     _scores,
+    _Setup,
     _setup_from_facts,
 )
 from .pipeline import (
@@ -60,7 +64,7 @@ from .pipeline import (
 )
 
 __all__ = ["assess_partitioned", "fit_scorecard_partitioned", "network_pd_partitioned",
-           "evaluate_network_pd_partitioned"]
+           "evaluate_network_pd_partitioned", "calibrate_transmission_strength_partitioned"]
 
 
 def _rate_task(book, partition, as_of, scorecard, expert, rules, lgd, validate) -> pd.DataFrame:
@@ -182,6 +186,14 @@ def network_pd_partitioned(
     the customers (without personal data), the relations, one date per customer and
     the graph: about what :func:`network_pd_scores` holds besides the book itself.
     """
+    setup = _partitioned_setup(book, as_of, pd_values, horizon_days=horizon_days, capital=capital,
+                               lookback_days=lookback_days, graph=graph, scheduler=scheduler, validate=validate)
+    return _scores(setup, strength=strength, transmission=transmission, max_hops=max_hops)
+
+
+def _partitioned_setup(book, as_of, pd_values, *, horizon_days: int, capital: Any, lookback_days: int,
+                       graph: nx.Graph | None, scheduler, validate: bool) -> _Setup:
+    """The network-PD setup of a partitioned book (the facts on Dask, the rest here)."""
     ts = _check_options(as_of, horizon_days, lookback_days)
     statement_column = _capital_column(capital)
     book = open_book(book)
@@ -204,9 +216,8 @@ def network_pd_partitioned(
                        truth=_concat(parts, "truth", ignore_index=True),
                        statement=None if statement is None else statement.sort_index(kind="stable"),
                        graph_on=graph_on)
-    setup = _setup_from_facts(facts, ts, pd_values, horizon_days=horizon_days, capital=capital,
-                              lookback_days=lookback_days, graph=graph)
-    return _scores(setup, strength=strength, transmission=transmission, max_hops=max_hops)
+    return _setup_from_facts(facts, ts, pd_values, horizon_days=horizon_days, capital=capital,
+                             lookback_days=lookback_days, graph=graph)
 
 
 def evaluate_network_pd_partitioned(
@@ -234,3 +245,32 @@ def evaluate_network_pd_partitioned(
                                     transmission=transmission, capital=capital, lookback_days=lookback_days,
                                     max_hops=max_hops, graph=graph, scheduler=scheduler, validate=validate)
     return _evaluation(scores, check_as_of(as_of), horizon_days, strength)
+
+
+def calibrate_transmission_strength_partitioned(
+    book,
+    as_of: Any,
+    pd_values: Any = None,
+    *,
+    horizon_days: int = 365,
+    bounds: tuple[float, float] = (0.0, 2.0),
+    grid_size: int = 21,
+    transmission: Any = None,
+    capital: Any = None,
+    lookback_days: int = 365,
+    max_hops: int = 3,
+    graph: nx.Graph | None = None,
+    scheduler=None,
+    validate: bool = True,
+) -> StrengthCalibration:
+    """:func:`riskkit.assess.calibrate_transmission_strength` of a partitioned book.
+
+    The facts are gathered once on Dask (as in :func:`network_pd_partitioned`); the
+    likelihood search runs here on the graph.  Parameters and errors are those of the
+    two functions; the result equals the pandas path's on the book loaded whole.
+    """
+    low, high = _check_search(bounds, grid_size)
+    setup = _partitioned_setup(book, as_of, pd_values, horizon_days=horizon_days, capital=capital,
+                               lookback_days=lookback_days, graph=graph, scheduler=scheduler, validate=validate)
+    return _calibration(setup, low, high, grid_size, transmission=transmission, max_hops=max_hops,
+                        horizon_days=horizon_days)
