@@ -94,6 +94,32 @@ def test_strength_calibration_on_dask_equals_the_pandas_path(book_path, whole, c
         calibrate_transmission_strength_partitioned(book_path, "2023-06-30", grid_size=2, scheduler=client)
 
 
+def test_graph_features_network_profile_and_stress_on_dask_equal_the_pandas_path(book_path, whole, client):
+    from riskkit.assess import (
+        network_profile,
+        network_profile_partitioned,
+        portfolio_graph_features,
+        portfolio_graph_features_partitioned,
+        portfolio_stress_test,
+        portfolio_stress_test_partitioned,
+    )
+
+    expected = portfolio_graph_features(whole, AS_OF)
+    got = portfolio_graph_features_partitioned(book_path, AS_OF, scheduler=client)
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
+    # the features carry information: groups, guarantees and a DebtRank impact somewhere
+    assert got.select_dtypes("number").abs().sum().gt(0).sum() >= 5
+    pd.testing.assert_frame_equal(network_profile_partitioned(book_path, AS_OF, scheduler=client),
+                                  network_profile(whole, AS_OF), rtol=1e-12)
+    for scenario in ({"kind": "largest_guarantor"}, {"kind": "default", "nodes": [str(expected.index[0])]}):
+        a = portfolio_stress_test_partitioned(book_path, AS_OF, scenario, scheduler=client)
+        b = portfolio_stress_test(whole, AS_OF, scenario)
+        for name in ("affected", "losses", "groups"):
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), rtol=1e-12)
+        assert a.totals == pytest.approx(b.totals, rel=1e-12)
+        assert len(a.affected) >= 1 and len(a.losses) >= 1   # the scenario hits somebody
+
+
 def test_options_pass_through(book_path, whole, client):
     # a stand-alone PD of our own (not the oracle), statement total assets as capital,
     # a shorter window and lookback, half strength, two hops

@@ -89,6 +89,9 @@ from .partitioned import (
     evaluate_network_pd_partitioned,
     fit_scorecard_partitioned,
     network_pd_partitioned,
+    network_profile_partitioned,
+    portfolio_graph_features_partitioned,
+    portfolio_stress_test_partitioned,
 )
 from .pipeline import DEFAULT_LGD, MODEL_FEATURES, assess_portfolio, development_dates, fit_portfolio_scorecard
 from .scorecard_development import (
@@ -107,6 +110,9 @@ __all__ = [
     "network_pd_partitioned",
     "evaluate_network_pd_partitioned",
     "calibrate_transmission_strength_partitioned",
+    "portfolio_graph_features_partitioned",
+    "network_profile_partitioned",
+    "portfolio_stress_test_partitioned",
     "development_dates",
     "MODEL_FEATURES",
     "DEFAULT_LGD",

@@ -16,8 +16,15 @@ its truth columns; the client concatenates them and runs the graph part once.  A
 relation is stored with the partition of its ``src``, so relations whose counterparty
 lives in another partition are all present after the concatenation.
 
-Not here: contagion stress and group (linked party) views of :mod:`riskkit.graph` /
-:mod:`riskkit.assess.network_tables`, which need the exposures of the whole book.  A
+The evaluation and the strength fit of the network PDs
+(:func:`evaluate_network_pd_partitioned`, :func:`calibrate_transmission_strength_partitioned`)
+reuse those facts.  The relationship features, the network profile and the stress tests
+(:func:`portfolio_graph_features_partitioned`, :func:`network_profile_partitioned`,
+:func:`portfolio_stress_test_partitioned`) add each partition's exposure
+(:func:`riskkit.limits.exposure`, per customer) and statement equity (the default
+capital) to the facts.
+
+Not here: the group (linked party) tables of :mod:`riskkit.assess.network_tables`.  A
 batch rating of a partitioned book (:func:`assess_partitioned`) has no network
 adjustment, as ``assess_portfolio`` has none; ``riskkit rate --network`` joins the two.
 """
@@ -42,7 +49,9 @@ from ..profile.partitioned import (
     open_book,
 )
 from ..scoring import ExpertScorecard, RatingRules, Scorecard
-from ._graph import latest_statement_value
+from ..graph import GraphInputError, StressResult, StressScenario, graph_features, stress_test
+from ..limits import exposure as exposure_table
+from ._graph import capital_from_statements, latest_statement_value
 from .network_pd import (
     NetworkPDEvaluation,
     StrengthCalibration,
@@ -64,7 +73,9 @@ from .pipeline import (
 )
 
 __all__ = ["assess_partitioned", "fit_scorecard_partitioned", "network_pd_partitioned",
-           "evaluate_network_pd_partitioned", "calibrate_transmission_strength_partitioned"]
+           "evaluate_network_pd_partitioned", "calibrate_transmission_strength_partitioned",
+           "portfolio_graph_features_partitioned", "network_profile_partitioned",
+           "portfolio_stress_test_partitioned"]
 
 
 def _rate_task(book, partition, as_of, scorecard, expert, rules, lgd, validate) -> pd.DataFrame:
@@ -117,8 +128,10 @@ def fit_scorecard_partitioned(book, as_of_dates: Sequence, horizon_days: int = 3
 _TRUTH_COLUMNS = ("customer_id", "true_pd", "contagion_default")
 
 
-def _network_facts_task(book, partition, as_of, data_end, statement_column, validate) -> dict:
-    """The small frames of one partition that the network PDs need (see the module docstring)."""
+def _network_facts_task(book, partition, as_of, data_end, statement_column, validate,
+                        with_exposure: bool = False) -> dict:
+    """The small frames of one partition that the network PDs need (see the module docstring),
+    and with ``with_exposure`` its customers' :func:`riskkit.limits.exposure` on ``as_of``."""
     part = book.read_partition(partition, validate=validate)
     truth = part.truth
     if truth is not None:
@@ -131,6 +144,7 @@ def _network_facts_task(book, partition, as_of, data_end, statement_column, vali
         "first_default": first_default_dates(part, data_end=data_end),
         "statement": None if statement_column is None else latest_statement_value(part, as_of, statement_column),
         "truth": truth,
+        "exposure": exposure_table(part, as_of) if with_exposure else None,
     }
 
 
@@ -191,16 +205,15 @@ def network_pd_partitioned(
     return _scores(setup, strength=strength, transmission=transmission, max_hops=max_hops)
 
 
-def _partitioned_setup(book, as_of, pd_values, *, horizon_days: int, capital: Any, lookback_days: int,
-                       graph: nx.Graph | None, scheduler, validate: bool) -> _Setup:
-    """The network-PD setup of a partitioned book (the facts on Dask, the rest here)."""
-    ts = _check_options(as_of, horizon_days, lookback_days)
-    statement_column = _capital_column(capital)
+def _gather_facts(book, as_of: pd.Timestamp, statement_column: str | None, validate: bool, scheduler,
+                  with_exposure: bool = False):
+    """The per-partition facts (:func:`_network_facts_task`) gathered on one cluster, the
+    skeleton book they make (customers and relations) and a graph builder on it."""
     book = open_book(book)
     with dask_client(scheduler) as client:  # one cluster for both passes
         data_end = book_data_end(book, scheduler=client)
-        parts = map_partitions(book, _network_facts_task, ts, data_end, statement_column, validate,
-                               scheduler=client)
+        parts = map_partitions(book, _network_facts_task, as_of, data_end, statement_column, validate,
+                               with_exposure, scheduler=client)
     # partition order is the order of the book loaded whole (load_partitioned)
     skeleton = Portfolio(_concat(parts, "customers", ignore_index=True),
                          relations=_concat(parts, "relations", ignore_index=True), validate=False)
@@ -211,6 +224,14 @@ def _partitioned_setup(book, as_of, pd_values, *, horizon_days: int, capital: An
         check_as_of_in_period(day, first_onboarded, data_end, what="build_graph")
         return build_graph(skeleton, day)
 
+    return parts, skeleton, graph_on
+
+
+def _partitioned_setup(book, as_of, pd_values, *, horizon_days: int, capital: Any, lookback_days: int,
+                       graph: nx.Graph | None, scheduler, validate: bool) -> _Setup:
+    """The network-PD setup of a partitioned book (the facts on Dask, the rest here)."""
+    ts = _check_options(as_of, horizon_days, lookback_days)
+    parts, skeleton, graph_on = _gather_facts(book, ts, _capital_column(capital), validate, scheduler)
     statement = _concat(parts, "statement")
     facts = _BookFacts(customers=skeleton.customers, first_default=_concat(parts, "first_default"),
                        truth=_concat(parts, "truth", ignore_index=True),
@@ -274,3 +295,54 @@ def calibrate_transmission_strength_partitioned(
                                lookback_days=lookback_days, graph=graph, scheduler=scheduler, validate=validate)
     return _calibration(setup, low, high, grid_size, transmission=transmission, max_hops=max_hops,
                         horizon_days=horizon_days)
+
+
+def _graph_inputs(book, as_of, validate: bool, scheduler):
+    """The graph on ``as_of``, the customers onboarded by then, their EAD and the kit's
+    default capital (:func:`riskkit.assess.default_capital`), from the partitions' facts."""
+    as_of = check_as_of(as_of)
+    parts, skeleton, graph_on = _gather_facts(book, as_of, "equity", validate, scheduler, with_exposure=True)
+    G = graph_on(as_of)
+    customers = skeleton.customers
+    onboarded = customers.loc[customers["onboarded"].isna() | (customers["onboarded"] <= as_of), "customer_id"]
+    exposure = _concat(parts, "exposure").sort_index(kind="stable")
+    equity = _concat(parts, "statement")
+    capital = capital_from_statements(G, None if equity is None else equity.sort_index(kind="stable"))
+    return G, onboarded, exposure, capital
+
+
+def portfolio_graph_features_partitioned(book, as_of, *, threshold: float = 0.5, scheduler=None,
+                                         validate: bool = True) -> pd.DataFrame:
+    """:func:`riskkit.assess.portfolio_graph_features` of a partitioned book.
+
+    Exposure (:func:`riskkit.limits.exposure`) and the statement equity behind the default
+    capital are computed per partition on Dask; the relations are gathered and the graph
+    features computed once here.  The result equals the pandas path's on the book loaded
+    whole.
+    """
+    G, onboarded, exposure, capital = _graph_inputs(book, as_of, validate, scheduler)
+    return graph_features(G, onboarded, exposure=exposure, threshold=threshold, capital=capital)
+
+
+def network_profile_partitioned(book, as_of, *, scheduler=None, validate: bool = True,
+                                **profile_options) -> pd.DataFrame:
+    """:func:`riskkit.assess.network_profile` of a partitioned book: the profile partition by
+    partition (:func:`riskkit.profile.partitioned.build_profile_partitioned`) joined with
+    :func:`portfolio_graph_features_partitioned`, on one cluster."""
+    from ..profile.partitioned import build_profile_partitioned
+
+    with dask_client(scheduler) as client:
+        profile = build_profile_partitioned(book, as_of, scheduler=client, validate=validate, **profile_options)
+        relationship = portfolio_graph_features_partitioned(book, as_of, scheduler=client, validate=validate)
+    return profile.join(relationship.reindex(profile.index))
+
+
+def portfolio_stress_test_partitioned(book, as_of, scenario: StressScenario | Any, *, scheduler=None,
+                                      validate: bool = True, **options) -> StressResult:
+    """:func:`riskkit.assess.portfolio_stress_test` of a partitioned book (EAD and the default
+    capital from the partitions on Dask, the scenario on the whole graph here); ``options``
+    go to :func:`riskkit.graph.stress_test`."""
+    G, _, exposure, capital = _graph_inputs(book, as_of, validate, scheduler)
+    if G.number_of_nodes() == 0:
+        raise GraphInputError("the portfolio has no customers or parties on as_of")
+    return stress_test(G, scenario, exposure=exposure, capital=capital, **options)
