@@ -53,7 +53,13 @@ CASES = {
     # 6 m: committee by amount, above the AAA matrix 4 m too, which needs only the manager
     "MX3":   ("AAA", 72e6, False, "committee", "amount 6.0 m above manager's 5.0 m"),
     "BB1":   ("BB", 12e6, False, "analyst", "amount 300 k within analyst's 1.0 m"),       # min(1 m, matrix 300 k)
-    "NOREV": ("A", 9.6e6, False, "analyst", "amount 800 k within analyst's 1.0 m"),       # no revenue: no matrix
+    # no revenue: checked against the smallest band (here the one band): 800 k above A's 500 k
+    "NOREV": ("A", 9.6e6, False, "manager", "above the rating x size matrix (no revenue data: the smallest band "
+              "taken, grade A, all revenue band (0 and above): 500 k)"),
+    "NOREV2": ("AA", 6e6, False, "analyst", "amount 500 k within analyst's 1.0 m"),       # 500 k <= AA's 2 m
+    # a revenue outside every band has no cell: the matrix cannot be checked, so it escalates
+    "OUTSIDE": ("AA", 6e6, False, "manager", "the rating x size matrix cannot be checked (revenue -1 outside "
+                "the matrix bands)"),
     "D1":    ("D", 12e6, False, None, None),                                             # default grade: 0
     "KO":    ("BBB", 12e6, True, None, None),                                            # knock-out: 0
     "ZERO":  ("CCC", 12e6, False, None, None),                                           # CCC matrix 0: limit 0
@@ -64,7 +70,7 @@ CASES = {
 def book(current=None):
     idx = pd.Index(list(CASES), name="customer_id")
     grade = [c[0] for c in CASES.values()]
-    revenue = [np.nan if i == "NOREV" else 50e6 for i in idx]
+    revenue = [np.nan if i.startswith("NOREV") else -1.0 if i == "OUTSIDE" else 50e6 for i in idx]
     profile = pd.DataFrame({"credit_sales_365d": [c[1] for c in CASES.values()], "revenue": revenue}, index=idx)
     ratings = pd.DataFrame({"grade": grade, "pd_grade": grade, "knockout": [c[2] for c in CASES.values()],
                             "credit_limit": np.full(len(idx), np.nan) if current is None else current}, index=idx)

@@ -7,7 +7,8 @@ recommended limit to a level of the policy's ``approval`` section
 
 * the **amount level** is the first level whose ``up_to`` covers the limit
   (``limit <= up_to``; the last level has no bound);
-* a limit strictly above the matrix amount of its cell needs at least ``above_matrix``;
+* a limit strictly above the matrix amount of its cell needs at least ``above_matrix``, and
+  so does a limit that cannot be checked against the matrix (its cell has no amount);
 * the approval level is the higher of the two;
 * with ``increase_only`` a limit at or below the current limit needs no approval.
 
@@ -41,7 +42,10 @@ def approval_levels(limit, current, authority: ApprovalAuthority, *, no_limit=No
     matrix_amount, matrix_note : arrays, optional
         The rating x size matrix amount of each customer's cell and its explanation
         (``matrix_limit.arrays``), whether or not the matrix applies to the grade; required
-        when ``authority.above_matrix`` is set.  A NaN amount (no size data) escalates nothing.
+        when ``authority.above_matrix`` is set.  A NaN amount (a formula cell without its
+        inputs, a size outside the bands, no size data) cannot be checked: the limit goes to
+        ``above_matrix`` at least, like a limit above its cell.  (:func:`recommend_limits`
+        checks a customer without size data against the smallest band first.)
 
     Returns
     -------
@@ -74,9 +78,13 @@ def approval_levels(limit, current, authority: ApprovalAuthority, *, no_limit=No
         if matrix_amount is None or matrix_note is None:
             raise ValueError("approval.above_matrix is set: give matrix_amount and matrix_note")
         matrix_level = list(authority.names).index(authority.above_matrix)
+        matrix_amount = np.asarray(matrix_amount, dtype=float)
+        unchecked = approve & np.isnan(matrix_amount)
         with np.errstate(invalid="ignore"):
-            above = approve & (limit > np.asarray(matrix_amount, dtype=float))
+            above = approve & (limit > matrix_amount)
         matrix_text = _text("above the rating x size matrix (", np.asarray(matrix_note), ")")
+        _put(matrix_text, unchecked, "the rating x size matrix cannot be checked (", np.asarray(matrix_note), ")")
+        above |= unchecked
         _put(reason, above & (matrix_level > amount_level), matrix_text)
         _put(reason, above & (matrix_level == amount_level), reason, "; ", matrix_text)
         level = np.where(above, np.maximum(amount_level, matrix_level), amount_level)

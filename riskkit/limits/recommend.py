@@ -22,6 +22,7 @@ from .formula import (
     _filled,
     _fixed,
     _money,
+    _numeric,
     _put,
     _result,
     _text,
@@ -153,6 +154,31 @@ def _bound(bounds: Bounds, frame: pd.DataFrame, policy: LimitPolicy, kind: str):
     return value, label, code
 
 
+def _matrix_for_approval(frame: pd.DataFrame, policy: LimitPolicy, amount, note):
+    """The matrix amount a limit is checked against for approval.
+
+    A customer without size data sits in no column of the matrix; a credit officer then
+    takes the smallest band (what is not shown to be large is not treated as large), so its
+    limit is checked against that band's cell and the reason says so.  Amounts that stay NaN
+    (a formula cell without its inputs, a size outside the bands) cannot be checked, and
+    :func:`~riskkit.limits.approval.approval_levels` escalates them.
+    """
+    matrix = policy.methods["matrix"]
+    size = _numeric(frame, matrix.size_column)
+    grade = frame["grade"].to_numpy(dtype=object, na_value=None)
+    unknown = np.isnan(np.asarray(amount, dtype=float)) & np.isnan(size) & ~pd.isna(grade)
+    if not unknown.any():
+        return amount, note
+    smallest = frame.loc[unknown].copy()
+    smallest[matrix.size_column] = float(matrix.bands[0].lower)
+    small_amount, small_note = matrix_limit.arrays(smallest, matrix, grades=policy.grades)
+    amount = np.asarray(amount, dtype=float).copy()
+    amount[unknown] = small_amount
+    note = np.asarray(note).copy()
+    note[unknown] = _text(f"no {matrix.size_label} data: the smallest band taken, ", small_note)
+    return amount, note
+
+
 def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) -> pd.DataFrame:
     """Recommended credit limit of every rated customer, with the binding method and a reason.
 
@@ -201,7 +227,8 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
     why, from the policy's ``approval`` section, see :func:`riskkit.limits.approval.approval_levels`:
     the first level whose ``up_to`` covers the limit, at least ``above_matrix`` for a limit
     above the rating x size matrix amount of its cell even where the matrix is not applied
-    to the grade; missing where no positive limit is recommended: grade D, knock-out, a
+    to the grade, a customer without size data checked against the smallest band, and a
+    cell without an amount escalated to ``above_matrix``; missing where no positive limit is recommended: grade D, knock-out, a
     limit of 0, no data or unbounded, and with ``increase_only`` for a limit not above the current one; without an
     ``approval`` section every limit goes to the one level ``standard``);
     ``note_<method>`` per method (the method's explanation).  Text columns have object dtype.
@@ -350,6 +377,8 @@ def recommend_limits(profile: pd.DataFrame, ratings: pd.DataFrame, config=None) 
     # who approves: the matrix amount of every customer's cell, also where the matrix is not
     # applied to its grade (results, not `amounts`, which is masked to the applied grades)
     matrix_amount, matrix_note = results.get("matrix", (None, None))
+    if matrix_amount is not None:
+        matrix_amount, matrix_note = _matrix_for_approval(frame, policy, matrix_amount, matrix_note)
     approval_level, approval_reason = approval_levels(limit, current, policy.approval,
                                                       no_limit=is_default | knockout,
                                                       matrix_amount=matrix_amount, matrix_note=matrix_note)
