@@ -108,7 +108,8 @@ def test_kernel_process_stderr_goes_to_a_kept_log_not_the_terminal(tmp_path, not
     line = _error_line(done, "report", code=1)
     log = out / "noisy_broken.kernel.log"
     assert "ValueError: boom" in line and f"kernel process messages in {log}" in line
-    assert log.read_text() == "libfoo: assertion at shutdown\n"
+    # the notebook's own line; a real kernel may add its own shutdown messages (libzmq on CI)
+    assert "libfoo: assertion at shutdown\n" in log.read_text()
 
 
 @pytest.mark.slow
