@@ -317,6 +317,8 @@ BINNING_CASES = {
     "unknown shape_rule": _binning_case(_woe_x(lambda f: f.__setitem__("shape_rule", "oracle")), "shape_rule",
                                         "cv"),
     "cv_pvalue above 1": _binning_case(_woe_x(lambda f: f.__setitem__("cv_pvalue", 1.5)), "cv_pvalue", "1"),
+    "negative turning_events": _binning_case(_woe_x(lambda f: f.__setitem__("turning_events", -3.0)),
+                                             "turning_events", ">= 0"),
     "cv_auc_gain below -1": _binning_case(_woe_x(lambda f: f.__setitem__("cv_auc_gain", -2.0)), "cv_auc_gain",
                                           "-1"),
 }

@@ -175,7 +175,7 @@ def test_turn_events_counts_the_thinner_side_of_the_turn(events, woe, trend, exp
 def test_thin_turn_sentence_names_only_turns_below_the_bar():
     shapes = {"cash": "peak", "dso": "peak", "age": "valley", "dpd": "descending"}
     events = {"cash": 7, "dso": 42, "age": 1, "dpd": None}
-    assert thin_turn_sentence(shapes, events) == (
+    assert thin_turn_sentence(shapes, events, min_turn_events=10) == (
         "2 turns rest on fewer than 10 development events on their thinner side: the peak of cash (7 events) "
         "and the valley of age (1 event); such a turn may not hold on later data, so check it out of time or "
         "force the feature monotone.")
@@ -194,9 +194,12 @@ def test_scorecard_findings_add_the_thin_turns_after_the_shapes():
                        "selection": ["in the model", "in the model"]}, index=["a", "b"])
     shapes = {"a": "descending", "b": "peak"}
     thin = scorecard_findings(outcome, discrimination, iv, shapes, "train", "test", turn_events={"a": None, "b": 3})
-    thick = scorecard_findings(outcome, discrimination, iv, shapes, "train", "test", turn_events={"a": None, "b": 30})
+    thick = scorecard_findings(outcome, discrimination, iv, shapes, "train", "test", turn_events={"a": None, "b": 50})
     assert len(thin) == len(thick) + 1 and thin[:4] == thick
-    assert thin[4].startswith("One turn rests on fewer than 10 development events") and "peak of b (3 events)" in thin[4]
+    # the default bar is the binner's: a turn the default binner would not consider
+    assert thin[4].startswith("One turn rests on fewer than 50 development events") and "peak of b (3 events)" in thin[4]
+    assert scorecard_findings(outcome, discrimination, iv, shapes, "train", "test", turn_events={"a": None, "b": 49},
+                              min_turn_events=10) == thick
 
 
 def test_scorecard_development_names_its_thin_turns():

@@ -18,6 +18,7 @@ from sklearn.base import clone
 
 from riskkit.datasets.german import load_german_credit
 from riskkit.scoring import WoEBinner
+from riskkit.scoring.binning import DEFAULT_MIN_TURN_EVENTS
 from riskkit.scoring._optimal import (
     _best_values,
     optimal_partitions,
@@ -296,7 +297,7 @@ def test_german_shapes_bootstrap(german):
     assert np.isnan(summary.loc["purpose", "shape_pvalue"])
     assert list(summary.columns) == ["kind", "requested_trend", "shape", "n_bins", "iv", "iv_monotone",
                                      "iv_turning", "shape_pvalue", "shape_qvalue", "shape_draws", "shape_rule",
-                                     "cv_auc_gain", "cv_auc", "cv_pvalue"]
+                                     "cv_auc_gain", "cv_auc", "cv_pvalue", "turning_events"]
     assert (summary["shape_rule"] == np.where(summary["kind"] == "numeric", "bootstrap", "")).all()
     assert summary["iv"].is_monotonic_decreasing
     # a feature's draws do not depend on the column order or the threads
@@ -543,9 +544,16 @@ def test_german_shapes_cross_validated(german):
         assert row["cv_auc_gain"] > 0 and row["cv_pvalue"] <= 0.05, name
         assert row["iv"] == pytest.approx(row["iv_turning"]) and row["iv"] > row["iv_monotone"] + 0.02
         assert np.isnan(row["shape_pvalue"]) and row["shape_draws"] == 0
-    # present_residence_since gains IV in sample from a turn but ranks held-out records worse
-    assert summary.loc["present_residence_since", "shape"] == "descending"
-    assert summary.loc["present_residence_since", "cv_auc_gain"] < 0
+    assert summary.loc["credit_amount", "turning_events"] == 111
+    assert summary.loc["age_in_years", "turning_events"] == 96
+    # present_residence_since gains IV in sample from a turn resting on 36 events: under the
+    # event bar, so it is not cross-validated; without the bar it ranks held-out records worse
+    row = summary.loc["present_residence_since"]
+    assert row["shape"] == "descending" and row["iv_turning"] > row["iv_monotone"]
+    assert row["turning_events"] < DEFAULT_MIN_TURN_EVENTS and np.isnan(row["cv_auc_gain"])
+    free = WoEBinner(shape_selection="cv", min_turn_events=0).fit(X, y).summary().set_index("feature")
+    assert free.loc["present_residence_since", "shape"] == "descending"
+    assert free.loc["present_residence_since", "cv_auc_gain"] < 0
     # every variable reaches 95 % of optbinning's IV and the top five agree, in order
     for name, iv in OPTBINNING_IV.items():
         assert summary.loc[name, "iv"] >= 0.95 * iv, name
@@ -585,3 +593,56 @@ def test_scorecard_json_written_before_the_shape_rule_parameters_still_loads(ger
     assert old_binner.shape_selection == "bootstrap"
     # a file that states the parameters keeps them
     assert Scorecard.from_json(Scorecard().fit(X, y).to_json()).binner_.shape_selection == "cv"
+    # a cv model saved before the event bar loads with no bar (0), the rule it was fitted with
+    cv_card = Scorecard(binner=WoEBinner(shape_selection="cv", min_turn_events=0)).fit(X, y)
+    payload = json.loads(cv_card.to_json())
+    del payload["binner"]["params"]["min_turn_events"]
+    for item in payload["binner"]["features"]:
+        item.pop("turning_events", None)
+    old_cv = Scorecard.from_json(json.dumps(payload))
+    assert old_cv.binner_.min_turn_events == 0 and WoEBinner().min_turn_events == DEFAULT_MIN_TURN_EVENTS == 50
+    np.testing.assert_array_equal(old_cv.predict_proba(X), cv_card.predict_proba(X))
+    pd.testing.assert_frame_equal(clone(old_cv.binner_).fit(X, y).summary(), cv_card.binner_.summary())
+
+
+def test_cv_min_turn_events_drops_a_turn_resting_on_fewer_events():
+    """The thin-turn guard: the events on the thinner side of the full-data turn, counted by
+    hand from its groups, and a turn kept at that bar but dropped one event above it
+    (without running the cross-validation: a turn that thin is not a candidate)."""
+    from riskkit.scoring._optimal import thinner_side_events, turning_shape_cv
+
+    ne = np.array([30, 42, 50, 48, 45, 38, 28], dtype=float)
+    ev = np.array([22, 16, 10, 9, 11, 14, 20], dtype=float)
+    kw = dict(outside_nonevents=6.0, outside_events=2.0, min_count=40, max_bins=7, folds=4, repeats=2)
+    free = turning_shape_cv(ne, ev, rng=np.random.default_rng(9), **kw)
+    assert free.chosen is free.turning and free.turning.shape == "peak"
+    bounds = free.turning.boundaries
+    group_ev = [ev[lo:hi].sum() for lo, hi in zip(bounds[:-1], bounds[1:])]
+    group_rate = [ev[lo:hi].sum() / (ne[lo:hi].sum() + ev[lo:hi].sum()) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    turn = int(np.argmin(group_rate))  # a WoE peak is the lowest event rate
+    by_hand = min(sum(group_ev[:turn]), sum(group_ev[turn + 1:]))
+    assert 0 < by_hand < ev.sum() / 2
+    assert free.turn_events == by_hand
+    assert thinner_side_events(group_ev, -np.log(group_rate), "peak") == by_hand
+
+    at_bar = turning_shape_cv(ne, ev, rng=np.random.default_rng(9), min_turn_events=by_hand, **kw)
+    assert at_bar.chosen is at_bar.turning and at_bar.auc_gain == free.auc_gain
+    above = turning_shape_cv(ne, ev, rng=np.random.default_rng(9), min_turn_events=by_hand + 1, **kw)
+    assert above.chosen is above.monotone and above.folds == 0 and math.isnan(above.auc_gain)
+    assert above.turn_events == by_hand
+
+
+def test_min_turn_events_in_the_binner_and_its_checks():
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 1, 4000)
+    y = (rng.random(4000) < np.where(np.abs(x - 0.5) < 0.2, 0.05, 0.3)).astype(int)  # a strong event-rate valley
+    X = pd.DataFrame({"x": x})
+    free = WoEBinner(shape_selection="cv").fit(X, y).binnings_["x"]
+    assert free.trend == "peak"
+    thin = free.turn_events
+    assert WoEBinner(shape_selection="cv", min_turn_events=thin).fit(X, y).binnings_["x"].trend == "peak"
+    assert WoEBinner(shape_selection="cv", min_turn_events=thin + 1).fit(X, y).binnings_["x"].trend in (
+        "ascending", "descending")
+    for bad in (-1, 2.5, True, "10"):
+        with pytest.raises(ValueError, match="min_turn_events"):
+            WoEBinner(min_turn_events=bad).fit(X, y)

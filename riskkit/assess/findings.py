@@ -17,6 +17,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..scoring.binning import DEFAULT_MIN_TURN_EVENTS
+
 __all__ = ["shape_sentence", "scorecard_findings", "validation_findings", "contagion_findings",
            "customer_findings", "SHAPES"]
 
@@ -59,7 +61,7 @@ def shape_sentence(shapes: Mapping[str, str]) -> str:
 
 
 def thin_turn_sentence(shapes: Mapping[str, str], turn_events: Mapping[str, int | None],
-                       min_turn_events: int = 10) -> str | None:
+                       min_turn_events: int = DEFAULT_MIN_TURN_EVENTS) -> str | None:
     """The sentence naming peaks and valleys that rest on fewer than ``min_turn_events`` events.
 
     ``turn_events`` maps feature -> :attr:`riskkit.scoring.binning.FeatureBinning.turn_events`
@@ -82,7 +84,7 @@ def scorecard_findings(outcome: pd.DataFrame, discrimination: pd.DataFrame, iv_t
                        shapes: Mapping[str, str], train_name: str, test_name: str,
                        challenger: pd.DataFrame | None = None, alpha: float = 0.05,
                        turn_events: Mapping[str, int | None] | None = None,
-                       min_turn_events: int = 10) -> list[str]:
+                       min_turn_events: int = DEFAULT_MIN_TURN_EVENTS) -> list[str]:
     """Key findings of a scorecard development.
 
     Parameters
@@ -108,7 +110,10 @@ def scorecard_findings(outcome: pd.DataFrame, discrimination: pd.DataFrame, iv_t
         Model feature -> events on the thinner side of its turn
         (:attr:`~riskkit.scoring.binning.FeatureBinning.turn_events`); with it, turns
         resting on fewer than ``min_turn_events`` events are named (:func:`thin_turn_sentence`).
-    min_turn_events : int, default 10
+    min_turn_events : int, default 50
+        :data:`riskkit.scoring.binning.DEFAULT_MIN_TURN_EVENTS`, the bar below which the
+        default binner does not consider a turn at all (a model fitted with a lower bar, or
+        an older one, may hold thinner turns).
 
     Returns
     -------

@@ -22,6 +22,7 @@ from .._core.checks import check_binary_target
 from .._core.dates import check_as_of
 from ..profile import build_profile, default_flags
 from ..scoring import Scorecard, compare_models, fit_challenger
+from ..scoring.binning import DEFAULT_MIN_TURN_EVENTS
 from ..validation import auc, delong_test, gini, ks
 from .findings import scorecard_findings
 from .pipeline import MODEL_FEATURES, development_dates, fit_portfolio_scorecard
@@ -168,7 +169,8 @@ class ScorecardDevelopment:
         binnings = self.scorecard.binner_.binnings_
         return {f: binnings[f].trend for f in self.scorecard.features_}
 
-    def key_findings(self, challenger=None, alpha: float = 0.05, min_turn_events: int = 10) -> list[str]:
+    def key_findings(self, challenger=None, alpha: float = 0.05,
+                     min_turn_events: int = DEFAULT_MIN_TURN_EVENTS) -> list[str]:
         """The sentences that open the report (:func:`riskkit.assess.scorecard_findings`):
         test discrimination against development, samples, features kept, WoE shapes, the
         peaks and valleys resting on fewer than ``min_turn_events`` development events, and

@@ -27,12 +27,12 @@ from .._core.config import Checker, ConfigError
 # fields of one FeatureBinning (FeatureBinning.to_dict); the optional ones have defaults
 _BINNING_REQUIRED = ("name", "kind", "splits", "groups", "special_values", "nonevents", "events", "woe", "iv")
 _BINNING_OPTIONAL = ("trend", "requested_trend", "iv_monotone", "iv_turning", "shape_pvalue", "shape_qvalue",
-                     "shape_draws", "shape_rule", "cv_auc_gain", "cv_auc", "cv_pvalue")
+                     "shape_draws", "shape_rule", "cv_auc_gain", "cv_auc", "cv_pvalue", "turning_events")
 _SHAPE_RULES = ("", "cv", "bootstrap")
 #: WoEBinner parameters added after format version 1, with the value a model saved without
 #: them was fitted with (the rule of that time, not today's default: ``shape_selection``
 #: became ``"cv"`` later, and an old file must still state the bootstrap rule it was fitted under)
-BINNER_PARAMS_ADDED = {"shape_selection": "bootstrap", "shape_folds": 5, "shape_repeats": 2}
+BINNER_PARAMS_ADDED = {"shape_selection": "bootstrap", "shape_folds": 5, "shape_repeats": 2, "min_turn_events": 0}
 _SHAPES = ("ascending", "descending", "peak", "valley", "none")
 _REQUESTED = ("auto", "auto_monotone", "ascending", "descending", "peak", "valley", "none", "event_rate_order")
 _TOP_REQUIRED = ("format", "version", "params", "binner", "features", "stats", "vif", "model_stats", "selection")
@@ -259,7 +259,7 @@ def _check_binning(source: str, position: int, raw) -> str:
         check.choice(item["trend"], "trend", _SHAPES)
     if "requested_trend" in item:
         check.choice(item["requested_trend"], "requested_trend", _REQUESTED)
-    for field in ("iv_monotone", "iv_turning"):
+    for field in ("iv_monotone", "iv_turning", "turning_events"):
         if field in item:
             _optional_number(check, item[field], field, lo=0.0)
     for field in ("shape_pvalue", "shape_qvalue", "cv_auc", "cv_pvalue"):

@@ -77,6 +77,39 @@ class PartitionResult:
     shape: str = "none"
 
 
+def thinner_side_events(events, woe, shape: str) -> float:
+    """Events on the thinner side of a peak or valley: the evidence a turn rests on.
+
+    A peak's WoE rises up to its highest bin and falls after it (a valley: falls, then
+    rises); the turning bin itself counts on neither side.  The turn is only as well
+    supported as the side with fewer events (bads): a peak whose falling side holds 7
+    events rests on those 7, however many the rising side holds.
+
+    >>> thinner_side_events([30, 20, 5, 2], [-0.4, 0.1, 0.6, 0.2], "peak")
+    2.0
+    """
+    if shape not in ("peak", "valley"):
+        raise ValueError(f"shape must be 'peak' or 'valley', got {shape!r}")
+    events = np.asarray(events, dtype=float)
+    woe = np.asarray(woe, dtype=float)
+    turn = int(np.argmax(woe) if shape == "peak" else np.argmin(woe))
+    return float(min(events[:turn].sum(), events[turn + 1:].sum()))
+
+
+def partition_turn_events(partition: PartitionResult, nonevents, events) -> float:
+    """:func:`thinner_side_events` of a one-turn partition of pre-bin counts (NaN for
+    another shape).  The WoE's turning group is that of ``log(nonevents / events)``: the
+    class totals only shift every group's WoE alike."""
+    if partition.shape not in ("peak", "valley"):
+        return float("nan")
+    starts = np.asarray(partition.boundaries[:-1], dtype=np.intp)
+    group_ev = np.add.reduceat(np.asarray(events, dtype=float), starts)
+    group_ne = np.add.reduceat(np.asarray(nonevents, dtype=float), starts)
+    with np.errstate(divide="ignore"):
+        log_odds = np.log(group_ne) - np.log(group_ev)
+    return thinner_side_events(group_ev, log_odds, partition.shape)
+
+
 def woe_shape(woe) -> str:
     """Shape of a WoE sequence: ``"ascending"``, ``"descending"``, ``"peak"`` (strictly up,
     then strictly down), ``"valley"`` (down, then up) or ``"none"`` (fewer than two values,
@@ -653,7 +686,11 @@ class ShapeCV:
     folds, repeats : int
         The cross-validation actually run (0, 0 when there was nothing to test).
     chosen : PartitionResult or None
-        ``turning`` when ``auc_gain > 0`` and ``pvalue <= alpha``, else ``monotone``.
+        ``turning`` when ``auc_gain > 0``, ``pvalue <= alpha`` and ``turn_events >=
+        min_turn_events``, else ``monotone``.
+    turn_events : float
+        Events on the thinner side of ``turning``'s turn (:func:`thinner_side_events`; NaN
+        when it does not turn).
     """
 
     monotone: PartitionResult | None
@@ -664,6 +701,7 @@ class ShapeCV:
     folds: int
     repeats: int
     chosen: PartitionResult | None
+    turn_events: float = float("nan")
 
 
 def grouped_auc(score, events, nonevents) -> float:
@@ -707,6 +745,7 @@ def turning_shape_cv(
     folds: int = 5,
     repeats: int = 2,
     rng: np.random.Generator | None = None,
+    min_turn_events: float = 0.0,
 ) -> ShapeCV:
     """Choose between the best monotone and the best one-turn WoE shape by cross-validation.
 
@@ -763,10 +802,12 @@ def turning_shape_cv(
     total_ev = events.sum() + outside_events
     results = _solve(nonevents, events, total_ne, total_ev, min_count, max_bins, _SHAPE_CHOICES)
     monotone, turning = results["monotone"], results["turning"]
+    turn_events = partition_turn_events(turning, nonevents, events) if turning is not None else float("nan")
     nothing = ShapeCV(monotone=monotone, turning=turning, auc_gain=float("nan"), auc_turning=float("nan"),
-                      pvalue=1.0, folds=0, repeats=0, chosen=monotone if monotone is not None else turning)
+                      pvalue=1.0, folds=0, repeats=0, chosen=monotone if monotone is not None else turning,
+                      turn_events=turn_events)
     if (monotone is None or turning is None or turning.shape not in ("peak", "valley")
-            or turning.iv - monotone.iv <= 1e-12):
+            or turning.iv - monotone.iv <= 1e-12 or turn_events < min_turn_events):
         return nothing
     rng = np.random.default_rng(0) if rng is None else rng
     share = (folds - 1) / folds
@@ -801,4 +842,5 @@ def turning_shape_cv(
     pvalue = float(ndtr(-z))
     keep = auc_gain > 0 and pvalue <= alpha
     return ShapeCV(monotone=monotone, turning=turning, auc_gain=auc_gain, auc_turning=auc_turning,
-                   pvalue=pvalue, folds=folds, repeats=repeats, chosen=turning if keep else monotone)
+                   pvalue=pvalue, folds=folds, repeats=repeats, chosen=turning if keep else monotone,
+                   turn_events=turn_events)
