@@ -3,8 +3,9 @@
 Three binnings of the same data, side by side:
 
 * **riskkit cv** (``after`` in the tables) -- ``WoEBinner()``, the default
-  (``shape_selection="cv"``): monotone unless a peak/valley ranks held-out records better in
-  repeated 5-fold cross-validation and carries signal;
+  (``shape_selection="cv"``, ``min_turn_events=50``): monotone unless a peak/valley resting
+  on at least 50 events on its thinner side ranks held-out records better in repeated 5-fold
+  cross-validation and carries signal;
 * **riskkit bootstrap** -- ``WoEBinner(shape_selection="bootstrap")`` (the default before the
   out-of-time study of ``bench_shape_rules_book.py``): a peak/valley only when significant
   under the bootstrap shape test after the Benjamini-Hochberg step over the numeric features;

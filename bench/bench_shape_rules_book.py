@@ -19,8 +19,10 @@ Three binners, each inside ``riskkit.scoring.Scorecard()`` with its defaults:
 * ``monotone``: ``WoEBinner(monotonic_trend="auto_monotone")``, ascending or descending only;
 * ``bootstrap``: ``WoEBinner(shape_selection="bootstrap")``, a turn only when significant
   under the parametric bootstrap after Benjamini-Hochberg;
-* ``cv``: ``WoEBinner(shape_selection="cv")``, a turn when it ranks held-out records better
-  in 2 x 5-fold cross-validation and carries signal.
+* ``cv``: ``WoEBinner(shape_selection="cv")``, the default: a turn whose thinner side holds at
+  least ``min_turn_events=50`` development events, kept when it ranks held-out records better
+  in 2 x 5-fold cross-validation and carries signal;
+* ``cv_no_bar``: the same with ``min_turn_events=0`` (the default before the event bar).
 
 Per date: customers, defaults, the AUC of each rule, the features that turn and the
 paired DeLong test of each turning rule against ``monotone``
@@ -66,7 +68,8 @@ FIRST_FULL_HISTORY = pd.Timestamp("2021-12-31")
 LAST_TEST = pd.Timestamp("2024-12-31")
 RULES = {"monotone": {"monotonic_trend": "auto_monotone"},
          "bootstrap": {"shape_selection": "bootstrap"},
-         "cv": {"shape_selection": "cv"}}
+         "cv": {"shape_selection": "cv"},
+         "cv_no_bar": {"shape_selection": "cv", "min_turn_events": 0}}
 
 
 def compared_rules() -> list[str]:
