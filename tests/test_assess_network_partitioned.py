@@ -120,6 +120,35 @@ def test_graph_features_network_profile_and_stress_on_dask_equal_the_pandas_path
         assert len(a.affected) >= 1 and len(a.losses) >= 1   # the scenario hits somebody
 
 
+def test_network_inputs_give_the_graph_functions_and_group_tables_of_the_pandas_path(book_path, whole, client):
+    import networkx as nx
+
+    from riskkit.assess import network_inputs_partitioned
+
+    inputs = network_inputs_partitioned(book_path, AS_OF, scheduler=client)
+    G = rk.graph.build_graph(whole, AS_OF)
+    exposure = rk.limits.exposure(whole, AS_OF)
+    assert nx.utils.graphs_equal(inputs.graph, G)      # same nodes, edges and attributes
+    assert sorted(inputs.graph.edges(keys=True)) == sorted(G.edges(keys=True))
+    pd.testing.assert_frame_equal(inputs.exposure, exposure)
+    pd.testing.assert_series_equal(inputs.capital, rk.assess.default_capital(G, whole, AS_OF))
+    onboarded = whole.customers.loc[whole.customers["onboarded"].isna()
+                                    | (whole.customers["onboarded"] <= pd.Timestamp(AS_OF)), "customer_id"]
+    assert sorted(inputs.customers) == sorted(onboarded)
+    # the group tables of the contagion report, from the partitioned inputs and from the whole book
+    totals = rk.graph.group_totals(rk.graph.control_groups(inputs.graph), inputs.exposure)
+    expected = rk.graph.group_totals(rk.graph.control_groups(G), exposure)
+    pd.testing.assert_frame_equal(totals, expected)
+    concentration = rk.assess.group_concentration(totals, inputs.exposure)
+    assert concentration == rk.assess.group_concentration(expected, exposure)
+    assert concentration.n_groups > 0 and concentration.ead > 0     # the book has groups we lend to
+    circles = rk.graph.guarantee_circles(inputs.graph).circles
+    pd.testing.assert_series_equal(rk.assess.circle_exposure(circles["members"], inputs.exposure),
+                                   rk.assess.circle_exposure(rk.graph.guarantee_circles(G).circles["members"],
+                                                             exposure))
+    pd.testing.assert_frame_equal(rk.assess.party_counts(inputs.graph), rk.assess.party_counts(G))
+
+
 def test_options_pass_through(book_path, whole, client):
     # a stand-alone PD of our own (not the oracle), statement total assets as capital,
     # a shorter window and lookback, half strength, two hops

@@ -24,7 +24,10 @@ reuse those facts.  The relationship features, the network profile and the stres
 (:func:`riskkit.limits.exposure`, per customer) and statement equity (the default
 capital) to the facts.
 
-Not here: the group (linked party) tables of :mod:`riskkit.assess.network_tables`.  A
+:func:`network_inputs_partitioned` returns those inputs themselves (the graph, the
+exposure table and the default capital), so that every graph function of
+:mod:`riskkit.graph` and the group (linked party) tables of
+:mod:`riskkit.assess.network_tables` run on a partitioned book too.  A
 batch rating of a partitioned book (:func:`assess_partitioned`) has no network
 adjustment, as ``assess_portfolio`` has none; ``riskkit rate --network`` joins the two.
 """
@@ -32,7 +35,7 @@ adjustment, as ``assess_portfolio`` has none; ``riskkit rate --network`` joins t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 import pandas as pd
@@ -75,7 +78,7 @@ from .pipeline import (
 __all__ = ["assess_partitioned", "fit_scorecard_partitioned", "network_pd_partitioned",
            "evaluate_network_pd_partitioned", "calibrate_transmission_strength_partitioned",
            "portfolio_graph_features_partitioned", "network_profile_partitioned",
-           "portfolio_stress_test_partitioned"]
+           "portfolio_stress_test_partitioned", "network_inputs_partitioned", "NetworkInputs"]
 
 
 def _rate_task(book, partition, as_of, scorecard, expert, rules, lgd, validate) -> pd.DataFrame:
@@ -297,9 +300,37 @@ def calibrate_transmission_strength_partitioned(
                         horizon_days=horizon_days)
 
 
-def _graph_inputs(book, as_of, validate: bool, scheduler):
-    """The graph on ``as_of``, the customers onboarded by then, their EAD and the kit's
-    default capital (:func:`riskkit.assess.default_capital`), from the partitions' facts."""
+class NetworkInputs(NamedTuple):
+    """What every graph function and group table needs, from a partitioned book
+    (:func:`network_inputs_partitioned`)."""
+
+    #: the relationship graph on ``as_of`` (:func:`riskkit.graph.build_graph`)
+    graph: nx.MultiDiGraph
+    #: ids of the customers onboarded by ``as_of``
+    customers: pd.Series
+    #: :func:`riskkit.limits.exposure` of every customer on ``as_of``
+    exposure: pd.DataFrame
+    #: the kit's default loss-absorbing capital per node (:func:`riskkit.assess.default_capital`)
+    capital: pd.Series
+
+
+def network_inputs_partitioned(book, as_of, *, scheduler=None, validate: bool = True) -> NetworkInputs:
+    """The graph, exposure and default capital of a partitioned book on ``as_of``.
+
+    What the pandas path computes as ``build_graph(portfolio, as_of)``,
+    ``exposure(portfolio, as_of)`` and ``default_capital(G, portfolio, as_of)``: each
+    partition's exposure and statement equity on Dask, the relations gathered and the graph
+    built once here.  With it every graph function (:mod:`riskkit.graph`: control groups,
+    guarantee circles, systemic importance) and the group tables of
+    :mod:`riskkit.assess.network_tables` run on a book larger than memory, equal to the
+    pandas path on the book loaded whole.
+
+    Examples
+    --------
+    >>> inputs = network_inputs_partitioned("book/", "2024-06-30")          # doctest: +SKIP
+    >>> totals = rk.graph.group_totals(rk.graph.control_groups(inputs.graph), inputs.exposure)  # doctest: +SKIP
+    >>> rk.assess.group_concentration(totals, inputs.exposure).summary()   # doctest: +SKIP
+    """
     as_of = check_as_of(as_of)
     parts, skeleton, graph_on = _gather_facts(book, as_of, "equity", validate, scheduler, with_exposure=True)
     G = graph_on(as_of)
@@ -308,7 +339,7 @@ def _graph_inputs(book, as_of, validate: bool, scheduler):
     exposure = _concat(parts, "exposure").sort_index(kind="stable")
     equity = _concat(parts, "statement")
     capital = capital_from_statements(G, None if equity is None else equity.sort_index(kind="stable"))
-    return G, onboarded, exposure, capital
+    return NetworkInputs(G, onboarded, exposure, capital)
 
 
 def portfolio_graph_features_partitioned(book, as_of, *, threshold: float = 0.5, scheduler=None,
@@ -320,7 +351,7 @@ def portfolio_graph_features_partitioned(book, as_of, *, threshold: float = 0.5,
     features computed once here.  The result equals the pandas path's on the book loaded
     whole.
     """
-    G, onboarded, exposure, capital = _graph_inputs(book, as_of, validate, scheduler)
+    G, onboarded, exposure, capital = network_inputs_partitioned(book, as_of, scheduler=scheduler, validate=validate)
     return graph_features(G, onboarded, exposure=exposure, threshold=threshold, capital=capital)
 
 
@@ -342,7 +373,7 @@ def portfolio_stress_test_partitioned(book, as_of, scenario: StressScenario | An
     """:func:`riskkit.assess.portfolio_stress_test` of a partitioned book (EAD and the default
     capital from the partitions on Dask, the scenario on the whole graph here); ``options``
     go to :func:`riskkit.graph.stress_test`."""
-    G, _, exposure, capital = _graph_inputs(book, as_of, validate, scheduler)
+    G, _, exposure, capital = network_inputs_partitioned(book, as_of, scheduler=scheduler, validate=validate)
     if G.number_of_nodes() == 0:
         raise GraphInputError("the portfolio has no customers or parties on as_of")
     return stress_test(G, scenario, exposure=exposure, capital=capital, **options)
