@@ -1131,10 +1131,10 @@ class WoEBinner(TransformerMixin, BaseEstimator):
         columns ``cv_auc_gain`` (mean held-out AUC of the turn minus the monotone
         binning's), ``cv_auc`` (the turn's out-of-fold AUC) and ``cv_pvalue`` (its
         one-sided p-value against 0.5) are, NaN where no turn gained IV or the turn is
-        thinner than ``min_turn_events`` (nothing to cross-validate); ``turning_events`` is
-        the number of development events on the thinner side of the best peak/valley
-        binning (:func:`riskkit.scoring._optimal.thinner_side_events`), NaN where that
-        binning does not turn.
+        thinner than ``min_turn_events`` (nothing to cross-validate); ``turning_events``
+        (``"cv"`` only) is the number of development events on the thinner side of the
+        best peak/valley binning (:func:`riskkit.scoring._optimal.thinner_side_events`),
+        NaN where that binning does not turn.
         """
         check_is_fitted(self, "binnings_")
         rows = [
